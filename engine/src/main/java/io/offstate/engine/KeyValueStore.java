@@ -1,0 +1,521 @@
+package io.offstate.engine;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ConcurrentModificationException;
+import java.util.Objects;
+
+import org.agrona.DirectBuffer;
+
+import io.offstate.offheap.ByteSource;
+import io.offstate.offheap.KeyComponent;
+import io.offstate.offheap.StoreClosedException;
+import io.offstate.offheap.Varint;
+import io.offstate.offheap.index.EntryDescriptor;
+import io.offstate.offheap.memory.MemoryBudget;
+import io.offstate.offheap.memory.PagedMemory;
+
+/**
+ * An off-heap key-value store of byte keys and byte values.
+ *
+ * <p><b>Threading: one thread at a time.</b> A store is meant to be owned by the thread that
+ * processes its partition; it does no locking. Handing it to another thread needs a
+ * happens-before edge (a queue, a lock, a volatile write).
+ *
+ * <h2>Contract</h2>
+ * <ol>
+ *   <li>Keys are 0..{@value #MAX_KEY_LENGTH} bytes, values 0..{@value #MAX_VALUE_LENGTH} bytes;
+ *       empty keys and values are ordinary values. Keys may be passed as {@code byte[]},
+ *       {@link MemorySegment} or Agrona {@link DirectBuffer}; they are read in place, never copied,
+ *       on lookups.</li>
+ *   <li>{@link #get(byte[], ValueView) get(key, view)} is zero-copy: it points a caller-owned,
+ *       reusable {@link ValueView} at the value's bytes in the store's memory and allocates nothing.
+ *       The view is valid until the next write to this store (put, delete, restore, close).
+ *       {@link #getCopy(byte[])} copies instead.</li>
+ *   <li>Bad input — a {@code null}, an oversize or negative length, a range outside its buffer —
+ *       throws {@link NullPointerException} or {@link IllegalArgumentException} with a message that
+ *       names the limit, and leaves the store unchanged.</li>
+ *   <li>An operation that would exceed the memory budget throws
+ *       {@link io.offstate.offheap.StoreFullException} and leaves the store unchanged: same
+ *       contents, same {@link #memoryUsed()}.</li>
+ *   <li>After {@link #close()}, every method except {@code close} and {@link #isClosed()} throws
+ *       {@link StoreClosedException}; memory is released at once and never touched again.</li>
+ * </ol>
+ *
+ * <h2>Memory</h2>
+ * Entries live in off-heap pages owned by the store ({@link #memoryUsed()} counts pages, large-value
+ * segments and index tables). Space freed by deletes and overwrites is reused for later entries of
+ * the same size class. With {@link StoreOptions.Builder#dictionaryKeyComponent dictionary encoding},
+ * a leading key component is stored as a small int code; the dictionary is part of the store's
+ * state (counted, snapshotted and restored with it). A put that introduces a new dictionary
+ * component checks the budget with one page of headroom.
+ *
+ * <h2>Example</h2>
+ * <pre>{@code
+ * try (KeyValueStore store = KeyValueStore.create(StoreOptions.builder().memoryBudget(64L << 20).build())) {
+ *     store.put("user:1".getBytes(UTF_8), "alice".getBytes(UTF_8));
+ *     ValueView view = new ValueView();
+ *     if (store.get("user:1".getBytes(UTF_8), view)) {
+ *         int length = view.length();            // no copy, no allocation
+ *     }
+ * }
+ * }</pre>
+ */
+public final class KeyValueStore implements AutoCloseable {
+    /** Largest key in bytes (64 KiB). */
+    public static final int MAX_KEY_LENGTH = 64 * 1024;
+    /** Largest value in bytes (64 MiB). */
+    public static final int MAX_VALUE_LENGTH = 64 * 1024 * 1024;
+
+    private final StoreOptions options;
+    private final String name;
+    private final ByteSource key = new ByteSource();
+    private final ByteSource value = new ByteSource();
+    private final ByteSource component = new ByteSource();
+    private final ByteSource scratchKey = new ByteSource();
+    private StoreState state;
+    private long version;
+    private boolean closed;
+
+    private KeyValueStore(StoreOptions options) {
+        this.options = options;
+        this.name = options.name();
+        this.state = StoreState.create(options);
+    }
+
+    /**
+     * Creates an empty store.
+     *
+     * @throws io.offstate.offheap.StoreFullException if even the first index table exceeds the budget
+     */
+    public static KeyValueStore create(StoreOptions options) {
+        return new KeyValueStore(Objects.requireNonNull(options, "options"));
+    }
+
+    /** Creates an empty store with {@link StoreOptions#defaults()}. */
+    public static KeyValueStore create() {
+        return create(StoreOptions.defaults());
+    }
+
+    /** The options this store was created with. */
+    public StoreOptions options() {
+        return options;
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    /**
+     * Looks {@code key} up and, if present, points {@code view} at its value (no copy, no
+     * allocation); if absent, clears {@code view}.
+     *
+     * @return whether the key is present
+     */
+    public boolean get(byte[] key, ValueView view) {
+        return lookup(wrapKey(key), view);
+    }
+
+    /** As {@link #get(byte[], ValueView)}, with the key being all of {@code key}. */
+    public boolean get(MemorySegment key, ValueView view) {
+        return lookup(wrapKey(key), view);
+    }
+
+    /** As {@link #get(byte[], ValueView)}, with the key being {@code length} bytes of {@code key} at {@code offset}. */
+    public boolean get(MemorySegment key, long offset, int length, ValueView view) {
+        return lookup(wrapKey(key, offset, length), view);
+    }
+
+    /** As {@link #get(byte[], ValueView)}, with the key being {@code length} bytes of {@code key} at {@code offset}. */
+    public boolean get(DirectBuffer key, int offset, int length, ValueView view) {
+        return lookup(wrapKey(key, offset, length), view);
+    }
+
+    /** A copy of the value of {@code key}, or {@code null} if absent. Allocates; prefer {@link #get(byte[], ValueView)} on hot paths. */
+    public byte[] getCopy(byte[] key) {
+        return copyOf(wrapKey(key));
+    }
+
+    /** A copy of the value of {@code key}, or {@code null} if absent. */
+    public byte[] getCopy(MemorySegment key) {
+        return copyOf(wrapKey(key));
+    }
+
+    /** Whether {@code key} is present. */
+    public boolean contains(byte[] key) {
+        return locate(wrapKey(key)) != 0;
+    }
+
+    /** Whether {@code key} is present. */
+    public boolean contains(MemorySegment key) {
+        return locate(wrapKey(key)) != 0;
+    }
+
+    /** Whether the {@code length} bytes of {@code key} at {@code offset} are a present key. */
+    public boolean contains(MemorySegment key, long offset, int length) {
+        return locate(wrapKey(key, offset, length)) != 0;
+    }
+
+    /** Whether the {@code length} bytes of {@code key} at {@code offset} are a present key. */
+    public boolean contains(DirectBuffer key, int offset, int length) {
+        return locate(wrapKey(key, offset, length)) != 0;
+    }
+
+    /** Number of entries. */
+    public long size() {
+        ensureOpen();
+        return state.map.size();
+    }
+
+    /** Off-heap bytes held: data pages, large-value segments, index tables (dictionary included). */
+    public long memoryUsed() {
+        ensureOpen();
+        return state.budget.used();
+    }
+
+    /** The hard memory budget in bytes. */
+    public long memoryBudget() {
+        return options.memoryBudget();
+    }
+
+    /** Number of distinct dictionary components (0 without dictionary encoding). */
+    public int dictionarySize() {
+        ensureOpen();
+        return state.dictionary == null ? 0 : state.dictionary.size();
+    }
+
+    /** Whether {@link #close()} was called. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    // ---------------------------------------------------------------- writes
+
+    /** Inserts or replaces {@code key} → {@code value}. */
+    public void put(byte[] key, byte[] value) {
+        ByteSource k = wrapKey(key);
+        write(k, wrapValue(value));
+    }
+
+    /** Inserts or replaces {@code key} → {@code value} (whole segments). */
+    public void put(MemorySegment key, MemorySegment value) {
+        ByteSource k = wrapKey(key);
+        write(k, wrapValue(value, 0, checkedLength(value, "value", MAX_VALUE_LENGTH)));
+    }
+
+    /** Inserts or replaces a key and value given as segment ranges. */
+    public void put(MemorySegment key, long keyOffset, int keyLength, MemorySegment value, long valueOffset, int valueLength) {
+        ByteSource k = wrapKey(key, keyOffset, keyLength);
+        write(k, wrapValue(value, valueOffset, valueLength));
+    }
+
+    /** Inserts or replaces a key and value given as Agrona buffer ranges. */
+    public void put(DirectBuffer key, int keyOffset, int keyLength, DirectBuffer value, int valueOffset, int valueLength) {
+        ByteSource k = wrapKey(key, keyOffset, keyLength);
+        Objects.requireNonNull(value, "value");
+        checkRange(value.capacity(), valueOffset, valueLength, "value", MAX_VALUE_LENGTH);
+        write(k, this.value.wrap(value, valueOffset, valueLength));
+    }
+
+    /** Removes {@code key}; returns whether it was present. */
+    public boolean delete(byte[] key) {
+        return remove(wrapKey(key));
+    }
+
+    /** Removes {@code key}; returns whether it was present. */
+    public boolean delete(MemorySegment key) {
+        return remove(wrapKey(key));
+    }
+
+    /** Removes the key given as a segment range; returns whether it was present. */
+    public boolean delete(MemorySegment key, long offset, int length) {
+        return remove(wrapKey(key, offset, length));
+    }
+
+    /** Removes the key given as a buffer range; returns whether it was present. */
+    public boolean delete(DirectBuffer key, int offset, int length) {
+        return remove(wrapKey(key, offset, length));
+    }
+
+    // ---------------------------------------------------------------- snapshot, iteration, close
+
+    /**
+     * An independent copy of the whole store — entries, index, dictionary — in new off-heap memory
+     * owned by the snapshot (not charged to this store's budget; close the snapshot to free it).
+     * Writes to the store after this call never show in the snapshot.
+     */
+    public StoreSnapshot snapshot() {
+        ensureOpen();
+        StoreState copy = state.copy(new MemoryBudget(name + " (snapshot)", Long.MAX_VALUE));
+        return new StoreSnapshot(name, options.pageShift(), options.dictionaryKeyComponent(), copy);
+    }
+
+    /**
+     * Makes this store exactly equal to {@code snapshot}: contents, dictionary and memory in use.
+     * The snapshot stays usable (restore copies it). Invalidates every {@link ValueView}.
+     *
+     * @throws IllegalArgumentException if the snapshot comes from a store with another page size or
+     *                                  dictionary configuration
+     * @throws io.offstate.offheap.StoreFullException if the snapshot's memory exceeds this store's
+     *                                  budget (store unchanged)
+     * @throws StoreClosedException     if this store or the snapshot is closed
+     */
+    public void restore(StoreSnapshot snapshot) {
+        ensureOpen();
+        Objects.requireNonNull(snapshot, "snapshot");
+        StoreState source = snapshot.state();
+        if (snapshot.pageShift() != options.pageShift()
+            || !Objects.equals(snapshot.keyComponent(), options.dictionaryKeyComponent())) {
+            throw new IllegalArgumentException("snapshot of store '" + snapshot.storeName() + "' (page size "
+                + (1 << snapshot.pageShift()) + ", dictionary " + snapshot.keyComponent()
+                + ") does not fit store '" + name + "' (page size " + options.pageSize() + ", dictionary "
+                + options.dictionaryKeyComponent() + ")");
+        }
+        StoreState fresh = source.copy(new MemoryBudget(name, options.memoryBudget()));
+        StoreState old = state;
+        state = fresh;
+        version++;
+        old.close();
+    }
+
+    /**
+     * Calls {@code visitor} once per entry, in no particular order. The segments passed are
+     * read-only and valid only during the call. Writing to the store from the visitor throws
+     * {@link ConcurrentModificationException}. Keys of dictionary-encoded stores are decoded into
+     * a scratch buffer (so for those, the key segment is a copy).
+     */
+    public void forEach(EntryVisitor visitor) {
+        ensureOpen();
+        Objects.requireNonNull(visitor, "visitor");
+        final StoreState s = state;
+        final long expected = version;
+        final PagedMemory memory = s.memory;
+        final long positions = s.map.index().positions();
+        MemorySegment decoded = null;
+        for (long p = 0; p < positions; p++) {
+            long address = s.map.index().addressAt(p);
+            if (address == 0) {
+                continue;
+            }
+            MemorySegment page = memory.readOnlyPage(address);
+            long offset = memory.offset(address);
+            long span = EntryDescriptor.valueSpan(page, offset);
+            MemorySegment v = page.asSlice(offset + EntryDescriptor.spanOffset(span), EntryDescriptor.spanLength(span));
+            MemorySegment k;
+            if (s.dictionary == null) {
+                k = page.asSlice(EntryDescriptor.keyOffset(page, offset), EntryDescriptor.keyLength(page, offset));
+            } else {
+                ByteSource rest = s.map.storedKey(address, scratchKey);
+                ByteSource comp = s.dictionary.component(rest.code(), component);
+                int total = comp.length() + rest.length();
+                if (decoded == null || decoded.byteSize() < total) {
+                    decoded = MemorySegment.ofArray(new byte[Math.max(total, 64)]);
+                }
+                comp.copyTo(decoded, 0);
+                rest.copyTo(decoded, comp.length());
+                k = decoded.asSlice(0, total).asReadOnly();
+            }
+            visitor.accept(k, v);
+            if (version != expected || closed) {
+                throw new ConcurrentModificationException("store '" + name + "' was written during forEach");
+            }
+        }
+    }
+
+    /** Releases all off-heap memory; idempotent. Every later operation throws {@link StoreClosedException}. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        version++;
+        state.close();
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    long version() {
+        return version;
+    }
+
+    String name() {
+        return name;
+    }
+
+    void ensureOpen() {
+        if (closed) {
+            throw new StoreClosedException("store '" + name + "'");
+        }
+    }
+
+    private boolean lookup(ByteSource k, ValueView view) {
+        Objects.requireNonNull(view, "view");
+        long address = locate(k);
+        if (address == 0) {
+            view.clear();
+            return false;
+        }
+        final PagedMemory memory = state.memory;
+        final MemorySegment page = memory.readOnlyPage(address);
+        final long offset = memory.offset(address);
+        final long span = EntryDescriptor.valueSpan(page, offset);
+        view.set(this, version, page, offset + EntryDescriptor.spanOffset(span), EntryDescriptor.spanLength(span));
+        return true;
+    }
+
+    private byte[] copyOf(ByteSource k) {
+        long address = locate(k);
+        if (address == 0) {
+            return null;
+        }
+        final PagedMemory memory = state.memory;
+        final MemorySegment page = memory.page(address);
+        final long offset = memory.offset(address);
+        final long span = EntryDescriptor.valueSpan(page, offset);
+        return page.asSlice(offset + EntryDescriptor.spanOffset(span), EntryDescriptor.spanLength(span))
+            .toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+    }
+
+    /** Address of the entry for the caller key {@code k}, or 0; encodes {@code k} in place if needed. */
+    private long locate(ByteSource k) {
+        final StoreState s = state;
+        if (s.dictionary != null && !encodeExisting(s, k)) {
+            return 0;
+        }
+        return s.map.find(k, s.map.hash(k));
+    }
+
+    /** Replaces the dictionary component of {@code k} by its code; false if the component is unknown. */
+    private boolean encodeExisting(StoreState s, ByteSource k) {
+        final int total = k.length();
+        final int componentLength = s.keyComponent.componentLength(k);
+        int code = s.dictionary.find(component.wrap(k).narrow(0, componentLength));
+        if (code < 0) {
+            return false;
+        }
+        k.narrow(componentLength, total - componentLength).code(code);
+        return true;
+    }
+
+    private void write(ByteSource k, ByteSource v) {
+        final StoreState s = state;
+        if (s.dictionary != null) {
+            final int total = k.length();
+            final int componentLength = s.keyComponent.componentLength(k);
+            component.wrap(k).narrow(0, componentLength);
+            int code = s.dictionary.find(component);
+            if (code < 0) {
+                // A new component: its dictionary entry and the key's entry must both fit, checked
+                // before either is written (one page of headroom covers their sharing a page).
+                int entrySize = EntryDescriptor.entrySize(Varint.size(s.dictionary.size()) + total - componentLength, v.length());
+                long needed = s.dictionary.bytesNeededToAdd(componentLength) + s.map.bytesNeededForInsert(entrySize)
+                    + (entrySize <= s.memory.largeThreshold() ? s.memory.pageSize() : 0);
+                s.budget.check(needed);
+                code = s.dictionary.add(component);
+            }
+            k.narrow(componentLength, total - componentLength).code(code);
+        }
+        s.map.put(k, s.map.hash(k), v);
+        version++;
+    }
+
+    private boolean remove(ByteSource k) {
+        final StoreState s = state;
+        if (s.dictionary != null && !encodeExisting(s, k)) {
+            return false;
+        }
+        boolean removed = s.map.remove(k, s.map.hash(k));
+        if (removed) {
+            version++;
+        }
+        return removed;
+    }
+
+    private ByteSource wrapKey(byte[] k) {
+        ensureOpen();
+        Objects.requireNonNull(k, "key");
+        if (k.length > MAX_KEY_LENGTH) {
+            throw tooLong("key", k.length, MAX_KEY_LENGTH);
+        }
+        return key.wrap(k);
+    }
+
+    private ByteSource wrapKey(MemorySegment k) {
+        ensureOpen();
+        int length = checkedLength(k, "key", MAX_KEY_LENGTH);
+        return key.wrap(k, 0, length);
+    }
+
+    private ByteSource wrapKey(MemorySegment k, long offset, int length) {
+        ensureOpen();
+        Objects.requireNonNull(k, "key");
+        checkRange(k, offset, length, "key", MAX_KEY_LENGTH);
+        return key.wrap(k, offset, length);
+    }
+
+    private ByteSource wrapKey(DirectBuffer k, int offset, int length) {
+        ensureOpen();
+        Objects.requireNonNull(k, "key");
+        checkRange(k.capacity(), offset, length, "key", MAX_KEY_LENGTH);
+        return key.wrap(k, offset, length);
+    }
+
+    private ByteSource wrapValue(byte[] v) {
+        Objects.requireNonNull(v, "value");
+        if (v.length > MAX_VALUE_LENGTH) {
+            throw tooLong("value", v.length, MAX_VALUE_LENGTH);
+        }
+        return value.wrap(v);
+    }
+
+    private ByteSource wrapValue(MemorySegment v, long offset, int length) {
+        Objects.requireNonNull(v, "value");
+        checkRange(v, offset, length, "value", MAX_VALUE_LENGTH);
+        return value.wrap(v, offset, length);
+    }
+
+    private int checkedLength(MemorySegment segment, String what, int max) {
+        Objects.requireNonNull(segment, what);
+        checkAlive(segment, what);
+        long size = segment.byteSize();
+        if (size > max) {
+            throw tooLong(what, size, max);
+        }
+        return (int) size;
+    }
+
+    private void checkRange(MemorySegment segment, long offset, int length, String what, int max) {
+        checkAlive(segment, what);
+        if (length < 0 || offset < 0 || offset > segment.byteSize() - length) {
+            throw new IllegalArgumentException(what + " range [offset " + offset + ", length " + length
+                + ") is outside its segment of " + segment.byteSize() + " bytes (store '" + name + "')");
+        }
+        if (length > max) {
+            throw tooLong(what, length, max);
+        }
+    }
+
+    private void checkRange(int capacity, int offset, int length, String what, int max) {
+        if (length < 0 || offset < 0 || offset > capacity - length) {
+            throw new IllegalArgumentException(what + " range [offset " + offset + ", length " + length
+                + ") is outside its buffer of " + capacity + " bytes (store '" + name + "')");
+        }
+        if (length > max) {
+            throw tooLong(what, length, max);
+        }
+    }
+
+    private static void checkAlive(MemorySegment segment, String what) {
+        if (!segment.scope().isAlive()) {
+            throw new IllegalArgumentException(what + " segment is already closed");
+        }
+    }
+
+    private IllegalArgumentException tooLong(String what, long length, int max) {
+        return new IllegalArgumentException(what + " of " + length + " bytes exceeds the maximum " + what
+            + " length of " + max + " bytes (store '" + name + "')");
+    }
+
+    /** The key component used for dictionary encoding, or null. */
+    KeyComponent keyComponent() {
+        return options.dictionaryKeyComponent();
+    }
+}

@@ -1,0 +1,209 @@
+package io.offstate.engine;
+
+import java.security.SecureRandom;
+import java.util.Objects;
+
+import io.offstate.offheap.KeyComponent;
+import io.offstate.offheap.memory.PagedMemory;
+
+/**
+ * Configuration of a {@link KeyValueStore}. Immutable; build one with {@link #builder()}.
+ *
+ * <pre>{@code
+ * StoreOptions options = StoreOptions.builder()
+ *     .name("orders-p3")
+ *     .memoryBudget(512L << 20)                            // hard limit: 512 MiB off-heap
+ *     .dictionaryKeyComponent(KeyComponent.untilDelimiter((byte) '|'))
+ *     .build();
+ * }</pre>
+ *
+ * <p>Thread-safe (immutable).
+ */
+public final class StoreOptions {
+    /** Default page size: 1 MiB. */
+    public static final int DEFAULT_PAGE_SIZE = 1 << 20;
+    /** Default cap on distinct dictionary components. */
+    public static final int DEFAULT_MAX_DICTIONARY_CODES = 1 << 20;
+
+    private final String name;
+    private final long memoryBudget;
+    private final int pageShift;
+    private final long expectedEntries;
+    private final KeyComponent dictionaryKeyComponent;
+    private final int maxDictionaryCodes;
+    private final long hashSeed;
+    private final int fingerprintBits;
+
+    private StoreOptions(Builder b) {
+        this.name = b.name;
+        this.memoryBudget = b.memoryBudget;
+        this.pageShift = Integer.numberOfTrailingZeros(b.pageSize);
+        this.expectedEntries = b.expectedEntries;
+        this.dictionaryKeyComponent = b.dictionaryKeyComponent;
+        this.maxDictionaryCodes = b.maxDictionaryCodes;
+        this.hashSeed = b.hashSeedSet ? b.hashSeed : new SecureRandom().nextLong();
+        this.fingerprintBits = b.fingerprintBits;
+    }
+
+    /** Options with every default: unbounded budget, 1 MiB pages, no dictionary, random seed. */
+    public static StoreOptions defaults() {
+        return builder().build();
+    }
+
+    /** A builder starting from the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Name used in exception messages. */
+    public String name() {
+        return name;
+    }
+
+    /** Hard off-heap memory limit in bytes ({@link Long#MAX_VALUE}: none). */
+    public long memoryBudget() {
+        return memoryBudget;
+    }
+
+    /** Page size in bytes. */
+    public int pageSize() {
+        return 1 << pageShift;
+    }
+
+    int pageShift() {
+        return pageShift;
+    }
+
+    /** Entries the index is sized for up front. */
+    public long expectedEntries() {
+        return expectedEntries;
+    }
+
+    /** The key component replaced by dictionary codes, or {@code null} for plain keys. */
+    public KeyComponent dictionaryKeyComponent() {
+        return dictionaryKeyComponent;
+    }
+
+    /** Most distinct dictionary components. */
+    public int maxDictionaryCodes() {
+        return maxDictionaryCodes;
+    }
+
+    /** Seed of the key hash (random unless set). */
+    public long hashSeed() {
+        return hashSeed;
+    }
+
+    /** Fingerprint bits kept in index slots (12 unless reduced for testing). */
+    public int fingerprintBits() {
+        return fingerprintBits;
+    }
+
+    @Override
+    public String toString() {
+        return "StoreOptions[name=" + name + ", memoryBudget=" + memoryBudget + ", pageSize=" + pageSize()
+            + ", expectedEntries=" + expectedEntries + ", dictionaryKeyComponent=" + dictionaryKeyComponent
+            + ", fingerprintBits=" + fingerprintBits + "]";
+    }
+
+    /** Mutable builder of {@link StoreOptions}; not thread-safe. Setters validate at once. */
+    public static final class Builder {
+        private String name = "store";
+        private long memoryBudget = Long.MAX_VALUE;
+        private int pageSize = DEFAULT_PAGE_SIZE;
+        private long expectedEntries = 1024;
+        private KeyComponent dictionaryKeyComponent;
+        private int maxDictionaryCodes = DEFAULT_MAX_DICTIONARY_CODES;
+        private long hashSeed;
+        private boolean hashSeedSet;
+        private int fingerprintBits = 12;
+
+        private Builder() {
+        }
+
+        /** Name used in exception messages (default {@code "store"}). */
+        public Builder name(String name) {
+            this.name = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /**
+         * Hard limit on the off-heap bytes the store holds: pages, large-value segments and index
+         * tables. An operation that would exceed it throws {@link io.offstate.offheap.StoreFullException}
+         * and changes nothing. Default: unbounded.
+         *
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder memoryBudget(long bytes) {
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("memory budget must be positive, was " + bytes);
+            }
+            this.memoryBudget = bytes;
+            return this;
+        }
+
+        /**
+         * Page size: a power of two from 4 KiB to 1 GiB (default 1 MiB). Entries larger than a
+         * quarter page get a segment of their own.
+         *
+         * @throws IllegalArgumentException if not a power of two in range
+         */
+        public Builder pageSize(int bytes) {
+            if (Integer.bitCount(bytes) != 1 || bytes < (1 << PagedMemory.MIN_PAGE_SHIFT)
+                || bytes > (1 << PagedMemory.MAX_PAGE_SHIFT)) {
+                throw new IllegalArgumentException("page size must be a power of two from 4096 to 1073741824, was " + bytes);
+            }
+            this.pageSize = bytes;
+            return this;
+        }
+
+        /** Entries to size the index for up front, avoiding early growth (default 1024). */
+        public Builder expectedEntries(long entries) {
+            if (entries < 0) {
+                throw new IllegalArgumentException("expected entries must be >= 0, was " + entries);
+            }
+            this.expectedEntries = entries;
+            return this;
+        }
+
+        /** Encodes this leading key component as a dictionary code ({@code null}: plain keys). */
+        public Builder dictionaryKeyComponent(KeyComponent component) {
+            this.dictionaryKeyComponent = component;
+            return this;
+        }
+
+        /** Most distinct dictionary components before puts of new ones are refused (default 2^20). */
+        public Builder maxDictionaryCodes(int codes) {
+            if (codes < 1) {
+                throw new IllegalArgumentException("max dictionary codes must be >= 1, was " + codes);
+            }
+            this.maxDictionaryCodes = codes;
+            return this;
+        }
+
+        /** Fixes the hash seed (default: random per store). Fixing it makes runs reproducible. */
+        public Builder hashSeed(long seed) {
+            this.hashSeed = seed;
+            this.hashSeedSet = true;
+            return this;
+        }
+
+        /**
+         * <b>For tests only.</b> Keeps only {@code bits} (0..12) fingerprint bits in index slots, so
+         * that fingerprints collide and every probe compares key bytes. Slows lookups; never use in
+         * production.
+         */
+        public Builder fingerprintBitsForTesting(int bits) {
+            if (bits < 0 || bits > 12) {
+                throw new IllegalArgumentException("fingerprint bits must be 0..12, was " + bits);
+            }
+            this.fingerprintBits = bits;
+            return this;
+        }
+
+        /** The options. */
+        public StoreOptions build() {
+            return new StoreOptions(this);
+        }
+    }
+}

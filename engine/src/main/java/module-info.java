@@ -1,0 +1,14 @@
+/**
+ * offstate's state engine: the {@link io.offstate.engine.KeyValueStore} users program against, its
+ * zero-copy {@link io.offstate.engine.ValueView}, snapshots, and typed access through serdes.
+ *
+ * <p>Agrona is optional ({@code requires static}): it is needed only for {@code DirectBuffer} keys
+ * and {@link io.offstate.engine.ValueView#buffer()}.
+ */
+module io.offstate.engine {
+    requires transitive io.offstate.offheap;
+    requires static org.agrona;
+
+    exports io.offstate.engine;
+    exports io.offstate.engine.serde;
+}

@@ -1,0 +1,202 @@
+package io.offstate.offheap.index;
+
+import java.lang.foreign.MemorySegment;
+
+import io.offstate.offheap.ByteSource;
+import io.offstate.offheap.Varint;
+import io.offstate.offheap.memory.PagedMemory;
+
+/**
+ * An off-heap map from byte keys to byte values: entries ({@link EntryDescriptor}) in
+ * {@link PagedMemory} blocks, located by a {@link HashIndex}.
+ *
+ * <p>It is the engine's core and the dictionary's storage. It validates nothing about sizes (the
+ * store above it does) but keeps the budget promise: {@link #put} checks everything it could need
+ * before it changes anything, so a {@link io.offstate.offheap.StoreFullException} leaves the map
+ * as it was.
+ *
+ * <p>Overwrites reuse the entry's block when the new entry falls in the same size class (no
+ * allocation, no index change); otherwise the new entry gets a new block and the old block goes
+ * back to its free list.
+ *
+ * <p>Threading: single writer. Ownership: the map owns its index; the {@link PagedMemory} is the
+ * caller's (the dictionary shares the store's). Addresses returned stay valid until that entry is
+ * overwritten or removed.
+ */
+public final class EntryMap implements EntryKeys, AutoCloseable {
+    private final PagedMemory memory;
+    private final long seed;
+    private final boolean codedKeys;
+    private final ByteSource scratch = new ByteSource();
+    private HashIndex index;
+
+    /**
+     * @param memory          where entries live (shared with other maps is fine)
+     * @param seed            hash seed; random per store
+     * @param codedKeys       whether stored keys start with a dictionary code varint
+     * @param expectedEntries initial index sizing
+     * @param fingerprintBits see {@link HashIndex}
+     */
+    public EntryMap(PagedMemory memory, long seed, boolean codedKeys, long expectedEntries, int fingerprintBits) {
+        this.memory = memory;
+        this.seed = seed;
+        this.codedKeys = codedKeys;
+        this.index = new HashIndex(this, memory.budget(), expectedEntries, fingerprintBits);
+    }
+
+    private EntryMap(PagedMemory memory, long seed, boolean codedKeys) {
+        this.memory = memory;
+        this.seed = seed;
+        this.codedKeys = codedKeys;
+    }
+
+    /** The memory entries live in. */
+    public PagedMemory memory() {
+        return memory;
+    }
+
+    /** The index (for sizing and statistics). */
+    public HashIndex index() {
+        return index;
+    }
+
+    /** The hash seed. */
+    public long seed() {
+        return seed;
+    }
+
+    /** Number of entries. */
+    public long size() {
+        return index.size();
+    }
+
+    /** The hash of {@code key} under this map's seed. */
+    public long hash(ByteSource key) {
+        return key.hash(seed);
+    }
+
+    /** Address of the entry for {@code key} ({@code hash} from {@link #hash}), or 0 if absent. */
+    public long find(ByteSource key, long hash) {
+        return index.find(key, hash);
+    }
+
+    @Override
+    public boolean keyEquals(long address, ByteSource key) {
+        final MemorySegment page = memory.page(address);
+        final long offset = memory.offset(address);
+        final long k = Varint.read(page, offset);
+        if (Varint.value(k) != key.storedLength()) {
+            return false;
+        }
+        long keyOffset = offset + Varint.sizeOf(k);
+        keyOffset += Varint.sizeOf(Varint.read(page, keyOffset));
+        final int code = key.code();
+        if (code >= 0) {
+            long c = Varint.read(page, keyOffset);
+            if (Varint.value(c) != code) {
+                return false;
+            }
+            keyOffset += Varint.sizeOf(c);
+        }
+        return key.bytesEqual(page, keyOffset);
+    }
+
+    @Override
+    public long hashOf(long address) {
+        return storedKey(address, scratch).hash(seed);
+    }
+
+    /**
+     * Points {@code target} at the stored key of the entry at {@code address}: its bytes after any
+     * dictionary code, with {@link ByteSource#code()} set to that code (or -1).
+     */
+    public ByteSource storedKey(long address, ByteSource target) {
+        final MemorySegment page = memory.page(address);
+        final long offset = memory.offset(address);
+        final int keyLength = EntryDescriptor.keyLength(page, offset);
+        final long keyOffset = EntryDescriptor.keyOffset(page, offset);
+        if (!codedKeys) {
+            return target.wrap(page, keyOffset, keyLength);
+        }
+        long c = Varint.read(page, keyOffset);
+        int n = Varint.sizeOf(c);
+        return target.wrap(page, keyOffset + n, keyLength - n).code(Varint.value(c));
+    }
+
+    /** New bytes inserting an entry of {@code entrySize} bytes could charge to the budget right now. */
+    public long bytesNeededForInsert(int entrySize) {
+        return memory.bytesNeeded(entrySize) + index.bytesNeededForInsert();
+    }
+
+    /**
+     * Inserts or overwrites {@code key} → {@code value} and returns the entry's address.
+     *
+     * @throws io.offstate.offheap.StoreFullException if the budget cannot hold it (map unchanged)
+     */
+    public long put(ByteSource key, long hash, ByteSource value) {
+        final int newSize = EntryDescriptor.entrySize(key.storedLength(), value.length());
+        long address = index.find(key, hash);
+        if (address != 0) {
+            final MemorySegment page = memory.page(address);
+            final long offset = memory.offset(address);
+            final int oldSize = EntryDescriptor.sizeAt(page, offset);
+            if (memory.fitsInPlace(oldSize, newSize)) {
+                write(page, offset, key, value);
+            } else {
+                memory.budget().check(memory.bytesNeeded(newSize));
+                long fresh = memory.allocate(newSize);
+                write(memory.page(fresh), memory.offset(fresh), key, value);
+                index.replaceFound(fresh);
+                memory.free(address, oldSize);
+                address = fresh;
+            }
+        } else {
+            memory.budget().check(bytesNeededForInsert(newSize));
+            address = memory.allocate(newSize);
+            write(memory.page(address), memory.offset(address), key, value);
+            try {
+                index.insert(hash, address);
+            } catch (RuntimeException e) {
+                memory.free(address, newSize);
+                throw e;
+            }
+        }
+        index.migrateStep();
+        return address;
+    }
+
+    private static void write(MemorySegment page, long offset, ByteSource key, ByteSource value) {
+        long o = EntryDescriptor.writeHeader(page, offset, key.storedLength(), value.length());
+        if (key.code() >= 0) {
+            o += Varint.write(page, o, key.code());
+        }
+        key.copyTo(page, o);
+        value.copyTo(page, o + key.length());
+    }
+
+    /** Removes {@code key}; returns whether it was present. */
+    public boolean remove(ByteSource key, long hash) {
+        long address = index.find(key, hash);
+        if (address == 0) {
+            return false;
+        }
+        int size = EntryDescriptor.sizeAt(memory.page(address), memory.offset(address));
+        index.removeFound();
+        memory.free(address, size);
+        index.migrateStep();
+        return true;
+    }
+
+    /** An independent copy whose entries live in {@code copyMemory}, a copy of this map's memory. */
+    public EntryMap copy(PagedMemory copyMemory) {
+        EntryMap c = new EntryMap(copyMemory, seed, codedKeys);
+        c.index = index.copy(c, copyMemory.budget());
+        return c;
+    }
+
+    /** Releases the index (the memory is the caller's). */
+    @Override
+    public void close() {
+        index.close();
+    }
+}

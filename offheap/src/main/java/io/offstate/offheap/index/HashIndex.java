@@ -1,0 +1,414 @@
+package io.offstate.offheap.index;
+
+import static io.offstate.offheap.index.SlotDescriptor.DISTANCE_ONE;
+import static io.offstate.offheap.index.SlotDescriptor.EMPTY;
+import static io.offstate.offheap.index.SlotDescriptor.MAX_DISTANCE;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import io.offstate.offheap.ByteSource;
+import io.offstate.offheap.OffstateException;
+import io.offstate.offheap.memory.MemoryBudget;
+
+/**
+ * An open-addressing hash index from variable-length byte keys to 40-bit entry addresses, in
+ * off-heap tables of 8-byte {@link SlotDescriptor slots}.
+ *
+ * <h2>Probing</h2>
+ * Linear probing with Robin Hood ordering: slots of a cluster stay sorted by home slot, so
+ * <ol>
+ *   <li>a lookup stops at the first slot closer to its home than the probe is to the key's home
+ *       (a miss costs about as much as a hit, even at 90% load);</li>
+ *   <li>deletion shifts the rest of the chain back one place (no tombstones, no rehash);</li>
+ *   <li>each slot's 12-bit fingerprint rejects almost every foreign key without reading it.</li>
+ * </ol>
+ * The home slot is {@code unsignedMultiplyHigh(hash, capacity)}, so capacities need not be powers
+ * of two and the table can grow by 1.5x, which keeps the index at 9..13 bytes per entry.
+ *
+ * <h2>Growth without a stall</h2>
+ * When the table reaches {@value #MAX_LOAD_PERCENT}% load, a 1.5x larger table is allocated and
+ * the old one is drained incrementally: every write migrates at least {@value #MIGRATE_SLOTS_PER_WRITE}
+ * old slots (whole clusters, so the old table stays a valid Robin Hood table between steps).
+ * Lookups consult the new table, then the old one. A write therefore never rehashes more than a
+ * few clusters, instead of the whole index.
+ *
+ * <h2>Threading and ownership</h2>
+ * Single writer; not safe for concurrent use. Tables are off-heap segments, each in its own
+ * {@link Arena} so a drained table is released at once; all are charged to the store's
+ * {@link MemoryBudget}. {@link #close()} releases them.
+ */
+public final class HashIndex implements AutoCloseable {
+    /** Load (percent) at which the table grows. */
+    public static final int MAX_LOAD_PERCENT = 90;
+    /** Old-table slots migrated per write while a growth is in progress (at least). */
+    public static final int MIGRATE_SLOTS_PER_WRITE = 8;
+    private static final long MIN_CAPACITY = 16;
+    private static final long MAX_CAPACITY = (Long.MAX_VALUE >>> 4);
+
+    private final EntryKeys keys;
+    private final MemoryBudget budget;
+    private final int fingerprintMask;
+
+    private Table current;
+    private Table old;
+    private long migrationCursor;
+    private long size;
+
+    private Table foundTable;
+    private long foundSlot;
+
+    /**
+     * @param keys            compares and rehashes the keys the slots point at
+     * @param budget          charged for every table
+     * @param expectedEntries entries to size the first table for (it still grows beyond)
+     * @param fingerprintBits bits of fingerprint to keep, 12 normally; fewer only to force
+     *                        fingerprint collisions in tests
+     * @throws io.offstate.offheap.StoreFullException if the first table does not fit the budget
+     */
+    public HashIndex(EntryKeys keys, MemoryBudget budget, long expectedEntries, int fingerprintBits) {
+        if (fingerprintBits < 0 || fingerprintBits > 12) {
+            throw new IllegalArgumentException("fingerprint bits must be 0..12, was " + fingerprintBits);
+        }
+        this.keys = keys;
+        this.budget = budget;
+        this.fingerprintMask = (1 << fingerprintBits) - 1;
+        this.current = Table.allocate(capacityFor(expectedEntries), budget);
+    }
+
+    private HashIndex(EntryKeys keys, MemoryBudget budget, int fingerprintMask) {
+        this.keys = keys;
+        this.budget = budget;
+        this.fingerprintMask = fingerprintMask;
+    }
+
+    private static long capacityFor(long entries) {
+        long c = Math.max(MIN_CAPACITY, (entries * 100 + MAX_LOAD_PERCENT - 1) / MAX_LOAD_PERCENT + 1);
+        return Math.min(c, MAX_CAPACITY);
+    }
+
+    /** Number of keys indexed. */
+    public long size() {
+        return size;
+    }
+
+    /** Off-heap bytes held by the tables (both while a growth is in progress). */
+    public long bytesAllocated() {
+        return current.bytes() + (old != null ? old.bytes() : 0);
+    }
+
+    /** Capacity in slots of the current table. */
+    public long capacity() {
+        return current.capacity;
+    }
+
+    /** Whether an incremental growth is in progress. */
+    public boolean isMigrating() {
+        return old != null;
+    }
+
+    private int fingerprint(long hash) {
+        return (int) hash & SlotDescriptor.FINGERPRINT_MASK & fingerprintMask;
+    }
+
+    /**
+     * Finds {@code key} (whose hash is {@code hash}) and returns the address of its entry, or 0 if
+     * absent. After a hit, {@link #replaceFound} and {@link #removeFound} act on the slot found,
+     * until the next mutation.
+     */
+    public long find(ByteSource key, long hash) {
+        final int fp = fingerprint(hash);
+        long address = probe(current, key, hash, fp);
+        if (address == 0 && old != null) {
+            address = probe(old, key, hash, fp);
+        }
+        return address;
+    }
+
+    private long probe(Table t, ByteSource key, long hash, int fp) {
+        final MemorySegment slots = t.slots;
+        final long capacity = t.capacity;
+        long i = Math.unsignedMultiplyHigh(hash, capacity);
+        for (int distance = 1; ; distance++) {
+            final long slot = slots.get(ValueLayout.JAVA_LONG, i << 3);
+            if (SlotDescriptor.distance(slot) < distance) {
+                return 0; // empty, or Robin Hood order proves the key is not further on
+            }
+            if (SlotDescriptor.fingerprint(slot) == fp) {
+                final long address = SlotDescriptor.address(slot);
+                if (keys.keyEquals(address, key)) {
+                    foundTable = t;
+                    foundSlot = i;
+                    return address;
+                }
+            }
+            if (++i == capacity) {
+                i = 0;
+            }
+        }
+    }
+
+    /** Points the slot of the last successful {@link #find} at {@code newAddress}. */
+    public void replaceFound(long newAddress) {
+        final MemorySegment slots = foundTable.slots;
+        long slot = slots.get(ValueLayout.JAVA_LONG, foundSlot << 3);
+        slots.set(ValueLayout.JAVA_LONG, foundSlot << 3, SlotDescriptor.withAddress(slot, newAddress));
+    }
+
+    /** Removes the key of the last successful {@link #find}. */
+    public void removeFound() {
+        removeAt(foundTable, foundSlot);
+        foundTable = null;
+        size--;
+    }
+
+    private static void removeAt(Table t, long at) {
+        final MemorySegment slots = t.slots;
+        final long capacity = t.capacity;
+        long j = at;
+        while (true) {
+            long n = j + 1 == capacity ? 0 : j + 1;
+            long next = slots.get(ValueLayout.JAVA_LONG, n << 3);
+            if (SlotDescriptor.distance(next) <= 1) {
+                slots.set(ValueLayout.JAVA_LONG, j << 3, EMPTY);
+                break;
+            }
+            slots.set(ValueLayout.JAVA_LONG, j << 3, next - DISTANCE_ONE);
+            j = n;
+        }
+        t.count--;
+    }
+
+    /** New bytes an {@link #insert} would charge to the budget right now (a growth's new table). */
+    public long bytesNeededForInsert() {
+        if (size + 1 <= current.growAt) {
+            return 0;
+        }
+        long oldBytes = old != null ? old.bytes() : 0; // drained and freed before the new table is allocated
+        return Math.max(0, Table.bytesFor(nextCapacity()) - oldBytes);
+    }
+
+    /**
+     * Inserts {@code address} for a key known to be absent whose hash is {@code hash}.
+     *
+     * @throws io.offstate.offheap.StoreFullException if a growth would exceed the budget (nothing changed)
+     * @throws OffstateException if the probe distance limit is hit (pathological hash collisions;
+     *                           nothing changed)
+     */
+    public void insert(long hash, long address) {
+        if (size + 1 > current.growAt) {
+            grow();
+        }
+        insertInto(current, hash, fingerprint(hash), address);
+        size++;
+    }
+
+    private static void insertInto(Table t, long hash, int fp, long address) {
+        final MemorySegment slots = t.slots;
+        final long capacity = t.capacity;
+        long i = Math.unsignedMultiplyHigh(hash, capacity);
+        int distance = 1;
+        while (true) {
+            long slot = slots.get(ValueLayout.JAVA_LONG, i << 3);
+            if (slot == EMPTY) {
+                slots.set(ValueLayout.JAVA_LONG, i << 3, SlotDescriptor.slot(fp, distance, address));
+                t.count++;
+                return;
+            }
+            if (SlotDescriptor.distance(slot) < distance) {
+                break; // the new key belongs here: keep the cluster sorted by home slot
+            }
+            if (++distance > MAX_DISTANCE) {
+                throw distanceOverflow();
+            }
+            i = i + 1 == capacity ? 0 : i + 1;
+        }
+        // Check the whole shift before changing anything, so an overflow leaves the table intact.
+        long end = i;
+        while (true) {
+            long slot = slots.get(ValueLayout.JAVA_LONG, end << 3);
+            if (slot == EMPTY) {
+                break;
+            }
+            if (SlotDescriptor.distance(slot) >= MAX_DISTANCE) {
+                throw distanceOverflow();
+            }
+            end = end + 1 == capacity ? 0 : end + 1;
+        }
+        long j = end;
+        while (j != i) {
+            long prev = j == 0 ? capacity - 1 : j - 1;
+            slots.set(ValueLayout.JAVA_LONG, j << 3, slots.get(ValueLayout.JAVA_LONG, prev << 3) + DISTANCE_ONE);
+            j = prev;
+        }
+        slots.set(ValueLayout.JAVA_LONG, i << 3, SlotDescriptor.slot(fp, distance, address));
+        t.count++;
+    }
+
+    private static OffstateException distanceOverflow() {
+        return new OffstateException("hash index probe distance exceeded " + MAX_DISTANCE
+            + " slots: keys collide pathologically under this store's hash seed; the store is unchanged");
+    }
+
+    private long nextCapacity() {
+        long live = size + 1;
+        return Math.max(capacityFor(live), Math.min(MAX_CAPACITY, current.capacity + (current.capacity >>> 1)));
+    }
+
+    private void grow() {
+        if (old != null) {
+            finishMigration();
+        }
+        Table bigger = Table.allocate(nextCapacity(), budget);
+        old = current;
+        current = bigger;
+        migrationCursor = old.firstEmptySlot();
+    }
+
+    /**
+     * Does a bounded share of an in-progress growth: at least {@value #MIGRATE_SLOTS_PER_WRITE} old
+     * slots, ending on a cluster boundary. Called once per write by the owner.
+     */
+    public void migrateStep() {
+        if (old != null) {
+            migrate(MIGRATE_SLOTS_PER_WRITE);
+        }
+    }
+
+    /** Completes any in-progress growth now. */
+    public void finishMigration() {
+        while (old != null) {
+            migrate(Long.MAX_VALUE);
+        }
+    }
+
+    private void migrate(long quota) {
+        final Table from = old;
+        final MemorySegment slots = from.slots;
+        final long capacity = from.capacity;
+        long i = migrationCursor;
+        long done = 0;
+        while (from.count > 0) {
+            long slot = slots.get(ValueLayout.JAVA_LONG, i << 3);
+            if (slot == EMPTY) {
+                if (done >= quota) {
+                    break; // stop only between clusters, so the old table stays consistent
+                }
+            } else {
+                long address = SlotDescriptor.address(slot);
+                long hash = keys.hashOf(address);
+                insertInto(current, hash, fingerprint(hash), address);
+                slots.set(ValueLayout.JAVA_LONG, i << 3, EMPTY);
+                from.count--;
+            }
+            done++;
+            i = i + 1 == capacity ? 0 : i + 1;
+        }
+        migrationCursor = i;
+        if (from.count == 0) {
+            old = null;
+            foundTable = null;
+            from.free(budget);
+        }
+    }
+
+    /** Number of positions {@link #addressAt} accepts: slots of both tables. */
+    public long positions() {
+        return current.capacity + (old != null ? old.capacity : 0);
+    }
+
+    /** The entry address at iteration position {@code position}, or 0 if that slot is empty. */
+    public long addressAt(long position) {
+        Table t = current;
+        if (position >= t.capacity) {
+            position -= t.capacity;
+            t = old;
+        }
+        return SlotDescriptor.address(t.slots.get(ValueLayout.JAVA_LONG, position << 3));
+    }
+
+    /**
+     * An independent copy of this index over {@code copyKeys}, with tables copied byte for byte into
+     * new memory charged to {@code copyBudget} (an in-progress growth is copied as it is).
+     */
+    public HashIndex copy(EntryKeys copyKeys, MemoryBudget copyBudget) {
+        copyBudget.check(bytesAllocated());
+        HashIndex c = new HashIndex(copyKeys, copyBudget, fingerprintMask);
+        c.current = current.copy(copyBudget);
+        if (old != null) {
+            c.old = old.copy(copyBudget);
+        }
+        c.migrationCursor = migrationCursor;
+        c.size = size;
+        return c;
+    }
+
+    /** Releases the tables; idempotent. */
+    @Override
+    public void close() {
+        if (current != null) {
+            current.free(budget);
+            current = null;
+        }
+        if (old != null) {
+            old.free(budget);
+            old = null;
+        }
+        foundTable = null;
+    }
+
+    /** One table: an array of slots in a segment of its own. */
+    private static final class Table {
+        final Arena arena;
+        final MemorySegment slots;
+        final long capacity;
+        final long growAt;
+        long count;
+
+        private Table(Arena arena, MemorySegment slots, long capacity) {
+            this.arena = arena;
+            this.slots = slots;
+            this.capacity = capacity;
+            this.growAt = capacity * MAX_LOAD_PERCENT / 100;
+        }
+
+        static long bytesFor(long capacity) {
+            return capacity * Long.BYTES;
+        }
+
+        static Table allocate(long capacity, MemoryBudget budget) {
+            long bytes = bytesFor(capacity);
+            budget.check(bytes);
+            Arena arena = Arena.ofShared();
+            MemorySegment slots = arena.allocate(bytes, 64);
+            budget.reserve(bytes);
+            return new Table(arena, slots, capacity);
+        }
+
+        long bytes() {
+            return bytesFor(capacity);
+        }
+
+        long firstEmptySlot() {
+            for (long i = 0; i < capacity; i++) {
+                if (slots.get(ValueLayout.JAVA_LONG, i << 3) == EMPTY) {
+                    return i;
+                }
+            }
+            throw new IllegalStateException("a hash table at its load limit always has an empty slot");
+        }
+
+        Table copy(MemoryBudget budget) {
+            Table c = allocate(capacity, budget);
+            MemorySegment.copy(slots, 0, c.slots, 0, slots.byteSize());
+            c.count = count;
+            return c;
+        }
+
+        void free(MemoryBudget budget) {
+            arena.close();
+            budget.release(bytes());
+        }
+    }
+}

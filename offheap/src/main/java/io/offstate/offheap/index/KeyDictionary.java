@@ -1,0 +1,119 @@
+package io.offstate.offheap.index;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+import com.carrotsearch.hppc.LongArrayList;
+
+import io.offstate.offheap.ByteSource;
+import io.offstate.offheap.CorruptStateException;
+import io.offstate.offheap.OffstateException;
+import io.offstate.offheap.memory.PagedMemory;
+
+/**
+ * A dictionary that maps low-cardinality key components (tenants, symbols, group-by keys) to dense
+ * int codes {@code 0, 1, 2, ...} in order of first appearance, and back.
+ *
+ * <p>Components are stored once, as entries {@code component → code} of an {@link EntryMap} in the
+ * store's own {@link PagedMemory}, so the dictionary is part of the store's state: it is counted in
+ * its budget, copied by its snapshots and restored with them. Codes are never reused or removed
+ * (a key component stays known even after its last key is deleted), which keeps every stored key
+ * decodable.
+ *
+ * <p>Threading: single writer, like the store.
+ */
+public final class KeyDictionary implements AutoCloseable {
+    private static final long SEED_TWEAK = 0x5deece66dL;
+    /** The value of a dictionary entry: its code, a little-endian int. */
+    private static final ValueLayout.OfInt CODE_LAYOUT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private final EntryMap map;
+    private final LongArrayList addresses;
+    private final int maxCodes;
+    private final byte[] codeBytes = new byte[Integer.BYTES];
+    private final ByteSource codeSource = new ByteSource();
+
+    /**
+     * @param memory   the store's memory
+     * @param seed     the store's hash seed
+     * @param maxCodes how many distinct components may be registered
+     */
+    public KeyDictionary(PagedMemory memory, long seed, int maxCodes) {
+        this(new EntryMap(memory, seed ^ SEED_TWEAK, false, 64, 12), new LongArrayList(), maxCodes);
+    }
+
+    private KeyDictionary(EntryMap map, LongArrayList addresses, int maxCodes) {
+        if (maxCodes < 1) {
+            throw new IllegalArgumentException("dictionary must allow at least one code, was " + maxCodes);
+        }
+        this.map = map;
+        this.addresses = addresses;
+        this.maxCodes = maxCodes;
+    }
+
+    /** Number of registered components. */
+    public int size() {
+        return addresses.size();
+    }
+
+    /** The most components this dictionary accepts. */
+    public int maxCodes() {
+        return maxCodes;
+    }
+
+    /** The code of {@code component}, or -1 if it was never added. */
+    public int find(ByteSource component) {
+        long address = map.find(component, map.hash(component));
+        if (address == 0) {
+            return -1;
+        }
+        MemorySegment page = map.memory().page(address);
+        long span = EntryDescriptor.valueSpan(page, map.memory().offset(address));
+        return page.get(CODE_LAYOUT, map.memory().offset(address) + EntryDescriptor.spanOffset(span));
+    }
+
+    /**
+     * Bytes that {@link #add} of a component of {@code componentLength} bytes could charge.
+     *
+     * @throws OffstateException if the dictionary already holds {@link #maxCodes()} components
+     */
+    public long bytesNeededToAdd(int componentLength) {
+        if (addresses.size() >= maxCodes) {
+            throw new OffstateException("key dictionary of store '" + map.memory().budget().owner() + "' is full: "
+                + maxCodes + " distinct key components; raise the limit or choose a lower-cardinality component");
+        }
+        return map.bytesNeededForInsert(EntryDescriptor.entrySize(componentLength, Integer.BYTES));
+    }
+
+    /** Registers {@code component} (known to be absent) and returns its new code. Check {@link #bytesNeededToAdd} first. */
+    public int add(ByteSource component) {
+        bytesNeededToAdd(component.length());
+        int code = addresses.size();
+        MemorySegment.ofArray(codeBytes).set(CODE_LAYOUT, 0, code);
+        long address = map.put(component, map.hash(component), codeSource.wrap(codeBytes));
+        addresses.add(address);
+        return code;
+    }
+
+    /** Points {@code target} at the bytes of the component with code {@code code}. */
+    public ByteSource component(int code, ByteSource target) {
+        if (code < 0 || code >= addresses.size()) {
+            throw new CorruptStateException("dictionary code " + code + " is not registered (" + addresses.size() + " codes)");
+        }
+        return map.storedKey(addresses.get(code), target);
+    }
+
+    /** An independent copy whose entries live in {@code copyMemory}, a copy of the store's memory. */
+    public KeyDictionary copy(PagedMemory copyMemory) {
+        LongArrayList a = new LongArrayList(addresses.size());
+        a.addAll(addresses);
+        return new KeyDictionary(map.copy(copyMemory), a, maxCodes);
+    }
+
+    /** Releases the dictionary's index (its entries live in the store's memory). */
+    @Override
+    public void close() {
+        map.close();
+    }
+}
