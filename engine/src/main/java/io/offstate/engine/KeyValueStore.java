@@ -98,6 +98,7 @@ public final class KeyValueStore implements AutoCloseable {
 
     /** The options this store was created with. */
     public StoreOptions options() {
+        ensureOpen();
         return options;
     }
 
@@ -172,6 +173,7 @@ public final class KeyValueStore implements AutoCloseable {
 
     /** The hard memory budget in bytes. */
     public long memoryBudget() {
+        ensureOpen();
         return options.memoryBudget();
     }
 
@@ -506,6 +508,9 @@ public final class KeyValueStore implements AutoCloseable {
     private static void checkAlive(MemorySegment segment, String what) {
         if (!segment.scope().isAlive()) {
             throw new IllegalArgumentException(what + " segment is already closed");
+        }
+        if (!segment.isAccessibleBy(Thread.currentThread())) {
+            throw new IllegalArgumentException(what + " segment is confined to another thread");
         }
     }
 

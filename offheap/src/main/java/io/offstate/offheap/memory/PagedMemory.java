@@ -23,7 +23,7 @@ import io.offstate.offheap.OffstateException;
  * </pre>
  * The page table maps a page index to its segment, so the same bytes work whether pages were
  * allocated by an {@link Arena} or mapped from a file, and a page can be copied byte for byte into a
- * snapshot. Address 0 is never handed out (the first 8 bytes of page 0 are reserved), so 0 can mean
+ * snapshot. Address 0 is never handed out (page index 0 is never used), so 0 can mean
  * "none" in index slots and free-list links.
  *
  * <h2>Blocks</h2>
@@ -46,7 +46,6 @@ public final class PagedMemory implements AutoCloseable {
     public static final int MIN_PAGE_SHIFT = 12;
     /** Largest allowed page: 1 GiB. */
     public static final int MAX_PAGE_SHIFT = 30;
-    private static final int RESERVED_AT_START = 8;
     private static final long PAGE_ALIGNMENT = 64;
 
     private final int pageShift;
@@ -90,6 +89,7 @@ public final class PagedMemory implements AutoCloseable {
         this.largeArenas = new Arena[16];
         this.freePageIndexes = new IntArrayList();
         this.freeHeads = new long[SizeClasses.COUNT];
+        this.pageCount = 1; // page index 0 is never used, so no block (normal or large) can have address 0
     }
 
     /** Page size in bytes. */
@@ -207,7 +207,7 @@ public final class PagedMemory implements AutoCloseable {
         normalPages++;
         retireBumpTail();
         long base = (long) index << pageShift;
-        bumpAddress = base == 0 ? RESERVED_AT_START : base;
+        bumpAddress = base;
         bumpLimit = base + pageSize;
     }
 

@@ -1,0 +1,137 @@
+package io.offstate.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import io.offstate.engine.serde.Serdes;
+import io.offstate.engine.serde.TypedStore;
+
+/**
+ * The usage example of README.md, kept compiling and correct. {@link #readmeShowsExactlyThisExample}
+ * fails if README.md and the lines between the markers below drift apart.
+ */
+class ReadmeExampleTest {
+    private static final Path SOURCE = Path.of("src", "test", "java", "io", "offstate", "engine", "ReadmeExampleTest.java");
+    private static final Path README = Path.of("..", "README.md");
+    private static final String BEGIN = "// README-EXAMPLE-BEGIN";
+    private static final String END = "// README-EXAMPLE-END";
+
+    private final PrintStream stdout = System.out;
+
+    @AfterEach
+    void restoreStdout() {
+        System.setOut(stdout);
+    }
+
+    @Test
+    void readmeExampleRunsAndPrintsWhatItsCommentsSay() {
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
+
+        // README-EXAMPLE-BEGIN
+        StoreOptions options = StoreOptions.builder()
+            .name("sessions")
+            .memoryBudget(64L << 20)                              // hard off-heap limit: 64 MiB
+            .build();
+        try (KeyValueStore store = KeyValueStore.create(options)) {
+            store.put("user:1".getBytes(StandardCharsets.UTF_8), "alice".getBytes(StandardCharsets.UTF_8));
+            store.put("user:2".getBytes(StandardCharsets.UTF_8), "bob".getBytes(StandardCharsets.UTF_8));
+
+            ValueView view = new ValueView();                     // reusable: get() fills it, no copy
+            if (store.get("user:1".getBytes(StandardCharsets.UTF_8), view)) {
+                System.out.println("user:1 -> " + view.length() + " bytes");   // user:1 -> 5 bytes
+            }
+            byte[] bob = store.getCopy("user:2".getBytes(StandardCharsets.UTF_8)); // a copy, safe to keep
+            store.delete("user:2".getBytes(StandardCharsets.UTF_8));
+
+            TypedStore<String, Long> counters = TypedStore.of(store, Serdes.UTF8, Serdes.LONG);
+            counters.putLong("clicks", counters.getLong("clicks", 0) + 1);
+
+            try (StoreSnapshot snapshot = store.snapshot()) {
+                counters.putLong("clicks", 100);
+                store.restore(snapshot);                          // back to the state at snapshot()
+            }
+            System.out.println(new String(bob, StandardCharsets.UTF_8) + ", clicks="
+                + counters.getLong("clicks", 0) + ", entries=" + store.size());  // bob, clicks=1, entries=2
+        }
+        // README-EXAMPLE-END
+
+        System.setOut(stdout);
+        assertEquals(List.of("user:1 -> 5 bytes", "bob, clicks=1, entries=2"),
+            printed.toString(StandardCharsets.UTF_8).lines().toList());
+    }
+
+    @Test
+    void readmeShowsExactlyThisExample() throws IOException {
+        assumeTrue(Files.exists(README), "README.md does not exist yet at " + README.toAbsolutePath().normalize());
+        List<String> example = exampleLines();
+        assertTrue(example.size() >= 15 && example.size() <= 25, "example has 15..25 lines: " + example.size());
+        List<List<String>> blocks = javaBlocks(Files.readAllLines(README, StandardCharsets.UTF_8));
+        assertFalse(blocks.isEmpty(), "README.md has no ```java block");
+        assertTrue(blocks.contains(example), "README.md has no ```java block equal to the example in "
+            + SOURCE + " (compared line by line, trimmed, blank lines dropped). Paste this:\n```java\n"
+            + String.join("\n", rawExampleLines()) + "\n```");
+    }
+
+    /** The example's lines, trimmed, blank lines dropped. */
+    private static List<String> exampleLines() throws IOException {
+        return normalize(rawExampleLines());
+    }
+
+    /** The lines between the markers, de-indented to the first line's indentation. */
+    private static List<String> rawExampleLines() throws IOException {
+        List<String> lines = Files.readAllLines(SOURCE, StandardCharsets.UTF_8);
+        int begin = -1;
+        int end = -1;
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).trim().equals(BEGIN)) {
+                begin = i;
+            } else if (lines.get(i).trim().equals(END)) {
+                end = i;
+            }
+        }
+        assertTrue(begin >= 0 && end > begin, "markers found in " + SOURCE.toAbsolutePath());
+        List<String> raw = lines.subList(begin + 1, end);
+        int indent = raw.get(0).length() - raw.get(0).stripLeading().length();
+        List<String> out = new ArrayList<>();
+        for (String line : raw) {
+            out.add(line.length() >= indent && line.substring(0, indent).isBlank() ? line.substring(indent) : line.strip());
+        }
+        return out;
+    }
+
+    private static List<String> normalize(List<String> lines) {
+        return lines.stream().map(String::strip).filter(l -> !l.isEmpty()).toList();
+    }
+
+    private static List<List<String>> javaBlocks(List<String> readme) {
+        List<List<String>> blocks = new ArrayList<>();
+        List<String> current = null;
+        for (String line : readme) {
+            String t = line.strip();
+            if (current == null && t.equals("```java")) {
+                current = new ArrayList<>();
+            } else if (current != null && t.equals("```")) {
+                blocks.add(normalize(current));
+                current = null;
+            } else if (current != null) {
+                current.add(line);
+            }
+        }
+        return blocks;
+    }
+}

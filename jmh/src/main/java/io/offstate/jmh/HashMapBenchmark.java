@@ -1,0 +1,112 @@
+package io.offstate.jmh;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.HashMap;
+import java.util.concurrent.TimeUnit;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * The on-heap peer of {@link OffstateBenchmark}: {@code HashMap<ByteArrayKey, byte[]>} with the
+ * same data set and access order, {@link ByteArrayKey} caching {@code Arrays.hashCode} and
+ * comparing with {@code Arrays.equals}.
+ *
+ * <p>The peer gets its best case, as a careful user would write it: lookup key wrappers are
+ * preallocated in access order (so lookups allocate nothing), the map is presized, and
+ * {@link #putUpdate} stores the caller's prepared value array by reference (no copy, no
+ * allocation), whereas offstate copies the value bytes into its own memory.
+ *
+ * <p>Memory per entry ({@code memory.hashmap}) is the heap-in-use difference around loading the
+ * map with freshly allocated keys, wrappers and values, each measured after {@code System.gc()}
+ * (an approximation to within a few hundred KB in total).
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Threads(1)
+@Fork(value = 1, jvmArgs = {"-Xms4g", "-Xmx4g"})
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+public class HashMapBenchmark {
+    static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    @State(Scope.Benchmark)
+    public static class Map {
+        HashMap<ByteArrayKey, byte[]> map;
+        ByteArrayKey[] hitKeys;
+        ByteArrayKey[] missKeys;
+        byte[] updateA;
+        byte[] updateB;
+        int mask;
+        int hit;
+        int miss;
+        int put;
+        boolean phase;
+
+        @Setup(Level.Trial)
+        public void setUp(Dataset ds) {
+            // wrappers for lookups, allocated in access order, each next to its key copy
+            mask = ds.mask;
+            hitKeys = new ByteArrayKey[mask + 1];
+            missKeys = new ByteArrayKey[mask + 1];
+            for (int i = 0; i <= mask; i++) {
+                hitKeys[i] = new ByteArrayKey(ds.hitKeys[i].clone());
+            }
+            for (int i = 0; i <= mask; i++) {
+                missKeys[i] = new ByteArrayKey(ds.missKeys[i].clone());
+            }
+            updateA = ds.updateA;
+            updateB = ds.updateB;
+
+            long before = Report.settledHeapUsed();
+            map = HashMap.newHashMap(ds.keys);
+            for (int i = 0; i < ds.keys; i++) {
+                map.put(new ByteArrayKey(ds.loadKeys[i].clone()), ds.value(i));
+            }
+            long after = Report.settledHeapUsed();
+            for (int i = 0; i <= mask; i++) {
+                if (map.get(hitKeys[i]) == null || map.get(missKeys[i]) != null) {
+                    throw new IllegalStateException("HashMap peer inconsistent at #" + i);
+                }
+            }
+            Report.metric("memory.hashmap", ds.keys, (double) (after - before) / ds.keys);
+        }
+    }
+
+    @Benchmark
+    public void getHit(Map s, Blackhole bh) {
+        int i = s.hit = (s.hit + 1) & s.mask;
+        byte[] v = s.map.get(s.hitKeys[i]);
+        // same consumption as offstate: first 8 bytes (as a long) and the length
+        bh.consume((long) LONG_LE.get(v, 0));
+        bh.consume(v.length);
+    }
+
+    @Benchmark
+    public Object getMiss(Map s) {
+        int i = s.miss = (s.miss + 1) & s.mask;
+        return s.map.get(s.missKeys[i]);
+    }
+
+    @Benchmark
+    public Object putUpdate(Map s) {
+        int i = s.put = (s.put + 1) & s.mask;
+        if (i == 0) {
+            s.phase = !s.phase;
+        }
+        return s.map.put(s.hitKeys[i], s.phase ? s.updateA : s.updateB);
+    }
+}

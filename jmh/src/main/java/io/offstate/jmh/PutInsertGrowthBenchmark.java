@@ -1,0 +1,159 @@
+package io.offstate.jmh;
+
+import java.util.HashMap;
+import java.util.concurrent.TimeUnit;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+
+import io.offstate.engine.KeyValueStore;
+import io.offstate.engine.StoreOptions;
+
+/**
+ * Latency distribution of inserting fresh keys into a store that starts empty (and small: offstate
+ * with the default {@code expectedEntries}, {@code new HashMap<>()}), reset at every iteration, so
+ * each iteration spans many index growths. {@link Mode#SampleTime}: the summary reports
+ * p50/p99/p99.9/p99.99/max. offstate grows its index incrementally (a few clusters migrated per
+ * write); {@code HashMap} rehashes the whole table at once (and its nodes add GC work), which shows
+ * in the tail.
+ *
+ * <p>Keys: {@code growthKeys} distinct 16-byte random keys, values 64 bytes (the HashMap peer
+ * stores preallocated key wrappers and one shared value array by reference: its best case). If an
+ * iteration inserts more than {@code growthKeys}, later operations become overwrites; this is
+ * recorded as a note and shown in the summary (raise {@code growthKeys} or shorten iterations).
+ */
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Threads(1)
+@Fork(value = 1, jvmArgs = {"-Xms4g", "-Xmx4g", "--enable-native-access=ALL-UNNAMED"})
+@Warmup(iterations = 2, time = 1)
+@Measurement(iterations = 3, time = 1)
+public class PutInsertGrowthBenchmark {
+
+    /** Common part: the fresh-key pool and cursor. */
+    @State(Scope.Benchmark)
+    public abstract static class Pool {
+        @Param("10000000")
+        public int growthKeys;
+        byte[][] keys;
+        final byte[] value = Keys.updateValue(0);
+        int cursor;
+        int inserted;
+        int maxInserted;
+        boolean exhausted;
+
+        void generate() {
+            keys = Keys.randomKeys(growthKeys, 0x6_0A7L, null);
+        }
+
+        /** Next key index; wraps (turning inserts into overwrites) when the pool is used up. */
+        final int next() {
+            int i = cursor;
+            if (++cursor == keys.length) {
+                cursor = 0;
+                exhausted = true;
+            }
+            return i;
+        }
+
+        void endIteration(String peer) {
+            maxInserted = Math.max(maxInserted, inserted);
+        }
+
+        void endTrial(String peer) {
+            Report.metric("growth.maxInsertsPerIteration." + peer, maxInserted);
+            if (exhausted) {
+                Report.note("growth-" + peer, "key pool of " + keys.length
+                    + " exhausted within an iteration: later operations were overwrites, not inserts");
+            }
+        }
+    }
+
+    @State(Scope.Benchmark)
+    public static class OffstateGrowth extends Pool {
+        KeyValueStore store;
+
+        @Setup(Level.Trial)
+        public void trial() {
+            generate();
+        }
+
+        @Setup(Level.Iteration)
+        public void reset() {
+            if (store != null) {
+                store.close();
+            }
+            System.gc();
+            store = KeyValueStore.create(StoreOptions.builder().name("growth").hashSeed(7).build());
+            cursor = 0;
+        }
+
+        @TearDown(Level.Iteration)
+        public void iterationDone() {
+            inserted = (int) store.size();
+            endIteration("offstate");
+        }
+
+        @TearDown(Level.Trial)
+        public void done() {
+            store.close();
+            endTrial("offstate");
+        }
+    }
+
+    @State(Scope.Benchmark)
+    public static class HashMapGrowth extends Pool {
+        ByteArrayKey[] wrapped;
+        HashMap<ByteArrayKey, byte[]> map;
+
+        @Setup(Level.Trial)
+        public void trial() {
+            generate();
+            wrapped = new ByteArrayKey[keys.length];
+            for (int i = 0; i < keys.length; i++) {
+                wrapped[i] = new ByteArrayKey(keys[i]);
+            }
+        }
+
+        @Setup(Level.Iteration)
+        public void reset() {
+            map = null;
+            System.gc();
+            map = new HashMap<>();
+            cursor = 0;
+        }
+
+        @TearDown(Level.Iteration)
+        public void iterationDone() {
+            inserted = map.size();
+            endIteration("hashmap");
+        }
+
+        @TearDown(Level.Trial)
+        public void done() {
+            endTrial("hashmap");
+        }
+    }
+
+    @Benchmark
+    public void offstateInsert(OffstateGrowth g) {
+        g.store.put(g.keys[g.next()], g.value);
+    }
+
+    @Benchmark
+    public Object hashMapInsert(HashMapGrowth g) {
+        return g.map.put(g.wrapped[g.next()], g.value);
+    }
+}
