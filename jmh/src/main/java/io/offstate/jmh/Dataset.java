@@ -1,7 +1,5 @@
 package io.offstate.jmh;
 
-import java.util.HashSet;
-
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -9,8 +7,10 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * The shared data set of the point-operation benchmarks: {@code keys} present keys of 16 random
- * bytes (fixed seed), 64-byte values, and as many absent "miss" keys.
+ * The shared data set of the point-operation benchmarks: {@code keys} present keys of
+ * {@code keyLength} random bytes (fixed seed), values of {@code valueLength} bytes, and as many absent
+ * "miss" keys. The issue's shapes: keys of 16 or 64 bytes, values of 64 or 1024 bytes; {@link MainJob}
+ * sets the three parameters per run.
  *
  * <h2>Access order</h2>
  * Stores are loaded in key order {@code 0..n-1}; lookups follow {@link #order}, a precomputed random
@@ -36,6 +36,14 @@ public class Dataset {
     @Param("1000000")
     public int keys;
 
+    /** Key length in bytes (16 or 64 in the suites; at least 16, see {@link Keys#randomKeys}). */
+    @Param("16")
+    public int keyLength;
+
+    /** Value length in bytes (64 or 1024 in the suites). */
+    @Param("64")
+    public int valueLength;
+
     /** Present keys, in load order. */
     public byte[][] loadKeys;
     /** Random permutation of {@code 0..keys-1}: the access order. */
@@ -51,8 +59,7 @@ public class Dataset {
 
     @Setup(Level.Trial)
     public void setUp() {
-        loadKeys = Keys.randomKeys(keys, KEY_SEED, null);
-        HashSet<ByteArrayKey> present = Keys.asSet(loadKeys);
+        loadKeys = Keys.randomKeys(keys, keyLength, KEY_SEED);
         int length = Keys.accessLength(keys);
         mask = length - 1;
         order = Keys.shuffled(keys, ORDER_SEED);
@@ -60,13 +67,18 @@ public class Dataset {
         for (int i = 0; i < length; i++) {
             hitKeys[i] = loadKeys[order[i]].clone();
         }
-        missKeys = Keys.randomKeys(length, MISS_SEED, present);
-        updateA = Keys.updateValue(0);
-        updateB = Keys.updateValue(1);
+        missKeys = Keys.randomKeys(length, keyLength, MISS_SEED);
+        updateA = Keys.updateValue(0, valueLength);
+        updateB = Keys.updateValue(1, valueLength);
     }
 
-    /** The value loaded for key number {@code i}. */
+    /** The value loaded for key number {@code i} (a new array). */
     public byte[] value(int i) {
-        return Keys.initialValue(i);
+        return Keys.initialValue(i, valueLength);
+    }
+
+    /** Bytes of key and value data, {@code keys * (keyLength + valueLength)}. */
+    public long dataBytes() {
+        return (long) keys * (keyLength + valueLength);
     }
 }

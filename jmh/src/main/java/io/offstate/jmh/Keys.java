@@ -7,29 +7,31 @@ import java.util.SplittableRandom;
 
 /** Deterministic key and value generation shared by every benchmark (fixed seeds, no I/O). */
 final class Keys {
+    /** Default key length (bytes): the primary shape is 16-byte keys, 64-byte values. */
     static final int KEY_LENGTH = 16;
+    /** Default value length (bytes). */
     static final int VALUE_LENGTH = 64;
 
     private Keys() {
     }
 
     /**
-     * {@code n} distinct random keys of {@link #KEY_LENGTH} bytes. {@code exclude} (may be null)
-     * holds keys that must not be produced (used to make miss keys disjoint from hit keys).
+     * {@code n} random keys of {@code length} (at least 16) bytes, from {@code seed}. With 128 or more
+     * random bits per key, a duplicate among even 10^8 keys, or a collision between two sets drawn
+     * from different seeds (hit and miss keys), has probability ~10^-23, so none is checked for: no
+     * exclusion set, which would cost a GB of heap at 10M keys. The benchmarks' setups verify every
+     * hit key and every miss key against the loaded store anyway.
      */
-    static byte[][] randomKeys(int n, long seed, HashSet<ByteArrayKey> exclude) {
-        // 128 random bits: a duplicate among even 10^8 keys has probability ~10^-23, so only the
-        // exclusion set is checked (the benchmarks' setups verify every hit and miss anyway)
+    static byte[][] randomKeys(int n, int length, long seed) {
+        if (length < 16) {
+            throw new IllegalArgumentException("random keys need >= 16 bytes, was " + length);
+        }
         SplittableRandom rnd = new SplittableRandom(seed);
         byte[][] keys = new byte[n][];
-        int i = 0;
-        while (i < n) {
-            byte[] k = new byte[KEY_LENGTH];
+        for (int i = 0; i < n; i++) {
+            byte[] k = new byte[length];
             rnd.nextBytes(k);
-            if (exclude != null && exclude.contains(new ByteArrayKey(k))) {
-                continue;
-            }
-            keys[i++] = k;
+            keys[i] = k;
         }
         return keys;
     }
@@ -55,26 +57,28 @@ final class Keys {
         return keys;
     }
 
-    static HashSet<ByteArrayKey> asSet(byte[][] keys) {
-        HashSet<ByteArrayKey> set = new HashSet<>(Math.max(16, (int) (keys.length / 0.75f) + 1));
-        for (byte[] k : keys) {
-            set.add(new ByteArrayKey(k));
-        }
-        return set;
-    }
-
-    /** The initial value of the entry loaded from key number {@code i}: 64 pseudo-random bytes. */
-    static byte[] initialValue(int i) {
-        byte[] v = new byte[VALUE_LENGTH];
+    /** The initial value of the entry loaded from key number {@code i}: {@code length} pseudo-random bytes. */
+    static byte[] initialValue(int i, int length) {
+        byte[] v = new byte[length];
         new SplittableRandom(0x5EED_0000L + i).nextBytes(v);
         return v;
     }
 
-    /** A prepared update value, different from every initial value (constant fill byte). */
-    static byte[] updateValue(int which) {
-        byte[] v = new byte[VALUE_LENGTH];
+    /** {@link #initialValue(int, int)} of the default {@link #VALUE_LENGTH}. */
+    static byte[] initialValue(int i) {
+        return initialValue(i, VALUE_LENGTH);
+    }
+
+    /** A prepared update value of {@code length} bytes, different from every initial value (constant fill byte). */
+    static byte[] updateValue(int which, int length) {
+        byte[] v = new byte[length];
         Arrays.fill(v, (byte) (which == 0 ? 0xA5 : 0x5A));
         return v;
+    }
+
+    /** {@link #updateValue(int, int)} of the default {@link #VALUE_LENGTH}. */
+    static byte[] updateValue(int which) {
+        return updateValue(which, VALUE_LENGTH);
     }
 
     /** A random permutation of {@code 0..n-1} (Fisher–Yates, fixed seed). */

@@ -46,6 +46,7 @@ public final class MainJob {
     private static final String OFF = PKG + "OffstateBenchmark.";
     private static final String HM = PKG + "HashMapBenchmark.";
     private static final String CM = PKG + "ChronicleMapBenchmark.";
+    private static final String RDB = PKG + "RocksDbBenchmark.";
     private static final String FLOOR = PKG + "MemoryFloorBenchmark.";
     private static final String GROWTH = PKG + "PutInsertGrowthBenchmark.";
     private static final double ZERO_BYTES = 1.0; // gc.alloc.rate.norm below this counts as 0 B/op (JMH noise)
@@ -118,6 +119,7 @@ public final class MainJob {
             .include("^" + java.util.regex.Pattern.quote(OFF))
             .include("^" + java.util.regex.Pattern.quote(HM))
             .include("^" + java.util.regex.Pattern.quote(CM))
+            .include("^" + java.util.regex.Pattern.quote(RDB) + "(getHit|getMiss|putUpdate)$")
             .include("^" + java.util.regex.Pattern.quote(FLOOR))
             .include("^" + java.util.regex.Pattern.quote(GROWTH))
             .shouldFailOnError(false)
@@ -199,6 +201,10 @@ public final class MainJob {
             this.mode = mode;
             this.took = took;
             for (RunResult r : results) {
+                if (r.getParams().getMode() != org.openjdk.jmh.annotations.Mode.AverageTime
+                    && !r.getParams().getBenchmark().startsWith(GROWTH)) {
+                    continue; // SampleTime runs are not in this table yet
+                }
                 String k = r.getParams().getParam("keys");
                 byKey.put(r.getParams().getBenchmark() + "@" + (k == null ? "" : k), r);
             }
@@ -298,6 +304,7 @@ public final class MainJob {
         String render(List<String> keysList) {
             StringBuilder sb = new StringBuilder();
             String chronicleError = peerError("chronicle");
+            String rocksError = peerError("rocksdb");
             sb.append("# offstate benchmark summary\n\n");
             sb.append(String.format(Locale.ROOT, "- mode: %s, took %dm%02ds; %s; JDK %s (%s); %s %s; %d cores%n",
                 mode, took.toMinutes(), took.toSecondsPart(),
@@ -314,12 +321,15 @@ public final class MainJob {
             sb.append("- ratios are offstate / peer in this one run; floor = one dependent random 8-byte read "
                 + "in a segment of keys x 96 B (MemoryFloorBenchmark.dependentRead)\n");
             for (String keys : keysList) {
-                renderKeys(sb, keys, chronicleError);
+                renderKeys(sb, keys, chronicleError, rocksError);
             }
             renderGrowth(sb);
             List<String> notes = new ArrayList<>();
             if (chronicleError != null) {
                 notes.add("Chronicle Map could not run: " + text("error-chronicle.txt").replace("\n", " / "));
+            }
+            if (rocksError != null) {
+                notes.add("RocksDB could not run: " + text("error-rocksdb.txt").replace("\n", " / "));
             }
             try (Stream<Path> files = Files.list(side)) {
                 for (Path p : files.sorted().toList()) {
@@ -341,11 +351,11 @@ public final class MainJob {
             return sb.toString();
         }
 
-        private void renderKeys(StringBuilder sb, String keys, String chronicleError) {
+        private void renderKeys(StringBuilder sb, String keys, String chronicleError, String rocksError) {
             Double floor = score(FLOOR + "dependentRead", keys);
             sb.append("\n## ").append(String.format(Locale.ROOT, "%,d", Long.parseLong(keys))).append(" keys\n\n");
-            sb.append("| workload | offstate ns/op | Chronicle Map ns/op | HashMap ns/op | offstate/Chronicle | offstate/HashMap | offstate/floor | offstate B/op |\n");
-            sb.append("|---|---|---|---|---|---|---|---|\n");
+            sb.append("| workload | offstate ns/op | Chronicle Map ns/op | RocksDB ns/op | HashMap ns/op | offstate/Chronicle | offstate/RocksDB | offstate/HashMap | offstate/floor | offstate B/op |\n");
+            sb.append("|---|---|---|---|---|---|---|---|---|---|\n");
             String[][] rows = {
                 {"get-hit", "getHit", "0.25", "0.40"},
                 {"get-miss", "getMiss", "0.30", ""},
@@ -362,8 +372,10 @@ public final class MainJob {
                 sb.append("| ").append(row[0])
                     .append(" | ").append(scoreCell(OFF + m, keys, null))
                     .append(" | ").append(scoreCell(CM + m, keys, chronicleError))
+                    .append(" | ").append(scoreCell(RDB + m, keys, rocksError))
                     .append(" | ").append(scoreCell(HM + m, keys, null))
                     .append(" | ").append(ratioCell(off, cm, Double.parseDouble(row[2])))
+                    .append(" | ").append(plainRatio(off, score(RDB + m, keys)))
                     .append(" | ").append(row[3].isEmpty() ? plainRatio(off, hm) : ratioCell(off, hm, Double.parseDouble(row[3])))
                     .append(" | ").append(plainRatio(off, floor))
                     .append(" | ").append(bytesCell(bytesPerOp(OFF + m, keys), true))
@@ -372,6 +384,7 @@ public final class MainJob {
             Double mo = metric("memory.offstate@" + keys);
             Double mc = metric("memory.chronicle@" + keys);
             Double mh = metric("memory.hashmap@" + keys);
+            Double mr = metric("memory.rocksdb@" + keys);
             String memOff;
             if (mo == null) {
                 memOff = "n/a";
@@ -386,11 +399,17 @@ public final class MainJob {
             }
             sb.append("| memory B/entry | ").append(memOff)
                 .append(" | ").append(mc == null ? (chronicleError != null ? "n/a (" + chronicleError + ")" : "n/a") : fmt(mc))
+                .append(" | ").append(mr == null ? (rocksError != null ? "n/a (" + rocksError + ")" : "n/a")
+                    : fmt(mr) + " (block cache + table readers + memtables)")
                 .append(" | ").append(mh == null ? "n/a" : fmt(mh) + " (heap Δ, approx.)")
                 .append(" | ").append(plainRatio(mo, mc))
+                .append(" | ").append(plainRatio(mo, mr))
                 .append(" | ").append(plainRatio(mo, mh))
                 .append(" | | |\n");
 
+            sb.append("\nRocksDB: direct ByteBuffer get/put (no WAL, block cache holding the data, Bloom filters, bulk-loaded); "
+                + "SST files on disk ").append(metric("memory.rocksdb-sst@" + keys) == null ? "n/a"
+                : fmt(metric("memory.rocksdb-sst@" + keys))).append(" B/entry.\n");
             sb.append("\nPeers' allocation (B/op): Chronicle Map get-hit/get-miss/put-update ")
                 .append(bytesCell(bytesPerOp(CM + "getHit", keys), false)).append(" / ")
                 .append(bytesCell(bytesPerOp(CM + "getMiss", keys), false)).append(" / ")

@@ -55,7 +55,7 @@ public class PutInsertGrowthBenchmark {
         boolean exhausted;
 
         void generate() {
-            keys = Keys.randomKeys(growthKeys, 0x6_0A7L, null);
+            keys = Keys.randomKeys(growthKeys, Keys.KEY_LENGTH, 0x6_0A7L);
         }
 
         /** Next key index; wraps (turning inserts into overwrites) when the pool is used up. */
