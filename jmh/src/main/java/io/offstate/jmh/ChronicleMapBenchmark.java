@@ -24,9 +24,11 @@ import net.openhft.chronicle.map.MapEntry;
 
 /**
  * The off-heap peer of {@link OffstateBenchmark}: Chronicle Map ({@code net.openhft:chronicle-map},
- * in-memory, not persisted) with {@code byte[]} keys and values of constant size (16 and 64 bytes,
- * {@code constantKeySizeBySample}/{@code constantValueSizeBySample}), {@code entries(keys)}, the
- * same data set and access order.
+ * in-memory, not persisted) with {@code byte[]} keys and values of constant size (the data set's
+ * key and value lengths, {@code constantKeySizeBySample}/{@code constantValueSizeBySample}),
+ * {@code entries(keys)}, the same data set and access order. Measures get-hit, get-miss,
+ * put-update (average time and SampleTime for get-hit and put-update) and delete+reinsert, as
+ * {@link OffstateBenchmark} does.
  *
  * <p>Its allocation-free paths are used:
  * <ul>
@@ -37,6 +39,9 @@ import net.openhft.chronicle.map.MapEntry;
  *   <li>{@link #putUpdate}: {@code map.put} deserialises and returns the previous value (an
  *       allocation per call), so the update goes through a query context instead:
  *       {@code queryContext(key)}, update lock, {@code replaceValue(entry, wrapValueAsData(v))}.</li>
+ *   <li>{@link #deleteReinsert}: {@code map.remove(key)} returns the previous value (an allocation),
+ *       so the delete is {@code queryContext(key)}, update lock, {@code remove(entry)}, and the
+ *       reinsert is {@link #putUpdate}'s context path: the time of the pair.</li>
  * </ul>
  * Memory per entry ({@code memory.chronicle}) is {@code offHeapMemoryUsed() / keys}.
  *
@@ -48,22 +53,27 @@ import net.openhft.chronicle.map.MapEntry;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Threads(1)
 @Fork(value = 1, jvmArgs = {"-Xms4g", "-Xmx4g", "--enable-native-access=ALL-UNNAMED"}, jvmArgsAppend = {
-    "--add-opens=java.base/java.lang=ALL-UNNAMED",
-    "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
-    "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED",
-    "--add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED",
-    "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED",
-    "--sun-misc-unsafe-memory-access=allow",
-    "-Dchronicle.analytics.disable=true",
-    "-Dchronicle.announcer.disable=true"})
+    ChronicleMapBenchmark.OPENS_LANG, ChronicleMapBenchmark.OPENS_REFLECT, ChronicleMapBenchmark.EXPORTS_NIO,
+    ChronicleMapBenchmark.EXPORTS_JAVAC, ChronicleMapBenchmark.EXPORTS_REF, ChronicleMapBenchmark.UNSAFE_ALLOW,
+    ChronicleMapBenchmark.NO_ANALYTICS, ChronicleMapBenchmark.NO_ANNOUNCER})
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class ChronicleMapBenchmark {
+    // Chronicle Map's JDK 25 flags: only forks that run Chronicle Map get them (this class's @Fork and
+    // PutInsertGrowthBenchmark#chronicleInsert's).
+    static final String OPENS_LANG = "--add-opens=java.base/java.lang=ALL-UNNAMED";
+    static final String OPENS_REFLECT = "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED";
+    static final String EXPORTS_NIO = "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED";
+    static final String EXPORTS_JAVAC = "--add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED";
+    static final String EXPORTS_REF = "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED";
+    static final String UNSAFE_ALLOW = "--sun-misc-unsafe-memory-access=allow";
+    static final String NO_ANALYTICS = "-Dchronicle.analytics.disable=true";
+    static final String NO_ANNOUNCER = "-Dchronicle.announcer.disable=true";
 
     @State(Scope.Benchmark)
     public static class Map {
         ChronicleMap<byte[], byte[]> map;
-        final byte[] using = new byte[Keys.VALUE_LENGTH];
+        byte[] using;
         byte[][] hitKeys;
         byte[][] missKeys;
         byte[] updateA;
@@ -72,18 +82,22 @@ public class ChronicleMapBenchmark {
         int hit;
         int miss;
         int put;
+        int del;
         boolean phase;
+        boolean delPhase;
 
         @Setup(Level.Trial)
         public void setUp(Dataset ds) {
             try {
+                Report.failIfRequested("chronicle");
+                using = new byte[ds.valueLength];
                 map = ChronicleMap.of(byte[].class, byte[].class)
                     .name("peer")
                     .entries(ds.keys)
                     .keyMarshallers(ByteArrayMarshaller.INSTANCE, ByteArrayMarshaller.INSTANCE)
                     .valueMarshallers(ByteArrayMarshaller.INSTANCE, ByteArrayMarshaller.INSTANCE)
-                    .constantKeySizeBySample(new byte[Keys.KEY_LENGTH])
-                    .constantValueSizeBySample(new byte[Keys.VALUE_LENGTH])
+                    .constantKeySizeBySample(new byte[ds.keyLength])
+                    .constantValueSizeBySample(new byte[ds.valueLength])
                     .create();
                 for (int i = 0; i < ds.keys; i++) {
                     map.put(ds.loadKeys[i], ds.value(i));
@@ -114,6 +128,7 @@ public class ChronicleMapBenchmark {
     }
 
     @Benchmark
+    @BenchmarkMode({Mode.AverageTime, Mode.SampleTime})
     public void getHit(Map s, Blackhole bh) {
         int i = s.hit = (s.hit + 1) & s.mask;
         byte[] v = s.map.getUsing(s.hitKeys[i], s.using);
@@ -128,13 +143,38 @@ public class ChronicleMapBenchmark {
     }
 
     @Benchmark
+    @BenchmarkMode({Mode.AverageTime, Mode.SampleTime})
     public void putUpdate(Map s) {
         int i = s.put = (s.put + 1) & s.mask;
         if (i == 0) {
             s.phase = !s.phase;
         }
-        byte[] value = s.phase ? s.updateA : s.updateB;
-        try (ExternalMapQueryContext<byte[], byte[], ?> c = s.map.queryContext(s.hitKeys[i])) {
+        put(s.map, s.hitKeys[i], s.phase ? s.updateA : s.updateB);
+    }
+
+    @Benchmark
+    public boolean deleteReinsert(Map s) {
+        int i = s.del = (s.del + 1) & s.mask;
+        if (i == 0) {
+            s.delPhase = !s.delPhase;
+        }
+        byte[] key = s.hitKeys[i];
+        boolean deleted;
+        try (ExternalMapQueryContext<byte[], byte[], ?> c = s.map.queryContext(key)) {
+            c.updateLock().lock();
+            MapEntry<byte[], byte[]> entry = c.entry();
+            deleted = entry != null;
+            if (deleted) {
+                c.remove(entry);
+            }
+        }
+        put(s.map, key, s.delPhase ? s.updateA : s.updateB);
+        return deleted;
+    }
+
+    /** Insert or overwrite without deserialising the previous value (allocation-free). */
+    static void put(ChronicleMap<byte[], byte[]> map, byte[] key, byte[] value) {
+        try (ExternalMapQueryContext<byte[], byte[], ?> c = map.queryContext(key)) {
             c.updateLock().lock();
             MapEntry<byte[], byte[]> entry = c.entry();
             Data<byte[]> data = c.wrapValueAsData(value);

@@ -25,16 +25,22 @@ import io.offstate.engine.ValueView;
 import io.offstate.offheap.KeyComponent;
 
 /**
- * offstate's point operations on a store holding {@link Dataset#keys} entries (16-byte random
- * keys, 64-byte values), in random access order. Peers: {@link ChronicleMapBenchmark} (off-heap),
+ * offstate's point operations (hash-only store, the default configuration) on a store holding
+ * {@link Dataset#keys} entries ({@link Dataset#keyLength}-byte random keys,
+ * {@link Dataset#valueLength}-byte values), in random access order. Peers, on the same data set and
+ * access order: {@link ChronicleMapBenchmark} and {@link RocksDbBenchmark} (off-heap),
  * {@link HashMapBenchmark} (on-heap), {@link MemoryFloorBenchmark} (hardware floor).
  *
  * <ul>
  *   <li>{@link #getHit}: {@code store.get(byte[] key, view)} of a present key, then reads the value
- *       through the zero-copy view ({@code view.getLong(0)} and {@code view.length()}).</li>
+ *       through the zero-copy view ({@code view.getLong(0)} and {@code view.length()}). Average time
+ *       and, as a second run, SampleTime percentiles.</li>
  *   <li>{@link #getMiss}: the same lookup of an absent key.</li>
- *   <li>{@link #putUpdate}: overwrites a present key with a different 64-byte value (two prepared
- *       values, alternating on every pass over the keys, so every put really changes the value).</li>
+ *   <li>{@link #putUpdate}: overwrites a present key with a different value of the same length (two
+ *       prepared values, alternating on every pass over the keys, so every put really changes the
+ *       value). Average time and SampleTime.</li>
+ *   <li>{@link #deleteReinsert}: deletes a present key and puts it back (the same prepared values):
+ *       the time of the pair, so the store's size stays constant.</li>
  *   <li>Dictionary encoding ({@code tenant*}): keys {@code tenant-<4 digits>|} + 8 random bytes over
  *       {@value #TENANTS} tenants, stored plainly vs with
  *       {@code dictionaryKeyComponent(KeyComponent.untilDelimiter('|'))}: get-hit and put-update time
@@ -69,7 +75,9 @@ public class OffstateBenchmark {
         int hit;
         int miss;
         int put;
+        int del;
         boolean phase;
+        boolean delPhase;
 
         @Setup(Level.Trial)
         public void setUp(Dataset ds) {
@@ -83,7 +91,7 @@ public class OffstateBenchmark {
             updateB = ds.updateB;
             mask = ds.mask;
             for (int i = 0; i <= mask; i++) {
-                if (!store.get(hitKeys[i], view) || view.length() != Keys.VALUE_LENGTH) {
+                if (!store.get(hitKeys[i], view) || view.length() != ds.valueLength) {
                     throw new IllegalStateException("offstate lost key #" + i);
                 }
                 if (store.get(missKeys[i], view)) {
@@ -100,6 +108,7 @@ public class OffstateBenchmark {
     }
 
     @Benchmark
+    @BenchmarkMode({Mode.AverageTime, Mode.SampleTime})
     public void getHit(Store s, Blackhole bh) {
         int i = s.hit = (s.hit + 1) & s.mask;
         ValueView v = s.view;
@@ -115,12 +124,25 @@ public class OffstateBenchmark {
     }
 
     @Benchmark
+    @BenchmarkMode({Mode.AverageTime, Mode.SampleTime})
     public void putUpdate(Store s) {
         int i = s.put = (s.put + 1) & s.mask;
         if (i == 0) {
             s.phase = !s.phase;
         }
         s.store.put(s.hitKeys[i], s.phase ? s.updateA : s.updateB);
+    }
+
+    @Benchmark
+    public boolean deleteReinsert(Store s) {
+        int i = s.del = (s.del + 1) & s.mask;
+        if (i == 0) {
+            s.delPhase = !s.delPhase;
+        }
+        byte[] key = s.hitKeys[i];
+        boolean deleted = s.store.delete(key);
+        s.store.put(key, s.delPhase ? s.updateA : s.updateB);
+        return deleted;
     }
 
     // ------------------------------------------------------------ dictionary encoding

@@ -1,5 +1,6 @@
 package io.offstate.jmh;
 
+import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -20,14 +21,26 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import io.offstate.engine.KeyValueStore;
 import io.offstate.engine.StoreOptions;
+import net.openhft.chronicle.map.ChronicleMap;
 
 /**
- * Latency distribution of inserting fresh keys into a store that starts empty (and small: offstate
- * with the default {@code expectedEntries}, {@code new HashMap<>()}), reset at every iteration, so
- * each iteration spans many index growths. {@link Mode#SampleTime}: the summary reports
- * p50/p99/p99.9/p99.99/max. offstate grows its index incrementally (a few clusters migrated per
- * write); {@code HashMap} rehashes the whole table at once (and its nodes add GC work), which shows
- * in the tail.
+ * put-insert: latency distribution of inserting fresh keys into a store that starts empty, reset
+ * at every iteration, for offstate and every peer that can insert. {@link Mode#SampleTime}: the
+ * summary reports the mean and p50/p99/p99.9/p99.99/max.
+ *
+ * <ul>
+ *   <li>{@link #offstateInsert}: offstate with the default {@code expectedEntries} (small), so each
+ *       iteration spans many index growths; offstate grows its index incrementally (a few clusters
+ *       migrated per write).</li>
+ *   <li>{@link #hashMapInsert}: {@code new HashMap<>()}, which rehashes the whole table at once
+ *       (and whose nodes add GC work), which shows in the tail.</li>
+ *   <li>{@link #chronicleInsert}: Chronicle Map cannot grow much past the {@code entries} it was
+ *       created with, so it is created for the whole key pool ({@code entries(growthKeys)}): it
+ *       never grows; that is how it must be used.</li>
+ *   <li>{@link #rocksDbInsert}: RocksDB as configured in {@link RocksDbStore} (a fresh database per
+ *       iteration); inserts go to the memtable, and flushes and compactions run in the background,
+ *       so its tail shows write stalls, not growth.</li>
+ * </ul>
  *
  * <p>Keys: {@code growthKeys} distinct 16-byte random keys, values 64 bytes (the HashMap peer
  * stores preallocated key wrappers and one shared value array by reference: its best case). If an
@@ -147,6 +160,97 @@ public class PutInsertGrowthBenchmark {
         }
     }
 
+    @State(Scope.Benchmark)
+    public static class ChronicleGrowth extends Pool {
+        ChronicleMap<byte[], byte[]> map;
+
+        @Setup(Level.Trial)
+        public void trial() {
+            generate();
+        }
+
+        @Setup(Level.Iteration)
+        public void reset() {
+            try {
+                Report.failIfRequested("chronicle");
+                if (map != null) {
+                    map.close();
+                }
+                System.gc();
+                map = ChronicleMap.of(byte[].class, byte[].class)
+                    .name("growth")
+                    .entries(growthKeys)
+                    .keyMarshallers(ByteArrayMarshaller.INSTANCE, ByteArrayMarshaller.INSTANCE)
+                    .valueMarshallers(ByteArrayMarshaller.INSTANCE, ByteArrayMarshaller.INSTANCE)
+                    .constantKeySizeBySample(new byte[Keys.KEY_LENGTH])
+                    .constantValueSizeBySample(new byte[Keys.VALUE_LENGTH])
+                    .create();
+                cursor = 0;
+            } catch (Throwable t) {
+                Report.failure("chronicle", t);
+                throw t;
+            }
+        }
+
+        @TearDown(Level.Iteration)
+        public void iterationDone() {
+            inserted = (int) map.longSize();
+            endIteration("chronicle");
+        }
+
+        @TearDown(Level.Trial)
+        public void done() {
+            map.close();
+            endTrial("chronicle");
+        }
+    }
+
+    @State(Scope.Benchmark)
+    public static class RocksDbGrowth extends Pool {
+        RocksDbStore rocks;
+        ByteBuffer packedKeys;
+        ByteBuffer directValue;
+
+        @Setup(Level.Trial)
+        public void trial() {
+            generate();
+            packedKeys = RocksDbBenchmark.packed(keys, Keys.KEY_LENGTH);
+            directValue = ByteBuffer.allocateDirect(value.length).put(value).flip();
+        }
+
+        @Setup(Level.Iteration)
+        public void reset() throws Exception {
+            try {
+                Report.failIfRequested("rocksdb");
+                if (rocks != null) {
+                    rocks.close();
+                }
+                System.gc();
+                rocks = RocksDbStore.open(RocksDbStore.cacheBytesFor(growthKeys, Keys.KEY_LENGTH, Keys.VALUE_LENGTH));
+                cursor = 0;
+                inserted = 0;
+            } catch (Throwable t) {
+                Report.failure("rocksdb", t);
+                throw t;
+            }
+        }
+
+        @TearDown(Level.Iteration)
+        public void iterationDone() throws Exception {
+            // the number of distinct keys written this iteration (RocksDB's own count is an estimate)
+            inserted = exhausted ? keys.length : cursor;
+            endIteration("rocksdb");
+        }
+
+        @TearDown(Level.Trial)
+        public void done() {
+            if (rocks != null) {
+                rocks.close();
+            }
+            endTrial("rocksdb");
+        }
+    }
+
     @Benchmark
     public void offstateInsert(OffstateGrowth g) {
         g.store.put(g.keys[g.next()], g.value);
@@ -155,5 +259,21 @@ public class PutInsertGrowthBenchmark {
     @Benchmark
     public Object hashMapInsert(HashMapGrowth g) {
         return g.map.put(g.wrapped[g.next()], g.value);
+    }
+
+    @Benchmark
+    @Fork(value = 1, jvmArgs = {"-Xms4g", "-Xmx4g", "--enable-native-access=ALL-UNNAMED"}, jvmArgsAppend = {
+        ChronicleMapBenchmark.OPENS_LANG, ChronicleMapBenchmark.OPENS_REFLECT, ChronicleMapBenchmark.EXPORTS_NIO,
+        ChronicleMapBenchmark.EXPORTS_JAVAC, ChronicleMapBenchmark.EXPORTS_REF, ChronicleMapBenchmark.UNSAFE_ALLOW,
+        ChronicleMapBenchmark.NO_ANALYTICS, ChronicleMapBenchmark.NO_ANNOUNCER})
+    public void chronicleInsert(ChronicleGrowth g) {
+        ChronicleMapBenchmark.put(g.map, g.keys[g.next()], g.value);
+    }
+
+    @Benchmark
+    public void rocksDbInsert(RocksDbGrowth g) throws Exception {
+        ByteBuffer v = g.directValue;
+        v.position(0);
+        g.rocks.db.put(g.rocks.write, RocksDbBenchmark.window(g.packedKeys, g.next(), Keys.KEY_LENGTH), v);
     }
 }

@@ -16,6 +16,8 @@ import java.nio.file.Path;
  */
 final class Report {
     static final String OUT_PROPERTY = "offstate.jmh.out";
+    /** Names a peer whose setup must fail ({@code MainJob --fail-peer}): tests the "missing" path. */
+    static final String FAIL_PEER_PROPERTY = "offstate.jmh.failPeer";
 
     private Report() {
     }
@@ -40,6 +42,16 @@ final class Report {
         write("error-" + peer + ".txt", firstLines);
     }
 
+    /**
+     * Throws if {@code MainJob --fail-peer} named {@code peer}: called first in each peer's setup, so
+     * the main job's handling of a peer that cannot run can be checked on any machine.
+     */
+    static void failIfRequested(String peer) {
+        if (peer.equals(System.getProperty(FAIL_PEER_PROPERTY))) {
+            throw new IllegalStateException("setup failure requested by MainJob --fail-peer " + peer);
+        }
+    }
+
     static void note(String name, String text) {
         System.out.println("[offstate-jmh] " + name + ": " + text);
         write("note-" + name + ".txt", text);
@@ -50,8 +62,11 @@ final class Report {
         if (dir == null || dir.isEmpty()) {
             return;
         }
+        write(Path.of(dir), file, content);
+    }
+
+    static void write(Path d, String file, String content) {
         try {
-            Path d = Path.of(dir);
             Files.createDirectories(d);
             Files.writeString(d.resolve(file), content, StandardCharsets.UTF_8);
         } catch (IOException e) {

@@ -83,6 +83,7 @@ public class RocksDbBenchmark {
         @Setup(Level.Trial)
         public void setUp(Dataset ds) throws Exception {
             try {
+                Report.failIfRequested("rocksdb");
                 long t0 = System.nanoTime();
                 rocks = RocksDbStore.open(RocksDbStore.cacheBytesFor(ds.keys, ds.keyLength, ds.valueLength));
                 long loaded = rocks.bulkLoad(ds.loadKeys, ds::value);
