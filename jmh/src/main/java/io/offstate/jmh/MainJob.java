@@ -32,12 +32,12 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * {@code benchmarks.jar} (normally {@code jmh/target/}).
  *
  * <pre>
- * java -cp jmh/target/benchmarks.jar io.offstate.jmh.MainJob            # quick suite, ~7 min on 2 cores
+ * java -cp jmh/target/benchmarks.jar io.offstate.jmh.MainJob            # quick suite, 5-8 min on 2 cores
  * java -cp jmh/target/benchmarks.jar io.offstate.jmh.MainJob --smoke    # every benchmark once, 10k keys (CI)
  * java -cp jmh/target/benchmarks.jar io.offstate.jmh.MainJob --full     # 1M and 10M keys, all shapes
  *   options: --keys N (data-set size), --out DIR (where summary.md/results.json go),
- *            --fail-peer NAME (chronicle, rocksdb or hashmap: make that peer's setup fail, to check
- *            that the summary reports it as missing)
+ *            --fail-peer NAME (chronicle, rocksdb, hashmap or treemap: make that peer's setup fail,
+ *            to check that the summary reports it as missing)
  * </pre>
  * A peer that cannot run (its setup fails, e.g. a native library that does not load) is reported
  * in its cells as "missing: reason"; the job still exits 0. Exit status: 0 when the suite ran
@@ -81,8 +81,8 @@ public final class MainJob {
                     out = Path.of(args[++i]);
                 }
                 case "--fail-peer" -> {
-                    if (i + 1 >= args.length || !List.of("chronicle", "rocksdb", "hashmap").contains(args[i + 1])) {
-                        usage("--fail-peer needs one of chronicle, rocksdb, hashmap");
+                    if (i + 1 >= args.length || !List.of("chronicle", "rocksdb", "hashmap", "treemap").contains(args[i + 1])) {
+                        usage("--fail-peer needs one of chronicle, rocksdb, hashmap, treemap");
                     }
                     failPeer = args[++i];
                 }
@@ -167,6 +167,9 @@ public final class MainJob {
             if (!c.hashMapImpls().isEmpty()) {
                 b.param("impl", c.hashMapImpls().toArray(String[]::new));
             }
+            if (c.kind() == Suite.Kind.SCANS) {
+                b.param("sortedIndex", "true"); // offstate's put-update/delete+reinsert with the index
+            }
             if (c.averageTimeOnly()) {
                 b.mode(Mode.AverageTime);
             }
@@ -215,12 +218,12 @@ public final class MainJob {
         }
         System.err.println(String.format(Locale.ROOT, """
             usage: java -cp jmh/target/benchmarks.jar io.offstate.jmh.MainJob [--smoke | --full] [--keys N] [--out DIR] [--fail-peer NAME]
-              (default) quick suite: 1M keys (16 B keys/64 B values in full, 64 B/1 KiB core), ~7 minutes on 2 cores
+              (default) quick suite: 1M keys (16 B keys/64 B values in full, 64 B/1 KiB get/put), 5-8 minutes on 2 cores
               --smoke   every benchmark once, 10k keys, 100 ms (CI: keeps the job from rotting), ~2 minutes
               --full    1M and 10M keys, all four key/value shapes (those over %d GiB of data skipped), ~45 minutes
               --keys N  data-set size instead of the scale's
               --out DIR where summary.md and results.json go (default: next to benchmarks.jar)
-              --fail-peer chronicle|rocksdb|hashmap  make that peer's setup fail (checks the "missing" path)""",
+              --fail-peer chronicle|rocksdb|hashmap|treemap  make that peer's setup fail (checks the "missing" path)""",
             Suite.MAX_DATA_BYTES >> 30));
         System.exit(error == null ? 0 : 1);
     }

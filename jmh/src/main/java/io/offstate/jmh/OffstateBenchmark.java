@@ -41,6 +41,8 @@ import io.offstate.offheap.KeyComponent;
  *       value). Average time and SampleTime.</li>
  *   <li>{@link #deleteReinsert}: deletes a present key and puts it back (the same prepared values):
  *       the time of the pair, so the store's size stays constant.</li>
+ *   <li>With {@code sortedIndex=true} (the scans case), put-update and delete+reinsert on a store
+ *       that also keeps a sorted index: the write cost of the index.</li>
  *   <li>Dictionary encoding ({@code tenant*}): keys {@code tenant-<4 digits>|} + 8 random bytes over
  *       {@value #TENANTS} tenants, stored plainly vs with
  *       {@code dictionaryKeyComponent(KeyComponent.untilDelimiter('|'))}: get-hit and put-update time
@@ -62,9 +64,13 @@ public class OffstateBenchmark {
         return StoreOptions.builder().name("bench").expectedEntries(entries).hashSeed(0x0FF5_7A7EL);
     }
 
-    /** A store loaded with the data set. */
+    /** A store loaded with the data set; hash-only unless {@code sortedIndex} (the scans case sets it). */
     @State(Scope.Benchmark)
     public static class Store {
+        /** Whether the store also keeps a sorted index: put/delete cost with vs without it. */
+        @Param("false")
+        public boolean sortedIndex;
+
         KeyValueStore store;
         final ValueView view = new ValueView();
         byte[][] hitKeys;
@@ -81,7 +87,7 @@ public class OffstateBenchmark {
 
         @Setup(Level.Trial)
         public void setUp(Dataset ds) {
-            store = KeyValueStore.create(options(ds.keys).build());
+            store = KeyValueStore.create(options(ds.keys).sortedIndex(sortedIndex).build());
             for (int i = 0; i < ds.keys; i++) {
                 store.put(ds.loadKeys[i], ds.value(i));
             }
@@ -98,7 +104,8 @@ public class OffstateBenchmark {
                     throw new IllegalStateException("offstate finds absent key #" + i);
                 }
             }
-            Report.metric("memory.offstate", ds.keys, (double) store.memoryUsed() / ds.keys);
+            Report.metric(sortedIndex ? "memory.offstate-sorted-point" : "memory.offstate", ds.keys,
+                (double) store.memoryUsed() / ds.keys);
         }
 
         @TearDown(Level.Trial)

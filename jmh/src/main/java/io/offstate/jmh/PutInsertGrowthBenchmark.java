@@ -32,6 +32,8 @@ import net.openhft.chronicle.map.ChronicleMap;
  *   <li>{@link #offstateInsert}: offstate with the default {@code expectedEntries} (small), so each
  *       iteration spans many index growths; offstate grows its index incrementally (a few clusters
  *       migrated per write).</li>
+ *   <li>{@link #offstateSortedInsert}: the same with a sorted index ({@code sortedIndex(true)}): the
+ *       insert cost of the B+tree.</li>
  *   <li>{@link #hashMapInsert}: {@code new HashMap<>()}, which rehashes the whole table at once
  *       (and whose nodes add GC work), which shows in the tail.</li>
  *   <li>{@link #chronicleInsert}: Chronicle Map cannot grow much past the {@code entries} it was
@@ -98,6 +100,10 @@ public class PutInsertGrowthBenchmark {
     public static class OffstateGrowth extends Pool {
         KeyValueStore store;
 
+        StoreOptions options() {
+            return StoreOptions.builder().name("growth").hashSeed(7).build();
+        }
+
         @Setup(Level.Trial)
         public void trial() {
             generate();
@@ -109,20 +115,38 @@ public class PutInsertGrowthBenchmark {
                 store.close();
             }
             System.gc();
-            store = KeyValueStore.create(StoreOptions.builder().name("growth").hashSeed(7).build());
+            store = KeyValueStore.create(options());
             cursor = 0;
+        }
+
+        String peer() {
+            return "offstate";
         }
 
         @TearDown(Level.Iteration)
         public void iterationDone() {
             inserted = (int) store.size();
-            endIteration("offstate");
+            endIteration(peer());
         }
 
         @TearDown(Level.Trial)
         public void done() {
             store.close();
-            endTrial("offstate");
+            endTrial(peer());
+        }
+    }
+
+    /** offstate with a sorted index: each insert also goes into the B+tree. */
+    @State(Scope.Benchmark)
+    public static class OffstateSortedGrowth extends OffstateGrowth {
+        @Override
+        StoreOptions options() {
+            return StoreOptions.builder().name("growth-sorted").hashSeed(7).sortedIndex(true).build();
+        }
+
+        @Override
+        String peer() {
+            return "offstate-sorted";
         }
     }
 
@@ -133,6 +157,12 @@ public class PutInsertGrowthBenchmark {
 
         @Setup(Level.Trial)
         public void trial() {
+            try {
+                Report.failIfRequested("hashmap");
+            } catch (RuntimeException e) {
+                Report.failure("hashmap", e);
+                throw e;
+            }
             generate();
             wrapped = new ByteArrayKey[keys.length];
             for (int i = 0; i < keys.length; i++) {
@@ -253,6 +283,11 @@ public class PutInsertGrowthBenchmark {
 
     @Benchmark
     public void offstateInsert(OffstateGrowth g) {
+        g.store.put(g.keys[g.next()], g.value);
+    }
+
+    @Benchmark
+    public void offstateSortedInsert(OffstateSortedGrowth g) {
         g.store.put(g.keys[g.next()], g.value);
     }
 

@@ -129,16 +129,14 @@ final class RocksDbStore implements AutoCloseable {
      * cache. Returns the number of entries the scan saw.
      */
     long bulkLoad(byte[][] keys, IntFunction<byte[]> value) throws RocksDBException, IOException {
-        Integer[] order = new Integer[keys.length];
-        Arrays.setAll(order, i -> i);
-        Arrays.sort(order, (a, b) -> Arrays.compareUnsigned(keys[a], keys[b]));
+        int[] order = sortedOrder(keys);
         Path staging = Files.createDirectories(root.resolve("bulk"));
         List<String> files = new ArrayList<>();
         try (EnvOptions env = new EnvOptions()) {
             SstFileWriter writer = null;
             long bytes = 0;
             try {
-                for (Integer i : order) {
+                for (int i : order) {
                     if (writer == null) {
                         writer = new SstFileWriter(env, options);
                         String file = staging.resolve("bulk-" + files.size() + ".sst").toString();
@@ -175,6 +173,50 @@ final class RocksDbStore implements AutoCloseable {
             it.status();
         }
         return seen;
+    }
+
+    /**
+     * The indices of {@code keys} in unsigned lexicographic order of the keys (RocksDB's default
+     * comparator). Sorts a {@code long[]} of (first key bytes, index) instead of boxed indices with
+     * a comparator, which took seconds per fork at 1M keys; runs of equal truncated prefixes are then
+     * ordered by the whole key.
+     */
+    static int[] sortedOrder(byte[][] keys) {
+        int n = keys.length;
+        int indexBits = 32 - Integer.numberOfLeadingZeros(Math.max(1, n - 1));
+        long indexMask = (1L << indexBits) - 1;
+        long[] packed = new long[n];
+        for (int i = 0; i < n; i++) {
+            long prefix = 0;
+            byte[] k = keys[i];
+            for (int b = 0; b < 8; b++) {
+                prefix = prefix << 8 | (b < k.length ? k[b] & 0xFF : 0);
+            }
+            // truncated prefix above, index below; flipping the sign bit makes signed order unsigned
+            packed[i] = ((prefix >>> indexBits) << indexBits | i) ^ Long.MIN_VALUE;
+        }
+        Arrays.sort(packed);
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = (int) (packed[i] & indexMask);
+        }
+        int start = 0;
+        for (int i = 1; i <= n; i++) {
+            if (i == n || packed[i] >>> indexBits != packed[start] >>> indexBits) {
+                if (i - start > 1) {
+                    Integer[] run = new Integer[i - start];
+                    for (int j = 0; j < run.length; j++) {
+                        run[j] = order[start + j];
+                    }
+                    Arrays.sort(run, (a, b) -> Arrays.compareUnsigned(keys[a], keys[b]));
+                    for (int j = 0; j < run.length; j++) {
+                        order[start + j] = run[j];
+                    }
+                }
+                start = i;
+            }
+        }
+        return order;
     }
 
     /** A block cache that holds all data blocks of {@code keys} entries of this shape, with room to spare. */

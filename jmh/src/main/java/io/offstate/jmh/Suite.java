@@ -12,14 +12,16 @@ import java.util.stream.Stream;
  *
  * <p>Per scale:
  * <ul>
- *   <li><b>quick</b> (the default, ~7 minutes on 2 cores): 1M keys, 16 B keys and 64 B values with
- *       every point benchmark, SampleTime percentiles, snapshot/restore and dictionary encoding; 64 B
- *       keys and 1 KiB values with the core set (average time only); growth from empty.</li>
- *   <li><b>full</b>: 1M keys in all four shapes (16/64 B keys x 64/1024 B values), 10M keys in the
- *       shapes whose data fit this machine (the others are listed as skipped, with the reason),
- *       ConcurrentHashMap next to HashMap, and longer iterations.</li>
- *   <li><b>smoke</b>: every benchmark once, for 100 ms, on 10k keys: only shows that everything runs
- *       (CI runs it).</li>
+ *   <li><b>quick</b> (the default, 5-8 minutes on 2 cores): 1M keys; 16 B keys and 64 B values with
+ *       every point workload (SampleTime percentiles for get-hit and put-update), snapshot/restore
+ *       and dictionary encoding; 64 B keys and 1 KiB values with get/put and snapshot/restore
+ *       (average time only); insert growth; ordered scans. 1 warmup + 3 measured 1 s iterations.</li>
+ *   <li><b>full</b> (~45 minutes): the same at 1M and 10M keys, in all four shapes (16/64 B keys x
+ *       64/1024 B values) except those whose data do not fit this machine (listed as skipped, with
+ *       the reason), ConcurrentHashMap next to HashMap and RocksDB's byte[] read path at 16/64 B,
+ *       2 warmup + 5 measured iterations.</li>
+ *   <li><b>smoke</b>: every benchmark once, for 100 ms, on 10k keys (the 64 B/1 KiB shape with one
+ *       benchmark per peer): only shows that everything runs; CI runs it.</li>
  * </ul>
  */
 final class Suite {
@@ -30,6 +32,9 @@ final class Suite {
     static final String HM = "HashMapBenchmark";
     static final String FLOOR = "MemoryFloorBenchmark";
     static final String GROWTH = "PutInsertGrowthBenchmark";
+    static final String OFF_SCAN = "OffstateScanBenchmark";
+    static final String TREE_SCAN = "TreeMapScanBenchmark";
+    static final String RDB_SCAN = "RocksDbScanBenchmark";
 
     /** The point workloads every peer runs, in table order. */
     static final List<String> POINT_OPS = List.of("getHit", "getMiss", "putUpdate", "deleteReinsert");
@@ -37,7 +42,9 @@ final class Suite {
     static final List<String> SAMPLED_OPS = List.of("getHit", "putUpdate");
     static final List<String> TENANT_OPS = List.of("tenantPlainGetHit", "tenantDictGetHit", "tenantPlainPutUpdate",
         "tenantDictPutUpdate");
-    static final List<String> GROWTH_OPS = List.of("offstateInsert", "chronicleInsert", "rocksDbInsert", "hashMapInsert");
+    static final List<String> GROWTH_OPS = List.of("offstateInsert", "offstateSortedInsert", "chronicleInsert",
+        "rocksDbInsert", "hashMapInsert");
+    static final List<String> SCAN_OPS = List.of("fullScan", "prefixScan", "rangeScan");
 
     /**
      * Cases whose key and value bytes exceed this are skipped (and listed as skipped): offstate's
@@ -114,18 +121,21 @@ final class Suite {
     /** The suite of {@code scale}; {@code keysOverride} (or null) replaces every case's key count. */
     static Suite of(Scale scale, Integer keysOverride) {
         List<Case> cases = new ArrayList<>();
+        List<String> hashMap = List.of("HashMap");
         switch (scale) {
             case SMOKE -> {
                 int k = keysOverride != null ? keysOverride : 10_000;
-                cases.add(point(k, 16, 64, primary(true), false, List.of("HashMap")));
-                cases.add(point(k, 64, 1024, core(), true, List.of("HashMap")));
+                cases.add(point(k, 16, 64, primary(true), false, hashMap));
+                // the other shape's code paths, one fork per peer
+                cases.add(point(k, 64, 1024, List.of(OFF + ".getHit", CM + ".getHit", RDB + ".getHit", HM + ".getHit",
+                    FLOOR + ".dependentRead", SNAP + ".snapshot"), true, hashMap));
                 cases.add(growth());
                 cases.add(scans(k));
             }
             case QUICK -> {
                 int k = keysOverride != null ? keysOverride : 1_000_000;
-                cases.add(point(k, 16, 64, primary(true), false, List.of("HashMap")));
-                cases.add(point(k, 64, 1024, core(), true, List.of("HashMap")));
+                cases.add(point(k, 16, 64, primary(false), false, hashMap));
+                cases.add(point(k, 64, 1024, core(false), true, hashMap));
                 cases.add(growth());
                 cases.add(scans(k));
             }
@@ -134,26 +144,33 @@ final class Suite {
                 List<String> maps = List.of("HashMap", "ConcurrentHashMap");
                 for (int k : sizes) {
                     cases.add(point(k, 16, 64, primary(true), false, maps));
-                    cases.add(point(k, 64, 64, core(), true, maps));
-                    cases.add(point(k, 16, 1024, core(), true, maps));
-                    cases.add(point(k, 64, 1024, core(), true, maps));
+                    cases.add(point(k, 64, 64, core(false), true, hashMap));
+                    cases.add(point(k, 16, 1024, core(false), true, hashMap));
+                    cases.add(point(k, 64, 1024, core(false), true, hashMap));
                 }
                 cases.add(growth());
-                cases.add(scans(sizes.getFirst()));
+                cases.add(scans(keysOverride != null ? keysOverride : 1_000_000));
             }
         }
         return switch (scale) {
             case SMOKE -> new Suite(scale, cases, 0, 1, 100, 200_000);
-            case QUICK -> new Suite(scale, cases, 2, 3, 1000, 10_000_000);
-            case FULL -> new Suite(scale, cases, 3, 5, 1000, 12_000_000);
+            case QUICK -> new Suite(scale, cases, 1, 3, 1000, 10_000_000);
+            case FULL -> new Suite(scale, cases, 2, 5, 1000, 12_000_000);
         };
     }
 
-    /** Every peer's point workloads, the memory floor, offstate's snapshot and restore. */
-    static List<String> core() {
+    /**
+     * Every peer's get-hit, get-miss and put-update (and delete+reinsert if {@code withDelete}), the
+     * memory floor, offstate's snapshot and restore with their memcpy floor.
+     */
+    static List<String> core(boolean withDelete) {
         List<String> b = new ArrayList<>();
         for (String peer : List.of(OFF, CM, RDB, HM)) {
-            POINT_OPS.forEach(op -> b.add(peer + "." + op));
+            for (String op : POINT_OPS) {
+                if (withDelete || !op.equals("deleteReinsert")) {
+                    b.add(peer + "." + op);
+                }
+            }
         }
         b.add(FLOOR + ".dependentRead");
         b.add(SNAP + ".snapshot");
@@ -162,13 +179,16 @@ final class Suite {
         return b;
     }
 
-    /** {@link #core()}, plus the independent-read floor, dictionary encoding and RocksDB's byte[] read path. */
-    static List<String> primary(boolean withRocksArrayPath) {
-        List<String> b = core();
-        b.add(FLOOR + ".independentRead");
+    /**
+     * {@link #core(boolean)} with delete+reinsert, plus dictionary encoding; {@code extras} adds
+     * RocksDB's byte[] read path and the independent-read floor (full and smoke).
+     */
+    static List<String> primary(boolean extras) {
+        List<String> b = core(true);
         TENANT_OPS.forEach(op -> b.add(OFF + "." + op));
-        if (withRocksArrayPath) {
+        if (extras) {
             b.add(RDB + ".getHitArray");
+            b.add(FLOOR + ".independentRead");
         }
         return b;
     }
@@ -191,13 +211,19 @@ final class Suite {
     }
 
     /**
-     * The ordered-scan case. Empty until offstate has a sorted index on this branch: it then lists
-     * the scan benchmarks (full scan, 1%-prefix scan, 100-key range scans: offstate with sorted index
-     * vs TreeMap vs RocksDB's iterator; put-update/put-insert with vs without the index).
+     * Ordered scans on {@link ScanDataset} (16 B keys, 64 B values): full, 1%-prefix and 100-key
+     * range scans of offstate with its sorted index, TreeMap and RocksDB's iterator; and offstate's
+     * put-update and delete+reinsert on a store with a sorted index (the point case has them
+     * without), all average time. Insert growth with the index is in the growth case.
      */
     static Case scans(int keys) {
-        return new Case("scans-" + keys, Kind.SCANS, keys, Keys.KEY_LENGTH, Keys.VALUE_LENGTH, List.of(), false,
-            List.of(), "not measured yet: offstate has no sorted index (range/prefix cursor) on this branch");
+        List<String> b = new ArrayList<>();
+        for (String peer : List.of(OFF_SCAN, TREE_SCAN, RDB_SCAN)) {
+            SCAN_OPS.forEach(op -> b.add(peer + "." + op));
+        }
+        b.add(OFF + ".putUpdate");
+        b.add(OFF + ".deleteReinsert");
+        return new Case("scans-" + keys, Kind.SCANS, keys, Keys.KEY_LENGTH, Keys.VALUE_LENGTH, b, true, List.of(), null);
     }
 
     /** The JMH include pattern for {@code benchmarks}: each {@code Class.method} exactly. */
