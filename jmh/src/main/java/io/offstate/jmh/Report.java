@@ -81,10 +81,10 @@ final class Report {
     static long settledHeapUsed() {
         MemoryMXBean mx = ManagementFactory.getMemoryMXBean();
         long used = Long.MAX_VALUE;
-        for (int i = 0; i < 5; i++) {
+        for (int i = 0; i < 3; i++) {
             System.gc();
             try {
-                Thread.sleep(50);
+                Thread.sleep(20);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
