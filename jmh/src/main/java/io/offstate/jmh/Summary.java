@@ -75,10 +75,13 @@ final class Summary {
         sb.append("- ratios are offstate / peer in this one run (below 1: offstate is faster); floor = one dependent"
             + " random 8-byte read in an off-heap segment of keys x (key + value + 16 B)"
             + " (MemoryFloorBenchmark.dependentRead); B/op = JMH -prof gc gc.alloc.rate.norm, < 1 counts as 0\n");
+        sb.append("- offstate: a hash-only store (the default) unless marked; \"with sorted index\" adds"
+            + " StoreOptions.sortedIndex(true); dictionary encoding has its own table\n");
         sb.append("- peers: Chronicle Map in-memory, constant key/value sizes, allocation-free marshaller and query"
-            + " contexts; RocksDB (rocksdbjni) direct ByteBuffer get/put/delete, no WAL, LRU block cache holding the"
-            + " data, 10-bit Bloom filters, data-block hash index, no compression, bulk-loaded into the bottom level;"
-            + " HashMap/ConcurrentHashMap of a byte[] wrapper with cached hash, presized, values stored by reference;"
+            + " contexts; RocksDB (rocksdbjni) direct ByteBuffer get/put/delete and iterator, no WAL, LRU block cache"
+            + " holding the data, 10-bit Bloom filters, data-block hash index, no compression, bulk-loaded into the"
+            + " bottom level; HashMap/ConcurrentHashMap of a byte[] wrapper with cached hash, presized, values stored"
+            + " by reference; TreeMap<byte[], byte[]> with Arrays::compareUnsigned for scans;"
             + " delete = delete + re-put of the same key (the pair's time)\n");
         if (!took.isEmpty()) {
             sb.append("- time per case: ");
