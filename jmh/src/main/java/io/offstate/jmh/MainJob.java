@@ -154,7 +154,7 @@ public final class MainJob {
                 .resultFormat(ResultFormatType.JSON)
                 .result(caseSide.resolve("results.json").toString())
                 .forks(1)
-                .warmupIterations(suite.warmupIterations)
+                .warmupIterations(warmupIterations(suite, c))
                 .warmupTime(TimeValue.milliseconds(suite.iterationMillis))
                 .measurementIterations(suite.measurementIterations)
                 .measurementTime(TimeValue.milliseconds(suite.iterationMillis))
@@ -180,6 +180,15 @@ public final class MainJob {
             Report.write(caseSide, "error-run.txt", e.toString());
             return List.of();
         }
+    }
+
+    /**
+     * The suite's warmup iterations, two more for the scans: a full scan takes 0.1-0.5 s, so a single
+     * 1 s warmup iteration runs it only a few times, not enough for the JIT to finish with it.
+     */
+    private static int warmupIterations(Suite suite, Suite.Case c) {
+        return c.kind() == Suite.Kind.SCANS && suite.warmupIterations > 0 ? suite.warmupIterations + 2
+            : suite.warmupIterations;
     }
 
     /** The 1/5/15-minute load averages, from /proc/loadavg (Linux), or "n/a". */
