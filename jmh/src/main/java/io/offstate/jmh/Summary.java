@@ -393,8 +393,9 @@ final class Summary {
                 Statistics o = off.getPrimaryResult().getStatistics();
                 sb.append(" | ").append(Cells.plainRatio(o.getPercentile(50), st.getPercentile(50)))
                     .append(" | ").append(Cells.plainRatio(o.getPercentile(99), st.getPercentile(99)));
-                cells.noteBehind(where(c), "put-insert p50", p[0].substring(0, p[0].indexOf(" (")),
-                    o.getPercentile(50), st.getPercentile(50));
+                String peer = p[0].substring(0, p[0].indexOf(" ("));
+                cells.noteBehind(where(c), "put-insert p50", peer, o.getPercentile(50), st.getPercentile(50));
+                cells.noteBehind(where(c), "put-insert p99", peer, o.getPercentile(99), st.getPercentile(99));
             }
             sb.append(" | ").append(cells.bytes(Measured.bytesPerOp(r), false)).append(" |\n");
         }
