@@ -23,7 +23,9 @@ import io.offstate.offheap.StoreFullException;
  * Snapshot independence: writes (overwrites, deletes, new keys, new dictionary components) made
  * after {@code snapshot()} never show in the snapshot. Checked by restoring it into a fresh store
  * of the same options (pre-filled with junk that the restore must replace), and again after the
- * restored store and the original were written to and the snapshot closed.
+ * restored store and the original were written to and the snapshot closed. On sorted stores, full
+ * forward and reverse scans of every store involved must agree with the model too (snapshots and
+ * restores include the sorted index).
  */
 class SnapshotIndependenceTest {
     /** put(key, value), or delete(key) if value is null. */
@@ -86,6 +88,7 @@ class SnapshotIndependenceTest {
                     w.apply(store, model, limited);
                 }
                 assertEquals(model, StoreUnderTest.contents(store), "store after the later writes");
+                CursorReader.assertFullScans("store after the later writes", store, model);
                 assertEquals(atSnapshot.size(), snapshot.size(), "snapshot size");
                 assertEquals(usedAtSnapshot, snapshot.memoryUsed(), "snapshot memoryUsed");
 
@@ -94,6 +97,7 @@ class SnapshotIndependenceTest {
                         .apply(fresh, new TreeMap<>(), limited);
                     fresh.restore(snapshot);
                     assertEquals(atSnapshot, StoreUnderTest.contents(fresh), "fresh store restored from the snapshot");
+                    CursorReader.assertFullScans("fresh store restored from the snapshot", fresh, atSnapshot);
                     assertEquals(atSnapshot.size(), fresh.size(), "size of the restored store");
                     assertEquals(snapshot.memoryUsed(), fresh.memoryUsed(), "memoryUsed of the restored store");
 
@@ -105,14 +109,18 @@ class SnapshotIndependenceTest {
                     }
                     other.restore(snapshot);
                     assertEquals(atSnapshot, StoreUnderTest.contents(other), "second restore of the snapshot");
+                    CursorReader.assertFullScans("second restore of the snapshot", other, atSnapshot);
 
                     // Restore copies: the restored store survives the snapshot's close.
                     snapshot.close();
                     assertEquals(freshModel, StoreUnderTest.contents(fresh), "restored store after closing the snapshot");
+                    CursorReader.assertFullScans("restored store after closing the snapshot", fresh, freshModel);
                     assertEquals(atSnapshot, StoreUnderTest.contents(other), "second restored store after closing the snapshot");
+                    CursorReader.assertFullScans("second restored store after closing the snapshot", other, atSnapshot);
                 }
             }
             assertEquals(model, StoreUnderTest.contents(store), "original store at the end");
+            CursorReader.assertFullScans("original store at the end", store, model);
         }
     }
 
