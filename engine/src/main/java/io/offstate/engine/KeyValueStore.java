@@ -11,6 +11,7 @@ import io.offstate.offheap.KeyComponent;
 import io.offstate.offheap.StoreClosedException;
 import io.offstate.offheap.Varint;
 import io.offstate.offheap.index.EntryDescriptor;
+import io.offstate.offheap.index.SortedIndex;
 import io.offstate.offheap.memory.MemoryBudget;
 import io.offstate.offheap.memory.PagedMemory;
 
@@ -39,6 +40,9 @@ import io.offstate.offheap.memory.PagedMemory;
  *       contents, same {@link #memoryUsed()}.</li>
  *   <li>After {@link #close()}, every method except {@code close} and {@link #isClosed()} throws
  *       {@link StoreClosedException}; memory is released at once and never touched again.</li>
+ *   <li>With {@link StoreOptions.Builder#sortedIndex(boolean) sortedIndex(true)}, {@link #cursor()}
+ *       reads the store in unsigned lexicographic key order (see {@link Cursor}); point operations
+ *       are unchanged.</li>
  * </ol>
  *
  * <h2>Memory</h2>
@@ -72,6 +76,7 @@ public final class KeyValueStore implements AutoCloseable {
     private final ByteSource value = new ByteSource();
     private final ByteSource component = new ByteSource();
     private final ByteSource scratchKey = new ByteSource();
+    private final ByteSource original = new ByteSource();
     private StoreState state;
     private long version;
     private boolean closed;
@@ -263,12 +268,14 @@ public final class KeyValueStore implements AutoCloseable {
         ensureOpen();
         Objects.requireNonNull(snapshot, "snapshot");
         StoreState source = snapshot.state();
+        boolean sortedSnapshot = source.sorted != null;
         if (snapshot.pageShift() != options.pageShift()
-            || !Objects.equals(snapshot.keyComponent(), options.dictionaryKeyComponent())) {
+            || !Objects.equals(snapshot.keyComponent(), options.dictionaryKeyComponent())
+            || sortedSnapshot != options.sortedIndex()) {
             throw new IllegalArgumentException("snapshot of store '" + snapshot.storeName() + "' (page size "
-                + (1 << snapshot.pageShift()) + ", dictionary " + snapshot.keyComponent()
-                + ") does not fit store '" + name + "' (page size " + options.pageSize() + ", dictionary "
-                + options.dictionaryKeyComponent() + ")");
+                + (1 << snapshot.pageShift()) + ", dictionary " + snapshot.keyComponent() + ", sorted index "
+                + sortedSnapshot + ") does not fit store '" + name + "' (page size " + options.pageSize() + ", dictionary "
+                + options.dictionaryKeyComponent() + ", sorted index " + options.sortedIndex() + ")");
         }
         StoreState fresh = source.copy(new MemoryBudget(name, options.memoryBudget()));
         StoreState old = state;
@@ -321,6 +328,43 @@ public final class KeyValueStore implements AutoCloseable {
         }
     }
 
+    /**
+     * A new cursor for ordered reads of this store: ranges, prefixes, their reverses, first, last
+     * and seek, in unsigned lexicographic order of the key bytes. Create one per loop or thread of
+     * use and reuse it: positioning and stepping allocate nothing.
+     *
+     * @throws UnsupportedOperationException if the store was created without
+     *                                       {@link StoreOptions.Builder#sortedIndex(boolean) sortedIndex(true)}
+     * @throws StoreClosedException          if the store is closed
+     */
+    public Cursor cursor() {
+        ensureOpen();
+        if (!options.sortedIndex()) {
+            throw new UnsupportedOperationException("store '" + name
+                + "' has no sorted index; create it with StoreOptions.builder().sortedIndex(true) for ordered reads");
+        }
+        return new Cursor(this);
+    }
+
+    /**
+     * Checks the store's internal invariants, O(n): with a sorted index, that it holds exactly the
+     * store's keys, in order, with consistent nodes, links and separators. Meant for tests and for
+     * checking a store after a suspected fault; it reads everything and changes nothing.
+     *
+     * @throws io.offstate.offheap.CorruptStateException naming the first broken invariant
+     */
+    public void verify() {
+        ensureOpen();
+        SortedIndex sorted = state.sorted;
+        if (sorted != null) {
+            sorted.verify();
+            if (sorted.size() != state.map.size()) {
+                throw new io.offstate.offheap.CorruptStateException("store '" + name + "': sorted index holds "
+                    + sorted.size() + " keys, hash index " + state.map.size());
+            }
+        }
+    }
+
     /** Releases all off-heap memory; idempotent. Every later operation throws {@link StoreClosedException}. */
     @Override
     public void close() {
@@ -336,6 +380,10 @@ public final class KeyValueStore implements AutoCloseable {
 
     long version() {
         return version;
+    }
+
+    StoreState state() {
+        return state;
     }
 
     String name() {
@@ -399,6 +447,10 @@ public final class KeyValueStore implements AutoCloseable {
 
     private void write(ByteSource k, ByteSource v) {
         final StoreState s = state;
+        if (s.sorted != null) {
+            writeSorted(s, s.sorted, k, v);
+            return;
+        }
         if (s.dictionary != null) {
             final int total = k.length();
             final int componentLength = s.keyComponent.componentLength(k);
@@ -419,16 +471,70 @@ public final class KeyValueStore implements AutoCloseable {
         version++;
     }
 
+    /**
+     * A write to a store with a sorted index. Everything the insert of a new key could allocate
+     * (dictionary entry, entry, hash growth, index nodes and separator) is checked against the budget
+     * before anything changes. The index orders the caller's original key bytes, so it is given
+     * {@code original}, not the dictionary-encoded form.
+     */
+    private void writeSorted(StoreState s, SortedIndex sorted, ByteSource k, ByteSource v) {
+        original.wrap(k);
+        boolean prepared = false;
+        if (s.dictionary != null) {
+            final int total = k.length();
+            final int componentLength = s.keyComponent.componentLength(k);
+            component.wrap(k).narrow(0, componentLength);
+            int code = s.dictionary.find(component);
+            if (code < 0) {
+                // a new component, so certainly a new key: dictionary entry, entry and index nodes must all fit
+                int entrySize = EntryDescriptor.entrySize(Varint.size(s.dictionary.size()) + total - componentLength, v.length());
+                sorted.prepareInsert(original);
+                prepared = true;
+                long needed = s.dictionary.bytesNeededToAdd(componentLength) + sorted.bytesNeededForInsert(entrySize)
+                    + s.map.index().bytesNeededForInsert() + s.memory.pageSize();
+                s.budget.check(needed);
+                code = s.dictionary.add(component);
+            }
+            k.narrow(componentLength, total - componentLength).code(code);
+        }
+        final long hash = s.map.hash(k);
+        final long found = s.map.find(k, hash);
+        if (found == 0) {
+            if (!prepared) {
+                sorted.prepareInsert(original);
+            }
+            int entrySize = EntryDescriptor.entrySize(k.storedLength(), v.length());
+            s.budget.check(sorted.bytesNeededForInsert(entrySize) + s.map.index().bytesNeededForInsert());
+            sorted.insertPrepared(s.map.putAfterFind(0, k, hash, v));
+        } else if (s.map.updateMoves(found, k, v)) {
+            // locate the index element before the entry moves: finding it compares against the old entry
+            long position = sorted.positionOf(original);
+            sorted.setAddress(position, s.map.putAfterFind(found, k, hash, v));
+        } else {
+            s.map.putAfterFind(found, k, hash, v);
+        }
+        version++;
+    }
+
     private boolean remove(ByteSource k) {
         final StoreState s = state;
+        if (s.sorted != null) {
+            original.wrap(k);
+        }
         if (s.dictionary != null && !encodeExisting(s, k)) {
             return false;
         }
-        boolean removed = s.map.remove(k, s.map.hash(k));
-        if (removed) {
-            version++;
+        final long hash = s.map.hash(k);
+        final long found = s.map.find(k, hash);
+        if (found == 0) {
+            return false;
         }
-        return removed;
+        if (s.sorted != null) {
+            s.sorted.delete(original); // before the entry is freed: the index reads it to find the key
+        }
+        s.map.removeAfterFind(found);
+        version++;
+        return true;
     }
 
     private ByteSource wrapKey(byte[] k) {

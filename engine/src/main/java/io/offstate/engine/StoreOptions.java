@@ -33,6 +33,8 @@ public final class StoreOptions {
     private final int maxDictionaryCodes;
     private final long hashSeed;
     private final int fingerprintBits;
+    private final boolean sortedIndex;
+    private final int sortedIndexNodeSize;
 
     private StoreOptions(Builder b) {
         this.name = b.name;
@@ -43,6 +45,12 @@ public final class StoreOptions {
         this.maxDictionaryCodes = b.maxDictionaryCodes;
         this.hashSeed = b.hashSeedSet ? b.hashSeed : new SecureRandom().nextLong();
         this.fingerprintBits = b.fingerprintBits;
+        this.sortedIndex = b.sortedIndex;
+        this.sortedIndexNodeSize = b.sortedIndexNodeSize;
+        if (sortedIndexNodeSize > pageSize() / 4) {
+            throw new IllegalArgumentException("sorted index node size " + sortedIndexNodeSize
+                + " exceeds a quarter of the page size " + pageSize());
+        }
     }
 
     /** Options with every default: unbounded budget, 1 MiB pages, no dictionary, random seed. */
@@ -99,11 +107,21 @@ public final class StoreOptions {
         return fingerprintBits;
     }
 
+    /** Whether the store keeps a sorted index for ordered scans ({@link KeyValueStore#cursor()}). */
+    public boolean sortedIndex() {
+        return sortedIndex;
+    }
+
+    /** Bytes per sorted index node, or 0 for the default (2 KiB, less on pages under 8 KiB). */
+    public int sortedIndexNodeSize() {
+        return sortedIndexNodeSize;
+    }
+
     @Override
     public String toString() {
         return "StoreOptions[name=" + name + ", memoryBudget=" + memoryBudget + ", pageSize=" + pageSize()
             + ", expectedEntries=" + expectedEntries + ", dictionaryKeyComponent=" + dictionaryKeyComponent
-            + ", fingerprintBits=" + fingerprintBits + "]";
+            + ", fingerprintBits=" + fingerprintBits + ", sortedIndex=" + sortedIndex + "]";
     }
 
     /** Mutable builder of {@link StoreOptions}; not thread-safe. Setters validate at once. */
@@ -117,6 +135,8 @@ public final class StoreOptions {
         private long hashSeed;
         private boolean hashSeedSet;
         private int fingerprintBits = 12;
+        private boolean sortedIndex;
+        private int sortedIndexNodeSize;
 
         private Builder() {
         }
@@ -198,6 +218,31 @@ public final class StoreOptions {
                 throw new IllegalArgumentException("fingerprint bits must be 0..12, was " + bits);
             }
             this.fingerprintBits = bits;
+            return this;
+        }
+
+        /**
+         * Keeps a sorted index beside the hash index (default off), so the store answers ordered
+         * queries through {@link KeyValueStore#cursor()}: ranges, prefixes, their reverses, first,
+         * last and seek, in unsigned lexicographic order of the key bytes. Point operations still use
+         * the hash index. The index costs memory (about 16 to 32 bytes per key in its nodes, under
+         * the same budget) and time on every insert and delete; a store without it pays nothing.
+         */
+        public Builder sortedIndex(boolean enabled) {
+            this.sortedIndex = enabled;
+            return this;
+        }
+
+        /**
+         * <b>For tests only.</b> Sorted index nodes of {@code bytes} (128..65536, at most a quarter
+         * page) instead of the default, so that small stores have deep trees and split and merge
+         * often. Never needed in production.
+         */
+        public Builder sortedIndexNodeSizeForTesting(int bytes) {
+            if (bytes < 128 || bytes > 65536) {
+                throw new IllegalArgumentException("sorted index node size must be 128..65536 bytes, was " + bytes);
+            }
+            this.sortedIndexNodeSize = bytes;
             return this;
         }
 

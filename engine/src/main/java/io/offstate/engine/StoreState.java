@@ -3,12 +3,14 @@ package io.offstate.engine;
 import io.offstate.offheap.KeyComponent;
 import io.offstate.offheap.index.EntryMap;
 import io.offstate.offheap.index.KeyDictionary;
+import io.offstate.offheap.index.SortedIndex;
 import io.offstate.offheap.memory.MemoryBudget;
 import io.offstate.offheap.memory.PagedMemory;
 
 /**
  * Everything a store holds, as one unit that can be copied (snapshot, restore) and released:
- * memory, entry map and dictionary, all charged to one budget.
+ * memory, entry map, dictionary and sorted index, all charged to one budget. The sorted index's
+ * nodes live in the memory's pages, so copying the memory copies them.
  *
  * <p>Single writer; owned by one store or one snapshot.
  */
@@ -18,13 +20,17 @@ final class StoreState implements AutoCloseable {
     final EntryMap map;
     final KeyDictionary dictionary;
     final KeyComponent keyComponent;
+    /** The sorted index, or null for a hash-only store. */
+    final SortedIndex sorted;
 
-    private StoreState(MemoryBudget budget, PagedMemory memory, EntryMap map, KeyDictionary dictionary, KeyComponent keyComponent) {
+    private StoreState(MemoryBudget budget, PagedMemory memory, EntryMap map, KeyDictionary dictionary,
+                       KeyComponent keyComponent, SortedIndex sorted) {
         this.budget = budget;
         this.memory = memory;
         this.map = map;
         this.dictionary = dictionary;
         this.keyComponent = keyComponent;
+        this.sorted = sorted;
     }
 
     static StoreState create(StoreOptions options) {
@@ -36,7 +42,10 @@ final class StoreState implements AutoCloseable {
             map = new EntryMap(memory, options.hashSeed(), component != null, options.expectedEntries(), options.fingerprintBits());
             KeyDictionary dictionary = component == null ? null
                 : new KeyDictionary(memory, options.hashSeed(), options.maxDictionaryCodes());
-            return new StoreState(budget, memory, map, dictionary, component);
+            SortedIndex sorted = options.sortedIndex()
+                ? new SortedIndex(memory, dictionary,
+                    options.sortedIndexNodeSize() > 0 ? options.sortedIndexNodeSize() : SortedIndex.nodeSizeFor(memory)) : null;
+            return new StoreState(budget, memory, map, dictionary, component, sorted);
         } catch (RuntimeException | Error e) {
             if (map != null) {
                 map.close();
@@ -55,7 +64,8 @@ final class StoreState implements AutoCloseable {
         try {
             e = map.copy(m);
             KeyDictionary d = dictionary == null ? null : dictionary.copy(m);
-            return new StoreState(copyBudget, m, e, d, keyComponent);
+            SortedIndex s = sorted == null ? null : sorted.copy(m, d);
+            return new StoreState(copyBudget, m, e, d, keyComponent, s);
         } catch (RuntimeException | Error ex) {
             if (e != null) {
                 e.close();

@@ -196,6 +196,56 @@ public final class ByteSource {
         return true;
     }
 
+    /**
+     * The first 8 bytes of this source (code excluded) as an unsigned big-endian number, zero-padded
+     * when shorter: comparing two such numbers unsigned orders keys as unsigned lexicographic byte
+     * comparison does, up to their first 8 bytes.
+     */
+    public long orderPrefix() {
+        final int len = length;
+        if (len >= Long.BYTES) {
+            return Long.reverseBytes(longAt(0));
+        }
+        long word = 0;
+        for (int i = 0; i < len; i++) {
+            word |= (long) byteAt(i) << (56 - (i << 3));
+        }
+        return word;
+    }
+
+    /**
+     * Compares, as unsigned bytes, {@code n} bytes of this source starting at {@code index} (code
+     * excluded) with the {@code n} bytes at {@code target[targetOffset ..]}: negative, zero or
+     * positive as this source's run is less than, equal to or greater than the target's.
+     */
+    public int compareTo(int index, MemorySegment target, long targetOffset, int n) {
+        if (mode == MODE_SEGMENT) {
+            long m = MemorySegment.mismatch(segment, offset + index, offset + index + n, target, targetOffset, targetOffset + n);
+            if (m < 0) {
+                return 0;
+            }
+            return (segment.get(ValueLayout.JAVA_BYTE, offset + index + m) & 0xFF)
+                - (target.get(ValueLayout.JAVA_BYTE, targetOffset + m) & 0xFF);
+        }
+        int i = 0;
+        for (; i + Long.BYTES <= n; i += Long.BYTES) {
+            long a = longAt(index + i);
+            long b = target.get(LONG_LE, targetOffset + i);
+            if (a != b) {
+                // little-endian words: the lowest differing byte is the first differing byte
+                int shift = Long.numberOfTrailingZeros(a ^ b) & ~7;
+                return (int) ((a >>> shift) & 0xFF) - (int) ((b >>> shift) & 0xFF);
+            }
+        }
+        for (; i < n; i++) {
+            int d = byteAt(index + i) - (target.get(ValueLayout.JAVA_BYTE, targetOffset + i) & 0xFF);
+            if (d != 0) {
+                return d;
+            }
+        }
+        return 0;
+    }
+
     /** Copies this source's bytes (code excluded) to {@code target[targetOffset ..]}. */
     public void copyTo(MemorySegment target, long targetOffset) {
         final int len = length;

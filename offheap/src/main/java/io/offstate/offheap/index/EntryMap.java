@@ -134,8 +134,16 @@ public final class EntryMap implements EntryKeys, AutoCloseable {
      * @throws io.offstate.offheap.StoreFullException if the budget cannot hold it (map unchanged)
      */
     public long put(ByteSource key, long hash, ByteSource value) {
+        return putAfterFind(index.find(key, hash), key, hash, value);
+    }
+
+    /**
+     * As {@link #put}, for a caller that has just called {@link #find find(key, hash)}, which
+     * returned {@code found}, and changed nothing since: saves the second lookup.
+     */
+    public long putAfterFind(long found, ByteSource key, long hash, ByteSource value) {
         final int newSize = EntryDescriptor.entrySize(key.storedLength(), value.length());
-        long address = index.find(key, hash);
+        long address = found;
         if (address != 0) {
             final MemorySegment page = memory.page(address);
             final long offset = memory.offset(address);
@@ -174,16 +182,33 @@ public final class EntryMap implements EntryKeys, AutoCloseable {
         value.copyTo(page, o + key.length());
     }
 
+    /**
+     * Whether {@link #putAfterFind} of {@code key} → {@code value} over the entry at {@code found}
+     * would move the entry to a new block (a new size class) rather than overwrite it in place.
+     */
+    public boolean updateMoves(long found, ByteSource key, ByteSource value) {
+        final int oldSize = EntryDescriptor.sizeAt(memory.page(found), memory.offset(found));
+        return !memory.fitsInPlace(oldSize, EntryDescriptor.entrySize(key.storedLength(), value.length()));
+    }
+
+    /**
+     * Removes the entry at {@code found}, which {@link #find} has just returned with nothing changed
+     * since: saves the second lookup.
+     */
+    public void removeAfterFind(long found) {
+        int size = EntryDescriptor.sizeAt(memory.page(found), memory.offset(found));
+        index.removeFound();
+        memory.free(found, size);
+        index.migrateStep();
+    }
+
     /** Removes {@code key}; returns whether it was present. */
     public boolean remove(ByteSource key, long hash) {
         long address = index.find(key, hash);
         if (address == 0) {
             return false;
         }
-        int size = EntryDescriptor.sizeAt(memory.page(address), memory.offset(address));
-        index.removeFound();
-        memory.free(address, size);
-        index.migrateStep();
+        removeAfterFind(address);
         return true;
     }
 

@@ -104,6 +104,14 @@ public final class KeyDictionary implements AutoCloseable {
         return map.storedKey(addresses.get(code), target);
     }
 
+    /** Address of the dictionary entry (key = component bytes) of {@code code}. */
+    public long componentAddress(int code) {
+        if (code < 0 || code >= addresses.size()) {
+            throw new CorruptStateException("dictionary code " + code + " is not registered (" + addresses.size() + " codes)");
+        }
+        return addresses.get(code);
+    }
+
     /** An independent copy whose entries live in {@code copyMemory}, a copy of the store's memory. */
     public KeyDictionary copy(PagedMemory copyMemory) {
         LongArrayList a = new LongArrayList(addresses.size());

@@ -158,6 +158,38 @@ public final class PagedMemory implements AutoCloseable {
     }
 
     /**
+     * New bytes allocating blocks of {@code sizes[0 .. count)}, in that order, could charge to the
+     * budget right now: an upper bound (of each class's free list only the head is counted).
+     */
+    public long bytesNeeded(int[] sizes, int count) {
+        long bump = bumpAddress;
+        long limit = bumpLimit;
+        long bytes = 0;
+        long usedHeads = 0; // classes whose free head is taken, as bits of (class & 63): sound, merely conservative
+        for (int i = 0; i < count; i++) {
+            int size = sizes[i];
+            if (size > largeThreshold) {
+                bytes += largeSize(size);
+                continue;
+            }
+            int c = SizeClasses.classOf(size);
+            long bit = 1L << (c & 63);
+            if (freeHeads[c] != 0 && (usedHeads & bit) == 0) {
+                usedHeads |= bit;
+                continue;
+            }
+            int block = SizeClasses.blockSize(c);
+            if (bump + block > limit) {
+                bytes += pageSize;
+                bump = 0;
+                limit = pageSize;
+            }
+            bump += block;
+        }
+        return bytes;
+    }
+
+    /**
      * Allocates a block of at least {@code size} bytes and returns its address. Contents are
      * unspecified. Charges the budget only for a new page or large segment.
      *
