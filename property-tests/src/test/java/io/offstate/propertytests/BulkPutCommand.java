@@ -36,6 +36,7 @@ final class BulkPutCommand implements StoreCommand {
 
     @Override
     public void run(StoreUnderTest sut) {
+        sut.attemptingWrite();
         KeyValueStore store = sut.store;
         stored = 0;
         for (Map.Entry<Bytes, Bytes> e : entries()) {

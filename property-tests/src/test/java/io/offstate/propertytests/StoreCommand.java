@@ -91,6 +91,7 @@ sealed interface StoreCommand extends Command<StoreUnderTest, Model>
 
         @Override
         public void run(StoreUnderTest sut) {
+            sut.attemptingWrite();
             KeyValueStore store = sut.store;
             boolean viewValid = sut.view.isValid();
             long usedBefore = store.memoryUsed();
@@ -235,6 +236,7 @@ sealed interface StoreCommand extends Command<StoreUnderTest, Model>
 
         @Override
         public void run(StoreUnderTest sut) {
+            sut.attemptingWrite();
             boolean viewValid = sut.view.isValid();
             removed = form.delete(sut.store, key.array(), pad);
             if (removed) {
@@ -340,6 +342,7 @@ sealed interface StoreCommand extends Command<StoreUnderTest, Model>
             }
             int index = pick % sut.snapshots.size();
             StoreSnapshot snapshot = sut.snapshots.get(index);
+            sut.attemptingWrite();
             KeyValueStore store = sut.store;
             boolean viewValid = sut.view.isValid();
             long usedBefore = store.memoryUsed();

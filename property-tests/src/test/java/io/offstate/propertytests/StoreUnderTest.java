@@ -28,6 +28,9 @@ final class StoreUnderTest implements AutoCloseable {
     private final boolean sorted;
     /** Writes that changed the store: a put that stored, a delete that removed, a restore. */
     long writes;
+    /** Calls that may change the store (put, delete, restore), refused or not. */
+    long writeAttempts;
+    private long writeAttemptsAtLastFullScan = -1;
     /** The store's keys in ascending order, as observed after the previous command. */
     List<Bytes> observedKeys = List.of();
     private TrackedCursor shared;
@@ -56,6 +59,11 @@ final class StoreUnderTest implements AutoCloseable {
         writes++;
     }
 
+    /** Records a call that may change the store (so the next observation re-scans the whole index). */
+    void attemptingWrite() {
+        writeAttempts++;
+    }
+
     /** The cursor shared by the scan commands (created on first use; sorted stores only). */
     TrackedCursor shared() {
         if (shared == null) {
@@ -82,13 +90,15 @@ final class StoreUnderTest implements AutoCloseable {
 
     /**
      * The SUT as a model: contents via forEach, size(), snapshot sizes; checks budget and dictionary
-     * invariants, and that a full scan of the sorted index (with a cursor of its own) yields exactly
-     * the forEach contents in key order.
+     * invariants, and (after every command that tried to write: reads cannot change the index)
+     * that a full scan of the sorted index with a cursor of its own yields exactly the forEach
+     * contents in key order.
      */
     Model observe() {
         TreeMap<Bytes, Bytes> entries = contents(store);
         observedKeys = new ArrayList<>(entries.keySet());
-        if (sorted) {
+        if (sorted && writeAttempts != writeAttemptsAtLastFullScan) {
+            writeAttemptsAtLastFullScan = writeAttempts;
             if (observer == null) {
                 observer = store.cursor();
             }
