@@ -19,7 +19,9 @@ import org.quicktheories.generators.Generate;
  * store's contents (read with forEach), size() and its snapshots' sizes must equal the model's,
  * and on sorted stores a full cursor scan must yield the contents in key order. Every scan
  * command compares the whole sequence of (key, value) pairs it read with the model's answer;
- * on hash-only stores, cursor() must throw UnsupportedOperationException.
+ * on hash-only stores, cursor() must throw UnsupportedOperationException. A failure is reported
+ * as QuickTheories' shrunk example, then as that sequence with every command dropped that the
+ * failure does not need ({@link FailureMinimizer}).
  */
 class StatefulModelTest {
     static final int MAX_COMMANDS = 100;
@@ -39,11 +41,16 @@ class StatefulModelTest {
     @ParameterizedTest(name = "{0}")
     @EnumSource(StoreConfig.class)
     void storeBehavesLikeASortedMap(StoreConfig config) {
-        qt().withFixedSeed(Settings.seed("stateful/" + config))
-            .withExamples(Settings.statefulExamples())
-            .withShrinkCycles(Settings.shrinkCycles())
-            .forAll(setups(config), Gens.commands(MAX_COMMANDS, config.sorted()))
-            .checkAssert(StatefulModelTest::check);
+        FailureMinimizer minimizer = new FailureMinimizer();
+        try {
+            qt().withFixedSeed(Settings.seed("stateful/" + config))
+                .withExamples(Settings.statefulExamples())
+                .withShrinkCycles(Settings.shrinkCycles())
+                .forAll(setups(config), Gens.commands(MAX_COMMANDS, config.sorted()))
+                .checkAssert(minimizer::check);
+        } catch (AssertionError e) {
+            throw minimizer.explain(e);
+        }
     }
 
     /**
@@ -54,11 +61,16 @@ class StatefulModelTest {
     @ParameterizedTest(name = "{0}")
     @EnumSource(value = StoreConfig.class, names = "SORTED.*", mode = EnumSource.Mode.MATCH_ANY)
     void sortedStoreWithManyKeysScansLikeATreeMap(StoreConfig config) {
-        qt().withFixedSeed(Settings.seed("many-keys/" + config))
-            .withExamples(Settings.scaled(MANY_KEYS_EXAMPLES))
-            .withShrinkCycles(Settings.shrinkCycles())
-            .forAll(setups(config), Gens.manyKeysCommands(MAX_COMMANDS_AFTER_BULK))
-            .checkAssert(StatefulModelTest::check);
+        FailureMinimizer minimizer = new FailureMinimizer();
+        try {
+            qt().withFixedSeed(Settings.seed("many-keys/" + config))
+                .withExamples(Settings.scaled(MANY_KEYS_EXAMPLES))
+                .withShrinkCycles(Settings.shrinkCycles())
+                .forAll(setups(config), Gens.manyKeysCommands(MAX_COMMANDS_AFTER_BULK))
+                .checkAssert(minimizer::check);
+        } catch (AssertionError e) {
+            throw minimizer.explain(e);
+        }
     }
 
     /** Runs {@code commands} against a fresh store of {@code setup} and the empty model; always closes the store. */
