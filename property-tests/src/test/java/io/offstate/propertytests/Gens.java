@@ -312,6 +312,13 @@ final class Gens {
             .map(steps -> (StoreCommand) new ContinueScanCommand(steps));
     }
 
+    /** Deletes of 30..100% of the stored keys: at the head, tail or middle of key order, or scattered. */
+    static Gen<StoreCommand> bulkDelete() {
+        Gen<Integer> percent = Generate.frequency(Pair.of(3, Generate.range(30, 90)), Pair.of(1, Generate.range(91, 100)));
+        return Generate.enumValues(BulkDeleteCommand.Where.class).zip(percent, longs().all(),
+            (where, p, seed) -> (StoreCommand) new BulkDeleteCommand(where, p, seed));
+    }
+
     static Gen<StoreCommand> bulkPut(List<Bytes> pool, int minCount, int maxCount) {
         return longs().all().zip(Generate.range(minCount, maxCount), (seed, n) -> (StoreCommand) new BulkPutCommand(pool, seed, n));
     }
@@ -341,6 +348,7 @@ final class Gens {
             mix.add(Pair.of(16, scan(pool)));
             mix.add(Pair.of(4, continueScan()));
             mix.add(Pair.of(1, bulkPut(pool, 50, 200)));
+            mix.add(Pair.of(1, bulkDelete()));
         } else {
             mix.add(Pair.of(2, scan(pool)));
         }
@@ -355,7 +363,7 @@ final class Gens {
     /**
      * For stores holding many keys: a per-example key pool, 1..2 bulk puts of 50..2000 entries
      * (mostly a few hundred), then 1..{@code maxCommands} commands weighted towards scans, resumed
-     * scans and the writes that invalidate cursors.
+     * scans, the writes that invalidate cursors, and bulk deletes (the index shrinks again).
      */
     static Gen<List<StoreCommand>> manyKeysCommands(int maxCommands) {
         return keyPool().flatMap(pool -> {
@@ -368,7 +376,8 @@ final class Gens {
                 Pair.of(8, keyFrom(pool).zip(form(), pad(), (k, f, p) -> (StoreCommand) new StoreCommand.Delete(k, f, p))),
                 Pair.of(3, Generate.constant(() -> (StoreCommand) new StoreCommand.TakeSnapshot())),
                 Pair.of(3, Generate.range(0, 7).map(pick -> (StoreCommand) new StoreCommand.Restore(pick))),
-                Pair.of(2, bulkPut(pool, 1, 100)),
+                Pair.of(6, bulkPut(pool, 1, 100)),
+                Pair.of(6, bulkDelete()),
                 Pair.of(40, scan(pool)),
                 Pair.of(12, continueScan()));
             return lists().of(big).ofSizeBetween(1, 2).zip(lists().of(next).ofSizeBetween(1, maxCommands), (b, n) -> {

@@ -25,7 +25,8 @@ import io.offstate.engine.ValueView;
  * happen, the whole contents every 25k operations and at the end, then once more after a
  * snapshot is restored into a fresh store. For sorted stores each full check also runs random
  * range, prefix and seek queries, and the last two scan the whole index both ways (a deep index:
- * 4 KiB pages).
+ * 4 KiB pages); then about 95% of the keys are deleted (nodes merge, the tree loses levels) and the
+ * store is checked again.
  */
 class LargeStoreTest {
     enum Large {
@@ -139,6 +140,48 @@ class LargeStoreTest {
                 assertEqual(where + ": store restored from a final snapshot", copy, model);
                 assertScans(where + ": store restored from a final snapshot", copy, model, r, true);
             }
+            if (store.options().sortedIndex()) {
+                shrink(store, model, r, where);
+                assertEqual(where + " after shrinking", store, model);
+                assertScans(where + " after shrinking", store, model, r, true);
+                // new keys reuse the memory of merged nodes: a dangling link to one shows now
+                for (int i = 0; i < target / 50; i++) {
+                    Bytes k = key(r, serial++);
+                    Bytes v = value(r);
+                    store.put(k.array(), v.array());
+                    model.put(k, v);
+                }
+                assertEqual(where + " after shrinking and re-growing", store, model);
+                assertScans(where + " after shrinking and re-growing", store, model, r, true);
+            }
+        }
+    }
+
+    /**
+     * Deletes about 95% of the keys: the largest fifth, the smallest fifth, a run in the middle,
+     * then most of the rest at random, so that sorted-index nodes merge and the tree loses levels.
+     */
+    static void shrink(KeyValueStore store, Map<Bytes, Bytes> model, SplittableRandom r, String where) {
+        List<Bytes> keys = new ArrayList<>(new TreeMap<>(model).keySet());
+        int n = keys.size();
+        List<Bytes> doomed = new ArrayList<>(keys.subList(n - n / 5, n));
+        doomed.addAll(keys.subList(0, n / 5));
+        doomed.addAll(keys.subList(2 * n / 5, 3 * n / 5));
+        for (Bytes k : keys.subList(n / 5, 2 * n / 5)) {
+            if (r.nextInt(100) < 90) {
+                doomed.add(k);
+            }
+        }
+        for (Bytes k : keys.subList(3 * n / 5, n - n / 5)) {
+            if (r.nextInt(100) < 90) {
+                doomed.add(k);
+            }
+        }
+        for (Bytes k : doomed) {
+            if (!store.delete(k.array())) {
+                throw new AssertionError(where + ": shrinking, delete(" + k + ") of a stored key returned false");
+            }
+            model.remove(k);
         }
     }
 

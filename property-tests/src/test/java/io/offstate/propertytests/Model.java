@@ -78,6 +78,18 @@ final class Model {
         return of(e, snapshotContents);
     }
 
+    /** {@code keys} removed. */
+    Model withoutAll(List<Bytes> keys) {
+        if (keys.isEmpty()) {
+            return this;
+        }
+        TreeMap<Bytes, Bytes> e = new TreeMap<>(entries);
+        for (Bytes k : keys) {
+            e.remove(k);
+        }
+        return of(e, snapshotContents);
+    }
+
     /** A snapshot of the current entries appended, the oldest dropped if there are already {@code max}. */
     Model withSnapshot(int max) {
         List<SortedMap<Bytes, Bytes>> s = new ArrayList<>(snapshotContents);

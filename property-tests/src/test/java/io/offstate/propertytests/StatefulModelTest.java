@@ -28,7 +28,7 @@ class StatefulModelTest {
     /** Commands after the bulk puts of {@link #sortedStoreWithManyKeysScansLikeATreeMap}. */
     static final int MAX_COMMANDS_AFTER_BULK = 30;
     /** Default examples per sorted configuration of {@link #sortedStoreWithManyKeysScansLikeATreeMap}. */
-    static final int MANY_KEYS_EXAMPLES = 25;
+    static final int MANY_KEYS_EXAMPLES = 40;
 
     /** A store setup for {@code config}: random hash seed, and a budget for limited configurations. */
     static Gen<StoreSetup> setups(StoreConfig config) {
@@ -44,7 +44,7 @@ class StatefulModelTest {
         FailureMinimizer minimizer = new FailureMinimizer();
         try {
             qt().withFixedSeed(Settings.seed("stateful/" + config))
-                .withExamples(Settings.statefulExamples())
+                .withExamples(Settings.statefulExamples(config))
                 .withShrinkCycles(Settings.shrinkCycles())
                 .forAll(setups(config), Gens.commands(MAX_COMMANDS, config.sorted()))
                 .checkAssert(minimizer::check);

@@ -91,8 +91,9 @@ final class StoreUnderTest implements AutoCloseable {
     /**
      * The SUT as a model: contents via forEach, size(), snapshot sizes; checks budget and dictionary
      * invariants, and (after every command that tried to write: reads cannot change the index)
-     * that a full scan of the sorted index with a cursor of its own yields exactly the forEach
-     * contents in key order.
+     * that full scans of the sorted index, forward and reverse, with a cursor of its own yield
+     * exactly the forEach contents in key order (the reverse scan checks the links and the end a
+     * forward scan never follows).
      */
     Model observe() {
         TreeMap<Bytes, Bytes> entries = contents(store);
@@ -102,10 +103,13 @@ final class StoreUnderTest implements AutoCloseable {
             if (observer == null) {
                 observer = store.cursor();
             }
+            List<Map.Entry<Bytes, Bytes>> ascending = new ArrayList<>(entries.entrySet());
             ScanQuery all = new ScanQuery(ScanQuery.Kind.RANGE, null, null);
-            CursorReader.Run run = CursorReader.scan(observer, all, Long.MAX_VALUE, "full scan after the command");
-            CursorReader.assertAnswer("full scan of the sorted index vs forEach contents",
-                new ArrayList<Map.Entry<Bytes, Bytes>>(entries.entrySet()), Long.MAX_VALUE, run);
+            CursorReader.assertAnswer("full scan of the sorted index vs forEach contents", ascending, Long.MAX_VALUE,
+                CursorReader.scan(observer, all, Long.MAX_VALUE, "full scan after the command"));
+            ScanQuery allReverse = new ScanQuery(ScanQuery.Kind.RANGE_REVERSE, null, null);
+            CursorReader.assertAnswer("full reverse scan of the sorted index vs forEach contents", ascending.reversed(),
+                Long.MAX_VALUE, CursorReader.scan(observer, allReverse, Long.MAX_VALUE, "full reverse scan after the command"));
         }
         long used = store.memoryUsed();
         if (used > store.memoryBudget() || used < 0) {
