@@ -220,37 +220,6 @@ class CursorContractTest {
     }
 
     /**
-     * Restoring a snapshot into a store with the other sortedIndex setting: the contract does not
-     * say; either it is refused (IllegalArgumentException, store unchanged) or the store then scans
-     * (if sorted) exactly its new contents.
-     */
-    @Test
-    void restoreAcrossSortedIndexSettingsIsRefusedOrScansRight() {
-        for (boolean targetSorted : new boolean[] {true, false}) {
-            StoreOptions target = StoreOptions.builder().sortedIndex(targetSorted).build();
-            StoreOptions source = StoreOptions.builder().sortedIndex(!targetSorted).build();
-            try (KeyValueStore store = KeyValueStore.create(target); KeyValueStore other = KeyValueStore.create(source)) {
-                store.put(Gens.latin1("mine"), bytes(1));
-                other.put(Gens.latin1("theirs"), bytes(2));
-                other.put(Gens.latin1("also theirs"), bytes(3));
-                TreeMap<Bytes, Bytes> before = StoreUnderTest.contents(store);
-                try (StoreSnapshot snapshot = other.snapshot()) {
-                    try {
-                        store.restore(snapshot);
-                    } catch (IllegalArgumentException refused) {
-                        assertEquals(before, StoreUnderTest.contents(store), "contents after a refused restore");
-                        CursorReader.assertFullScans("after a refused restore", store, before);
-                        continue;
-                    }
-                }
-                assertEquals(targetSorted, store.options().sortedIndex());
-                CursorReader.assertFullScans("sorted=" + targetSorted + " store restored from sorted=" + !targetSorted,
-                    store, StoreUnderTest.contents(other));
-            }
-        }
-    }
-
-    /**
      * Steps of a positioned cursor (next(), key(), value(), reading the views) allocate nothing: the
      * views are re-pointed. Counted with the thread's allocated bytes over 10,000 steps (positioning
      * excluded) after warm-up rounds; one allocation per step would be at least 16 bytes a step, so

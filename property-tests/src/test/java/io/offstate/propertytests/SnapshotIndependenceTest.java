@@ -124,6 +124,7 @@ class SnapshotIndependenceTest {
         }
     }
 
+    /** Another layout: another page size, dictionary configuration or sortedIndex setting. */
     @ParameterizedTest(name = "{0}")
     @EnumSource(StoreConfig.class)
     void snapshotOfAnotherLayoutIsRefusedAndLeavesTheStoreUnchanged(StoreConfig config) {
@@ -134,7 +135,9 @@ class SnapshotIndependenceTest {
             .dictionaryKeyComponent(options.dictionaryKeyComponent()).build();
         StoreOptions otherDictionary = StoreOptions.builder().hashSeed(42).pageSize(options.pageSize())
             .dictionaryKeyComponent(options.dictionaryKeyComponent() == null ? StoreConfig.DELIMITER : null).build();
-        for (StoreOptions foreign : List.of(otherPages, otherDictionary)) {
+        StoreOptions otherSortedIndex = StoreOptions.builder().hashSeed(42).pageSize(options.pageSize())
+            .dictionaryKeyComponent(options.dictionaryKeyComponent()).sortedIndex(!options.sortedIndex()).build();
+        for (StoreOptions foreign : List.of(otherPages, otherDictionary, otherSortedIndex)) {
             try (KeyValueStore store = setup.create(); KeyValueStore source = KeyValueStore.create(foreign)) {
                 store.put(Gens.latin1("acme|1"), Gens.latin1("one"));
                 source.put(Gens.latin1("acme|2"), Gens.latin1("two"));
@@ -144,6 +147,7 @@ class SnapshotIndependenceTest {
                     assertThrows(IllegalArgumentException.class, () -> store.restore(snapshot), foreign::toString);
                 }
                 assertEquals(contents, StoreUnderTest.contents(store), "contents after the refused restore");
+                CursorReader.assertFullScans("after the refused restore", store, contents);
                 assertEquals(used, store.memoryUsed(), "memoryUsed after the refused restore");
             }
         }
