@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -25,6 +26,10 @@ import io.offstate.offheap.StoreClosedException;
  * The cursor's contract at its edges, example by example: which stores have cursors, closed
  * stores, bad arguments, the order of bytes (unsigned; the empty key first; dictionary-encoded
  * keys in the order of their original bytes), empty ranges, and steps that allocate nothing.
+ *
+ * <p>No concurrent-reader tests: a cursor, like its store, is confined to one thread (the store
+ * does no locking). Should concurrent readers ever be allowed, QuickTheories' {@code Parallel}
+ * (linearizability against all interleavings) is the tool.
  */
 class CursorContractTest {
     private static byte[] bytes(int... unsigned) {
@@ -154,6 +159,48 @@ class CursorContractTest {
             assertEquals(list(bytes()), keys(cursor, new ScanQuery(ScanQuery.Kind.SEEK_FOR_PREV, Bytes.EMPTY, null)));
             assertTrue(cursor.seekForPrev(bytes(0x00, 0xFF, 0xFF)));
             assertEquals(Bytes.wrap(bytes(0x00, 0xFF)), Bytes.wrap(cursor.key().toByteArray()));
+        }
+    }
+
+    /**
+     * Keys of MAX_KEY_LENGTH bytes that differ only in their last byte (so separators between them
+     * are as long as the keys, larger than a 4 KiB page), mixed with their own prefixes, in enough
+     * numbers to split index nodes: scans in every direction, and seeks between neighbours.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = StoreConfig.class, names = {"SORTED", "SORTED_SMALL_PAGES", "SORTED_DICT_PREFIX3"})
+    void longestKeysDifferingOnlyInTheLastByteScanInOrder(StoreConfig config) {
+        try (KeyValueStore store = new StoreSetup(config, 3, Long.MAX_VALUE).create()) {
+            TreeMap<Bytes, Bytes> model = new TreeMap<>();
+            byte[] stem = Gens.randomBytes(KeyValueStore.MAX_KEY_LENGTH - 1, 99);
+            for (int i = 0; i < 256; i += 2) {
+                byte[] key = Arrays.copyOf(stem, KeyValueStore.MAX_KEY_LENGTH);
+                key[key.length - 1] = (byte) (255 - i);
+                store.put(key, bytes(i));
+                model.put(Bytes.wrap(key), Bytes.wrap(bytes(i)));
+            }
+            for (int cut : new int[] {0, 1, 4096, KeyValueStore.MAX_KEY_LENGTH - 2, KeyValueStore.MAX_KEY_LENGTH - 1}) {
+                byte[] key = Arrays.copyOf(stem, cut);
+                store.put(key, bytes(cut & 0xFF));
+                model.put(Bytes.wrap(key), Bytes.wrap(bytes(cut & 0xFF)));
+            }
+            CursorReader.assertFullScans(config, store, model);
+            Cursor cursor = store.cursor();
+            for (int last = 0; last < 256; last += 17) {
+                byte[] probe = Arrays.copyOf(stem, KeyValueStore.MAX_KEY_LENGTH);
+                probe[probe.length - 1] = (byte) last;
+                Bytes p = Bytes.wrap(probe);
+                for (ScanQuery.Kind kind : List.of(ScanQuery.Kind.SEEK, ScanQuery.Kind.SEEK_FOR_PREV)) {
+                    ScanQuery q = new ScanQuery(kind, p, null);
+                    CursorReader.assertAnswer(q, q.answer(model, null, 3), 3, CursorReader.scan(cursor, q, 3, q));
+                }
+                ScanQuery range = new ScanQuery(ScanQuery.Kind.RANGE_REVERSE, Bytes.wrap(Arrays.copyOf(stem, 4096)), p);
+                CursorReader.assertAnswer(range, range.answer(model, null, Long.MAX_VALUE), Long.MAX_VALUE,
+                    CursorReader.scan(cursor, range, Long.MAX_VALUE, range));
+            }
+            ScanQuery prefix = new ScanQuery(ScanQuery.Kind.PREFIX_REVERSE, Bytes.wrap(stem), null);
+            CursorReader.assertAnswer(prefix, prefix.answer(model, null, Long.MAX_VALUE), Long.MAX_VALUE,
+                CursorReader.scan(cursor, prefix, Long.MAX_VALUE, prefix));
         }
     }
 

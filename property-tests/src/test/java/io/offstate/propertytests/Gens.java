@@ -140,7 +140,7 @@ final class Gens {
     /**
      * A key next to {@code base} in key order, by {@code how}: a prefix of it (length {@code
      * seed % (length + 1)}), base + 0x00 (its successor), base + 0xFF, base + edgy bytes, base with its
-     * last byte + 1, or - 1.
+     * last byte + 1 (the empty key becomes 0x00), or - 1 (bytes wrap around).
      */
     static Bytes relative(Bytes base, int how, long seed) {
         byte[] b = base.array();
@@ -151,8 +151,11 @@ final class Gens {
             case 2 -> concat(b, new byte[] {(byte) 0xFF});
             case 3 -> concat(b, edgyBytes(1 + (int) Math.floorMod(seed, 4L), seed));
             case 4 -> {
-                byte[] c = n == 0 ? new byte[1] : b.clone();
-                c[c.length - 1] += n == 0 ? 0 : 1;
+                if (n == 0) {
+                    yield new byte[1];
+                }
+                byte[] c = b.clone();
+                c[n - 1] += 1;
                 yield c;
             }
             default -> {
