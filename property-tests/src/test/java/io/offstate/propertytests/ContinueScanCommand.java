@@ -40,6 +40,9 @@ final class ContinueScanCommand implements StoreCommand {
         Cursor cursor = shared.cursor;
         if (shared.stale(sut.writes)) {
             stale = true;
+            if (cursor.isOnEntry()) {
+                throw new AssertionError(this + ": isOnEntry() is true after a write");
+            }
             if (shared.onEntry()) {
                 expectConcurrentModification("key()", () -> cursor.key());
                 expectConcurrentModification("value()", () -> cursor.value());

@@ -103,6 +103,18 @@ class CursorContractTest {
     }
 
     @Test
+    void aCursorNeverPositionedHasNoEntry() {
+        try (KeyValueStore store = sortedStore()) {
+            store.put(bytes(1), bytes(1));
+            Cursor cursor = store.cursor();
+            assertFalse(cursor.isOnEntry());
+            assertThrows(IllegalStateException.class, cursor::next);
+            assertThrows(IllegalStateException.class, cursor::key);
+            assertThrows(IllegalStateException.class, cursor::value);
+        }
+    }
+
+    @Test
     void nullSeekKeysAreRefused() {
         try (KeyValueStore store = sortedStore()) {
             Cursor cursor = store.cursor();

@@ -112,6 +112,9 @@ class CursorFailFastTest {
                 act(sc, store, model, older, olderSnapshot, near, where);
 
                 if (sc.action().writes) {
+                    if (cursor.isOnEntry()) {
+                        throw new AssertionError(where + ": isOnEntry() is true after the write");
+                    }
                     if (onEntry) {
                         expectConcurrentModification(where, "key()", cursor::key);
                         expectConcurrentModification(where, "value()", cursor::value);

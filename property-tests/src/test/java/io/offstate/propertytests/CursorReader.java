@@ -14,8 +14,8 @@ import io.offstate.engine.ValueView;
 /**
  * Reads entries from a {@link Cursor}, checking its contract on the way: key()/value() throw
  * IllegalStateException off an entry (before the first next() of a range or prefix, after a false
- * from positioning or next()); next() stays false once false; the views' accessors agree with each
- * other. Compares what was read with the model's answer.
+ * from positioning or next()), where isOnEntry() is false; next() stays false once false; the
+ * views' accessors agree with each other. Compares what was read with the model's answer.
  */
 final class CursorReader {
     /**
@@ -72,6 +72,9 @@ final class CursorReader {
 
     /** The current entry, copied; with {@code thorough}, after checking every accessor of both views. */
     static Map.Entry<Bytes, Bytes> current(Cursor cursor, Object where, boolean thorough) {
+        if (!cursor.isOnEntry()) {
+            throw new AssertionError(where + ": isOnEntry() is false on an entry");
+        }
         ValueView k = cursor.key();
         ValueView v = cursor.value();
         byte[] key = k.toByteArray();
@@ -102,6 +105,9 @@ final class CursorReader {
     }
 
     private static void assertOffEntry(Cursor cursor, Object where, String when) {
+        if (cursor.isOnEntry()) {
+            throw new AssertionError(where + ": isOnEntry() is true " + when);
+        }
         for (int i = 0; i < 2; i++) {
             try {
                 ValueView v = i == 0 ? cursor.key() : cursor.value();

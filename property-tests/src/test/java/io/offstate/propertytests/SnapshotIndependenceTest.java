@@ -8,6 +8,8 @@ import static org.quicktheories.generators.SourceDSL.lists;
 import java.util.List;
 import java.util.TreeMap;
 
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.quicktheories.api.Pair;
@@ -121,6 +123,33 @@ class SnapshotIndependenceTest {
             }
             assertEquals(model, StoreUnderTest.contents(store), "original store at the end");
             CursorReader.assertFullScans("original store at the end", store, model);
+        }
+    }
+
+    /**
+     * Found by {@code StatefulModelTest.sortedStoreWithManyKeysScansLikeATreeMap} (seed 4242, 2000
+     * examples, SORTED_SMALL_PAGES_DICT_DELIMITER): a snapshot taken while the highest page index
+     * (16 or more) is a freed large segment cannot be restored or closed.
+     * {@code PagedMemory.copy} skips null (freed) pages, so the copy's page arrays keep their
+     * initial length 16 while its {@code pageCount} is copied as 17; {@code copy} and
+     * {@code close} then index past the arrays. Not specific to the sorted index.
+     */
+    @Test
+    @Disabled("engine bug: PagedMemory.copy leaves the copy's page arrays shorter than its pageCount; enable once fixed")
+    void snapshotTakenAfterTheHighestPageWasFreedRestoresAndCloses() {
+        StoreOptions options = StoreOptions.builder().pageSize(4096).hashSeed(1).build();
+        try (KeyValueStore store = KeyValueStore.create(options); KeyValueStore other = KeyValueStore.create(options)) {
+            TreeMap<Bytes, Bytes> model = new TreeMap<>();
+            for (int i = 1; i <= 16; i++) {  // values over a quarter page: one large segment each, page indexes 1..16
+                store.put(new byte[] {(byte) i}, new byte[2000]);
+                model.put(Bytes.wrap(new byte[] {(byte) i}), Bytes.wrap(new byte[2000]));
+            }
+            store.delete(new byte[] {16});    // frees page index 16, the highest
+            model.remove(Bytes.wrap(new byte[] {16}));
+            StoreSnapshot snapshot = store.snapshot();
+            other.restore(snapshot);          // was: ArrayIndexOutOfBoundsException: Index 16 out of bounds for length 16
+            assertEquals(model, StoreUnderTest.contents(other), "restored store");
+            snapshot.close();                 // was: the same exception (and the snapshot's memory was never released)
         }
     }
 
