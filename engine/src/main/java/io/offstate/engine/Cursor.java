@@ -66,6 +66,8 @@ public final class Cursor {
     private static final int BEFORE = 1;
     private static final int ON = 2;
     private static final int DONE = 3;
+    /** Entries whose first cache line is loaded ahead of the scan (see {@link SortedIndex#prefetch}). */
+    private static final int PREFETCH = 16;
 
     private final KeyValueStore store;
     private final ValueView keyView = new ValueView();
@@ -88,6 +90,9 @@ public final class Cursor {
     private long position;
     private MemorySegment decoded;
     private MemorySegment decodedReadOnly;
+    private long prefetchLeaf;
+    private int prefetchLimit;
+    private long prefetchSink;
 
     Cursor(KeyValueStore store) {
         this.store = store;
@@ -207,8 +212,19 @@ public final class Cursor {
             p = SortedIndex.NONE;
         }
         position = p;
-        status = p == SortedIndex.NONE ? DONE : ON;
-        return status == ON;
+        if (p == SortedIndex.NONE) {
+            status = DONE;
+            return false;
+        }
+        status = ON;
+        final long leaf = SortedIndex.leafOf(p);
+        final int i = SortedIndex.indexOf(p);
+        if (leaf != prefetchLeaf || (reverse ? i <= prefetchLimit : i >= prefetchLimit)) {
+            prefetchLeaf = leaf;
+            prefetchLimit = reverse ? i - PREFETCH : i + PREFETCH;
+            prefetchSink += index.prefetch(p, reverse, PREFETCH);
+        }
+        return true;
     }
 
     /** Whether the cursor is on an entry (positioned, not at the end, no write since). */
@@ -285,6 +301,7 @@ public final class Cursor {
         version = store.version();
         status = BEFORE;
         position = SortedIndex.NONE;
+        prefetchLeaf = SortedIndex.NONE;
     }
 
     private SortedIndex index() {

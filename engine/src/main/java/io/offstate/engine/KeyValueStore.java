@@ -447,56 +447,53 @@ public final class KeyValueStore implements AutoCloseable {
 
     private void write(ByteSource k, ByteSource v) {
         final StoreState s = state;
-        if (s.sorted != null) {
-            writeSorted(s, s.sorted, k, v);
-            return;
+        final SortedIndex sorted = s.sorted;
+        if (sorted != null) {
+            original.wrap(k); // the sorted index orders the caller's bytes, not the dictionary-encoded form
         }
-        if (s.dictionary != null) {
-            final int total = k.length();
-            final int componentLength = s.keyComponent.componentLength(k);
-            component.wrap(k).narrow(0, componentLength);
-            int code = s.dictionary.find(component);
-            if (code < 0) {
-                // A new component: its dictionary entry and the key's entry must both fit, checked
-                // before either is written (one page of headroom covers their sharing a page).
-                int entrySize = EntryDescriptor.entrySize(Varint.size(s.dictionary.size()) + total - componentLength, v.length());
-                long needed = s.dictionary.bytesNeededToAdd(componentLength) + s.map.bytesNeededForInsert(entrySize)
-                    + (entrySize <= s.memory.largeThreshold() ? s.memory.pageSize() : 0);
-                s.budget.check(needed);
-                code = s.dictionary.add(component);
-            }
-            k.narrow(componentLength, total - componentLength).code(code);
+        final boolean prepared = s.dictionary != null && encodeForWrite(s, sorted, k, v);
+        if (sorted == null) {
+            s.map.put(k, s.map.hash(k), v);
+        } else {
+            writeSorted(s, sorted, k, v, prepared);
         }
-        s.map.put(k, s.map.hash(k), v);
         version++;
     }
 
     /**
-     * A write to a store with a sorted index. Everything the insert of a new key could allocate
-     * (dictionary entry, entry, hash growth, index nodes and separator) is checked against the budget
-     * before anything changes. The index orders the caller's original key bytes, so it is given
-     * {@code original}, not the dictionary-encoded form.
+     * Replaces the dictionary component of {@code k} by its code. A new component means a new key:
+     * everything the put could allocate (dictionary entry, entry, hash growth, sorted index nodes)
+     * is checked against the budget before the component is added, with one page of headroom for
+     * their sharing pages. Returns whether it prepared the sorted index insert.
      */
-    private void writeSorted(StoreState s, SortedIndex sorted, ByteSource k, ByteSource v) {
-        original.wrap(k);
+    private boolean encodeForWrite(StoreState s, SortedIndex sorted, ByteSource k, ByteSource v) {
+        final int total = k.length();
+        final int componentLength = s.keyComponent.componentLength(k);
+        component.wrap(k).narrow(0, componentLength);
+        int code = s.dictionary.find(component);
         boolean prepared = false;
-        if (s.dictionary != null) {
-            final int total = k.length();
-            final int componentLength = s.keyComponent.componentLength(k);
-            component.wrap(k).narrow(0, componentLength);
-            int code = s.dictionary.find(component);
-            if (code < 0) {
-                // a new component, so certainly a new key: dictionary entry, entry and index nodes must all fit
-                int entrySize = EntryDescriptor.entrySize(Varint.size(s.dictionary.size()) + total - componentLength, v.length());
+        if (code < 0) {
+            int entrySize = EntryDescriptor.entrySize(Varint.size(s.dictionary.size()) + total - componentLength, v.length());
+            long needed = s.dictionary.bytesNeededToAdd(componentLength);
+            if (sorted == null) {
+                needed += s.map.bytesNeededForInsert(entrySize) + (entrySize <= s.memory.largeThreshold() ? s.memory.pageSize() : 0);
+            } else {
                 sorted.prepareInsert(original);
                 prepared = true;
-                long needed = s.dictionary.bytesNeededToAdd(componentLength) + sorted.bytesNeededForInsert(entrySize)
-                    + s.map.index().bytesNeededForInsert() + s.memory.pageSize();
-                s.budget.check(needed);
-                code = s.dictionary.add(component);
+                needed += sorted.bytesNeededForInsert(entrySize) + s.map.index().bytesNeededForInsert() + s.memory.pageSize();
             }
-            k.narrow(componentLength, total - componentLength).code(code);
+            s.budget.check(needed);
+            code = s.dictionary.add(component);
         }
+        k.narrow(componentLength, total - componentLength).code(code);
+        return prepared;
+    }
+
+    /**
+     * The map and sorted index part of a write to a store with a sorted index: an insert is planned
+     * and budget-checked whole before anything changes; an entry that moves is re-pointed.
+     */
+    private void writeSorted(StoreState s, SortedIndex sorted, ByteSource k, ByteSource v, boolean prepared) {
         final long hash = s.map.hash(k);
         final long found = s.map.find(k, hash);
         if (found == 0) {
@@ -513,7 +510,6 @@ public final class KeyValueStore implements AutoCloseable {
         } else {
             s.map.putAfterFind(found, k, hash, v);
         }
-        version++;
     }
 
     private boolean remove(ByteSource k) {

@@ -29,6 +29,8 @@ class ReadmeExampleTest {
     private static final Path README = Path.of("..", "README.md");
     private static final String BEGIN = "// README-EXAMPLE-BEGIN";
     private static final String END = "// README-EXAMPLE-END";
+    private static final String SORTED_BEGIN = "// README-SORTED-BEGIN";
+    private static final String SORTED_END = "// README-SORTED-END";
 
     private final PrintStream stdout = System.out;
 
@@ -76,31 +78,62 @@ class ReadmeExampleTest {
     }
 
     @Test
+    void readmeOrderedReadsExampleRunsAndPrintsWhatItsCommentsSay() {
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
+
+        // README-SORTED-BEGIN
+        try (KeyValueStore store = KeyValueStore.create(StoreOptions.builder().sortedIndex(true).build())) {
+            for (String user : List.of("user:2", "user:10", "user:1", "group:1")) {
+                store.put(user.getBytes(StandardCharsets.UTF_8), user.toUpperCase().getBytes(StandardCharsets.UTF_8));
+            }
+            Cursor cursor = store.cursor();                       // reusable: positioning and steps allocate nothing
+            cursor.prefix("user:".getBytes(StandardCharsets.UTF_8));   // or range(from, to), rangeReverse, prefixReverse
+            while (cursor.next()) {                               // key() and value() are zero-copy views
+                System.out.println(new String(cursor.key().toByteArray(), StandardCharsets.UTF_8)); // user:1, user:10, user:2
+            }
+            if (cursor.seek("user:15".getBytes(StandardCharsets.UTF_8))) {   // on the first key >= "user:15"
+                System.out.println("seek -> " + new String(cursor.value().toByteArray(), StandardCharsets.UTF_8)); // seek -> USER:2
+            }
+        }
+        // README-SORTED-END
+
+        System.setOut(stdout);
+        assertEquals(List.of("user:1", "user:10", "user:2", "seek -> USER:2"),
+            printed.toString(StandardCharsets.UTF_8).lines().toList());
+    }
+
+    @Test
     void readmeShowsExactlyThisExample() throws IOException {
+        assertReadmeShows(BEGIN, END, 15, 25);
+    }
+
+    @Test
+    void readmeShowsExactlyThisOrderedReadsExample() throws IOException {
+        assertReadmeShows(SORTED_BEGIN, SORTED_END, 8, 20);
+    }
+
+    private static void assertReadmeShows(String beginMarker, String endMarker, int minLines, int maxLines) throws IOException {
         assumeTrue(Files.exists(README), "README.md does not exist yet at " + README.toAbsolutePath().normalize());
-        List<String> example = exampleLines();
-        assertTrue(example.size() >= 15 && example.size() <= 25, "example has 15..25 lines: " + example.size());
+        List<String> example = normalize(rawExampleLines(beginMarker, endMarker));
+        assertTrue(example.size() >= minLines && example.size() <= maxLines,
+            "example has " + minLines + ".." + maxLines + " lines: " + example.size());
         List<List<String>> blocks = javaBlocks(Files.readAllLines(README, StandardCharsets.UTF_8));
         assertFalse(blocks.isEmpty(), "README.md has no ```java block");
         assertTrue(blocks.contains(example), "README.md has no ```java block equal to the example in "
             + SOURCE + " (compared line by line, trimmed, blank lines dropped). Paste this:\n```java\n"
-            + String.join("\n", rawExampleLines()) + "\n```");
-    }
-
-    /** The example's lines, trimmed, blank lines dropped. */
-    private static List<String> exampleLines() throws IOException {
-        return normalize(rawExampleLines());
+            + String.join("\n", rawExampleLines(beginMarker, endMarker)) + "\n```");
     }
 
     /** The lines between the markers, de-indented to the first line's indentation. */
-    private static List<String> rawExampleLines() throws IOException {
+    private static List<String> rawExampleLines(String beginMarker, String endMarker) throws IOException {
         List<String> lines = Files.readAllLines(SOURCE, StandardCharsets.UTF_8);
         int begin = -1;
         int end = -1;
         for (int i = 0; i < lines.size(); i++) {
-            if (lines.get(i).trim().equals(BEGIN)) {
+            if (lines.get(i).trim().equals(beginMarker)) {
                 begin = i;
-            } else if (lines.get(i).trim().equals(END)) {
+            } else if (lines.get(i).trim().equals(endMarker)) {
                 end = i;
             }
         }

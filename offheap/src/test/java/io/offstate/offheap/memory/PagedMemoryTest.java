@@ -318,4 +318,34 @@ class PagedMemoryTest {
             assertEquals(4, ro.get(ValueLayout.JAVA_BYTE, m.offset(a)));
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void bytesNeededForSeveralBlocksIsAnUpperBoundOfWhatTheyCharge() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+        for (int round = 0; round < 200; round++) {
+            MemoryBudget budget = new MemoryBudget("estimate", Long.MAX_VALUE);
+            try (PagedMemory memory = new PagedMemory(12, budget)) {
+                java.util.List<long[]> live = new java.util.ArrayList<>();
+                for (int i = 0; i < r.nextInt(300); i++) {
+                    int size = 1 + r.nextInt(r.nextBoolean() ? 100 : 1500);
+                    live.add(new long[] {memory.allocate(size), size});
+                    if (r.nextInt(3) == 0) {
+                        long[] b = live.remove(r.nextInt(live.size()));
+                        memory.free(b[0], (int) b[1]);
+                    }
+                }
+                int[] sizes = new int[1 + r.nextInt(6)];
+                for (int i = 0; i < sizes.length; i++) {
+                    sizes[i] = 1 + r.nextInt(r.nextInt(4) == 0 ? 3000 : 1024);
+                }
+                long estimate = memory.bytesNeeded(sizes, sizes.length);
+                long before = budget.used();
+                for (int size : sizes) {
+                    memory.allocate(size);
+                }
+                org.junit.jupiter.api.Assertions.assertTrue(budget.used() - before <= estimate,
+                    "charged " + (budget.used() - before) + " > estimate " + estimate + " for " + java.util.Arrays.toString(sizes));
+            }
+        }
+    }
 }
