@@ -10,22 +10,34 @@ import java.util.List;
  * commands that play no part in the failure.
  *
  * <p>Use one per property run: {@link #check} is the property (records the failing input with the
- * fewest commands that QuickTheories tried); {@link #explain} turns QuickTheories' report into one
- * that ends with the minimized sequence and its failure.
+ * fewest commands that QuickTheories tried, among failures like the first); {@link #explain} turns
+ * QuickTheories' report into one that ends with the minimized sequence and its failure, and any
+ * failure of another kind met while shrinking.
  */
 final class FailureMinimizer {
     /** Most sequence runs spent minimizing (each run is one model check). */
     static final int MAX_RUNS = 3000;
 
+    private Class<?> firstFailure;
     private StoreSetup failingSetup;
     private List<StoreCommand> failingCommands;
+    /** Failures of another class met while shrinking (possibly other bugs), first of each class. */
+    private final java.util.Map<Class<?>, String> otherFailures = new java.util.LinkedHashMap<>();
 
-    /** Runs the stateful model check; remembers the failing input with the fewest commands. */
+    /**
+     * Runs the stateful model check; remembers, among the failures of the same class as the first
+     * one, the input with the fewest commands (shrinking can wander into other failures).
+     */
     void check(StoreSetup setup, List<StoreCommand> commands) {
         try {
             StatefulModelTest.check(setup, commands);
         } catch (RuntimeException | AssertionError e) {
-            if (failingCommands == null || commands.size() <= failingCommands.size()) {
+            if (firstFailure == null) {
+                firstFailure = e.getClass();
+            }
+            if (e.getClass() != firstFailure) {
+                otherFailures.putIfAbsent(e.getClass(), e + " after " + setup + ", " + commands);
+            } else if (failingCommands == null || commands.size() <= failingCommands.size()) {
                 failingSetup = setup;
                 failingCommands = List.copyOf(commands);
             }
@@ -61,8 +73,11 @@ final class FailureMinimizer {
             }
         }
         Throwable last = failureOf(failingSetup, commands); // re-run: commands print what this run saw
+        StringBuilder others = new StringBuilder();
+        otherFailures.forEach((type, where) -> others.append("\nAlso seen while shrinking (another failure): ").append(where));
         AssertionError e = new AssertionError(report.getMessage() + "\nMinimized by dropping commands (" + failingCommands.size()
-            + " -> " + commands.size() + ", " + runs + " runs): " + failingSetup + ", " + commands + "\nwhich fails with: " + last, last);
+            + " -> " + commands.size() + ", " + runs + " runs): " + failingSetup + ", " + commands + "\nwhich fails with: " + last
+            + others, last);
         e.addSuppressed(report);
         return e;
     }
