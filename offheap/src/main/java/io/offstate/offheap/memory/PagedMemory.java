@@ -298,15 +298,20 @@ public final class PagedMemory implements AutoCloseable {
     }
 
     private void install(int index, MemorySegment segment, Arena own) {
-        if (index >= pages.length) {
-            int n = Math.max(index + 1, pages.length * 2);
+        ensurePageTable(index + 1);
+        pages[index] = segment;
+        readOnlyPages[index] = segment.asReadOnly();
+        largeArenas[index] = own;
+    }
+
+    /** Grows the page table to hold at least {@code entries} page indexes. */
+    private void ensurePageTable(int entries) {
+        if (entries > pages.length) {
+            int n = Math.max(entries, pages.length * 2);
             pages = Arrays.copyOf(pages, n);
             readOnlyPages = Arrays.copyOf(readOnlyPages, n);
             largeArenas = Arrays.copyOf(largeArenas, n);
         }
-        pages[index] = segment;
-        readOnlyPages[index] = segment.asReadOnly();
-        largeArenas[index] = own;
     }
 
     /**
@@ -320,6 +325,8 @@ public final class PagedMemory implements AutoCloseable {
         ensureOpen();
         copyBudget.check(bytesAllocated());
         PagedMemory c = new PagedMemory(pageShift, copyBudget);
+        // as long as this table, not just up to the last live page: freed indexes above it still count
+        c.ensurePageTable(pageCount);
         try {
             for (int i = 0; i < pageCount; i++) {
                 MemorySegment src = pages[i];

@@ -348,4 +348,25 @@ class PagedMemoryTest {
             }
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void copyTakenAfterTheHighestPageWasFreedCanBeCopiedAndClosed() {
+        MemoryBudget budget = new MemoryBudget("copy-freed-top", Long.MAX_VALUE);
+        try (PagedMemory memory = new PagedMemory(12, budget)) {
+            long[] large = new long[16];
+            for (int i = 0; i < large.length; i++) {
+                large[i] = memory.allocate(2000); // over a quarter page: one page index each, 1..16
+            }
+            memory.free(large[15], 2000); // the highest index is now free, above the page table's initial 16 entries
+            MemoryBudget copyBudget = new MemoryBudget("copy", Long.MAX_VALUE);
+            PagedMemory copy = memory.copy(copyBudget);
+            PagedMemory copyOfCopy = copy.copy(new MemoryBudget("copy of copy", Long.MAX_VALUE));
+            org.junit.jupiter.api.Assertions.assertEquals(memory.bytesAllocated(), copyOfCopy.bytesAllocated());
+            long reused = copy.allocate(2000);
+            org.junit.jupiter.api.Assertions.assertEquals(large[15], reused, "the copy reuses the freed index");
+            copyOfCopy.close();
+            copy.close();
+            org.junit.jupiter.api.Assertions.assertEquals(0, copyBudget.used(), "closing the copy released all of it");
+        }
+    }
 }
