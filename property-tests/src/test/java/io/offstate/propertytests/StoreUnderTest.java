@@ -100,6 +100,7 @@ final class StoreUnderTest implements AutoCloseable {
         observedKeys = new ArrayList<>(entries.keySet());
         if (sorted && writeAttempts != writeAttemptsAtLastFullScan) {
             writeAttemptsAtLastFullScan = writeAttempts;
+            store.verify(); // the index's own invariants (order, separators, links, head and tail, counts)
             if (observer == null) {
                 observer = store.cursor();
             }
