@@ -258,8 +258,8 @@ public final class KeyValueStore implements AutoCloseable {
      * Makes this store exactly equal to {@code snapshot}: contents, dictionary and memory in use.
      * The snapshot stays usable (restore copies it). Invalidates every {@link ValueView}.
      *
-     * @throws IllegalArgumentException if the snapshot comes from a store with another page size or
-     *                                  dictionary configuration
+     * @throws IllegalArgumentException if the snapshot comes from a store with another page size,
+     *                                  dictionary configuration or sorted index setting (store unchanged)
      * @throws io.offstate.offheap.StoreFullException if the snapshot's memory exceeds this store's
      *                                  budget (store unchanged)
      * @throws StoreClosedException     if this store or the snapshot is closed

@@ -39,6 +39,12 @@ public final class Bytes implements Comparable<Bytes> {
         return bytes.length;
     }
 
+    /** Whether these bytes begin with all of {@code prefix}'s (every byte string begins with the empty one). */
+    boolean startsWith(Bytes prefix) {
+        int n = prefix.bytes.length;
+        return n <= bytes.length && Arrays.equals(bytes, 0, n, prefix.bytes, 0, n);
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof Bytes b && b.hash == hash && Arrays.equals(b.bytes, bytes);

@@ -14,6 +14,12 @@ final class Settings {
     static final long DEFAULT_BASE_SEED = 0x0FF5_7A7E_2025L;
     /** Default examples per configuration of {@link StatefulModelTest}. */
     static final int STATEFUL_EXAMPLES = 500;
+    /**
+     * Default examples per sorted configuration of {@link StatefulModelTest}'s main property (their
+     * commands cost more: scans, and full index scans after writes); they also get the many-keys
+     * and cursor properties.
+     */
+    static final int SORTED_STATEFUL_EXAMPLES = 350;
 
     private Settings() {
     }
@@ -32,6 +38,11 @@ final class Settings {
     /** Examples per configuration of the stateful model property. */
     static int statefulExamples() {
         return Integer.getInteger("offstate.pt.examples", STATEFUL_EXAMPLES);
+    }
+
+    /** Examples of the stateful model property for {@code config}. */
+    static int statefulExamples(StoreConfig config) {
+        return config.sorted() ? scaled(SORTED_STATEFUL_EXAMPLES) : statefulExamples();
     }
 
     /** {@code ciDefault} scaled like the stateful examples (at least 1). */

@@ -21,9 +21,13 @@ import io.offstate.offheap.StoreFullException;
  * returned; {@link #nextState} (called right after, by {@code Sequential.modelCheck}) checks that
  * return value against the model and returns the next model. Checks that need the store's state
  * before and after the call (store unchanged by a refused put, views invalidated by writes) happen
- * in {@code run}. Every command prints as a readable call.
+ * in {@code run}. Commands that change the store report it ({@link StoreUnderTest#wrote()}), so
+ * that the cursor commands know when a positioned cursor must fail fast. Every command prints as a
+ * readable call.
  */
-sealed interface StoreCommand extends Command<StoreUnderTest, Model> {
+sealed interface StoreCommand extends Command<StoreUnderTest, Model>
+    permits StoreCommand.Put, StoreCommand.Get, StoreCommand.Delete, StoreCommand.Contains, StoreCommand.TakeSnapshot,
+            StoreCommand.Restore, BulkPutCommand, BulkDeleteCommand, ScanCommand, ContinueScanCommand {
     /** Most snapshots kept at once; taking another closes the oldest. */
     int MAX_SNAPSHOTS = 4;
 
@@ -87,6 +91,7 @@ sealed interface StoreCommand extends Command<StoreUnderTest, Model> {
 
         @Override
         public void run(StoreUnderTest sut) {
+            sut.attemptingWrite();
             KeyValueStore store = sut.store;
             boolean viewValid = sut.view.isValid();
             long usedBefore = store.memoryUsed();
@@ -95,6 +100,7 @@ sealed interface StoreCommand extends Command<StoreUnderTest, Model> {
             try {
                 form.put(store, key.array(), value.array(), pad);
                 stored = true;
+                sut.wrote();
             } catch (StoreFullException e) {
                 if (!sut.limited()) {
                     throw new AssertionError(this + ": StoreFullException with an unlimited budget", e);
@@ -230,9 +236,11 @@ sealed interface StoreCommand extends Command<StoreUnderTest, Model> {
 
         @Override
         public void run(StoreUnderTest sut) {
+            sut.attemptingWrite();
             boolean viewValid = sut.view.isValid();
             removed = form.delete(sut.store, key.array(), pad);
             if (removed) {
+                sut.wrote();
                 assertViewInvalidated(this, sut.view, viewValid);
             }
         }
@@ -334,6 +342,7 @@ sealed interface StoreCommand extends Command<StoreUnderTest, Model> {
             }
             int index = pick % sut.snapshots.size();
             StoreSnapshot snapshot = sut.snapshots.get(index);
+            sut.attemptingWrite();
             KeyValueStore store = sut.store;
             boolean viewValid = sut.view.isValid();
             long usedBefore = store.memoryUsed();
@@ -341,6 +350,7 @@ sealed interface StoreCommand extends Command<StoreUnderTest, Model> {
             TreeMap<Bytes, Bytes> before = sut.limited() ? StoreUnderTest.contents(store) : null;
             try {
                 store.restore(snapshot);
+                sut.wrote();
             } catch (StoreFullException e) {
                 if (!sut.limited() || snapshot.memoryUsed() <= store.memoryBudget()) {
                     throw new AssertionError(this + ": StoreFullException although the snapshot's memoryUsed "

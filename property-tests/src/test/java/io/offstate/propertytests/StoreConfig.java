@@ -3,7 +3,10 @@ package io.offstate.propertytests;
 import io.offstate.engine.StoreOptions;
 import io.offstate.offheap.KeyComponent;
 
-/** The store configurations every model property runs over. */
+/**
+ * The store configurations every model property runs over: hash-only ones (cursors are refused
+ * with UnsupportedOperationException) and {@code SORTED_*} ones with a sorted index.
+ */
 enum StoreConfig {
     /** Plain defaults (1 MiB pages, unbounded budget, no dictionary); only the hash seed is fixed. */
     DEFAULTS(false) {
@@ -81,6 +84,63 @@ enum StoreConfig {
         StoreOptions.Builder configure(StoreOptions.Builder b) {
             return b.pageSize(4096).expectedEntries(16).dictionaryKeyComponent(DELIMITER);
         }
+    },
+    /** With a sorted index beside the hash index; otherwise defaults. */
+    SORTED(false) {
+        @Override
+        StoreOptions.Builder configure(StoreOptions.Builder b) {
+            return b.sortedIndex(true);
+        }
+    },
+    /** Sorted, dictionary-encoded until '|': scans must follow the original key bytes, not the codes. */
+    SORTED_DICT_DELIMITER(false) {
+        @Override
+        StoreOptions.Builder configure(StoreOptions.Builder b) {
+            return b.sortedIndex(true).dictionaryKeyComponent(DELIMITER);
+        }
+    },
+    /** Sorted, with the first 3 bytes (or the whole shorter key) dictionary-encoded. */
+    SORTED_DICT_PREFIX3(false) {
+        @Override
+        StoreOptions.Builder configure(StoreOptions.Builder b) {
+            return b.sortedIndex(true).dictionaryKeyComponent(KeyComponent.fixedPrefix(3));
+        }
+    },
+    /** Sorted with 4 KiB pages: index nodes are small and split often; long keys fill a node alone. */
+    SORTED_SMALL_PAGES(false) {
+        @Override
+        StoreOptions.Builder configure(StoreOptions.Builder b) {
+            return b.sortedIndex(true).pageSize(4096);
+        }
+    },
+    /** Sorted with 4 KiB pages and dictionary encoding (until '|'). */
+    SORTED_SMALL_PAGES_DICT_DELIMITER(false) {
+        @Override
+        StoreOptions.Builder configure(StoreOptions.Builder b) {
+            return b.sortedIndex(true).pageSize(4096).dictionaryKeyComponent(DELIMITER);
+        }
+    },
+    /** Sorted, no fingerprint bits, a 1-entry initial hash index, fixed-prefix dictionary. */
+    SORTED_COLLIDING_TINY_INDEX_DICT_PREFIX3(false) {
+        @Override
+        StoreOptions.Builder configure(StoreOptions.Builder b) {
+            return b.sortedIndex(true).fingerprintBitsForTesting(0).expectedEntries(1)
+                .dictionaryKeyComponent(KeyComponent.fixedPrefix(3));
+        }
+    },
+    /** As {@link #TIGHT_BUDGET}, sorted: index node splits may be refused with StoreFullException. */
+    SORTED_TIGHT_BUDGET(true) {
+        @Override
+        StoreOptions.Builder configure(StoreOptions.Builder b) {
+            return b.sortedIndex(true).pageSize(4096).expectedEntries(16);
+        }
+    },
+    /** As {@link #TIGHT_BUDGET_DICT_DELIMITER}, sorted. */
+    SORTED_TIGHT_BUDGET_DICT_DELIMITER(true) {
+        @Override
+        StoreOptions.Builder configure(StoreOptions.Builder b) {
+            return b.sortedIndex(true).pageSize(4096).expectedEntries(16).dictionaryKeyComponent(DELIMITER);
+        }
     };
 
     static final byte DELIMITER_BYTE = '|';
@@ -113,6 +173,11 @@ enum StoreConfig {
 
     boolean hasDictionary() {
         return keyComponent() != null;
+    }
+
+    /** Whether stores of this configuration have a sorted index (and so answer cursors). */
+    boolean sorted() {
+        return configure(StoreOptions.builder().hashSeed(0)).build().sortedIndex();
     }
 
     /**

@@ -3,30 +3,73 @@ package io.offstate.propertytests;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
+import io.offstate.engine.Cursor;
 import io.offstate.engine.KeyValueStore;
 import io.offstate.engine.StoreSnapshot;
 import io.offstate.engine.ValueView;
 import io.offstate.offheap.KeyComponent;
 
-/** The system under test: a store, the snapshots taken of it so far, and a reused value view. */
+/**
+ * The system under test: a store, the snapshots taken of it so far, a reused value view, and for
+ * sorted stores a shared cursor. Counts the writes that changed the store (so that cursor commands
+ * know whether a positioned cursor must fail fast) and keeps the keys observed after the last
+ * command (scan commands derive bounds from them).
+ */
 final class StoreUnderTest implements AutoCloseable {
     final StoreSetup setup;
     final KeyValueStore store;
     final List<StoreSnapshot> snapshots = new ArrayList<>();
     final ValueView view = new ValueView();
     private final KeyComponent component;
+    private final boolean sorted;
+    /** Writes that changed the store: a put that stored, a delete that removed, a restore. */
+    long writes;
+    /** Calls that may change the store (put, delete, restore), refused or not. */
+    long writeAttempts;
+    private long writeAttemptsAtLastFullScan = -1;
+    /** The store's keys in ascending order, as observed after the previous command. */
+    List<Bytes> observedKeys = List.of();
+    private TrackedCursor shared;
+    private Cursor observer;
 
     StoreUnderTest(StoreSetup setup) {
         this.setup = setup;
         this.store = setup.create();
         this.component = setup.config().keyComponent();
+        this.sorted = setup.config().sorted();
+        if (store.options().sortedIndex() != sorted) {
+            throw new AssertionError(setup + ": options().sortedIndex() is " + store.options().sortedIndex());
+        }
     }
 
     boolean limited() {
         return setup.config().limited;
+    }
+
+    boolean sorted() {
+        return sorted;
+    }
+
+    /** Records a write that changed the store. */
+    void wrote() {
+        writes++;
+    }
+
+    /** Records a call that may change the store (so the next observation re-scans the whole index). */
+    void attemptingWrite() {
+        writeAttempts++;
+    }
+
+    /** The cursor shared by the scan commands (created on first use; sorted stores only). */
+    TrackedCursor shared() {
+        if (shared == null) {
+            shared = new TrackedCursor(store.cursor());
+        }
+        return shared;
     }
 
     /** The store's entries, read with forEach (segments copied during the call); checks forEach's contract. */
@@ -45,9 +88,30 @@ final class StoreUnderTest implements AutoCloseable {
         return out;
     }
 
-    /** The SUT as a model: contents via forEach, size(), snapshot sizes; checks budget and dictionary invariants. */
+    /**
+     * The SUT as a model: contents via forEach, size(), snapshot sizes; checks budget and dictionary
+     * invariants, and (after every command that tried to write: reads cannot change the index)
+     * that full scans of the sorted index, forward and reverse, with a cursor of its own yield
+     * exactly the forEach contents in key order (the reverse scan checks the links and the end a
+     * forward scan never follows).
+     */
     Model observe() {
         TreeMap<Bytes, Bytes> entries = contents(store);
+        observedKeys = new ArrayList<>(entries.keySet());
+        if (sorted && writeAttempts != writeAttemptsAtLastFullScan) {
+            writeAttemptsAtLastFullScan = writeAttempts;
+            store.verify(); // the index's own invariants (order, separators, links, head and tail, counts)
+            if (observer == null) {
+                observer = store.cursor();
+            }
+            List<Map.Entry<Bytes, Bytes>> ascending = new ArrayList<>(entries.entrySet());
+            ScanQuery all = new ScanQuery(ScanQuery.Kind.RANGE, null, null);
+            CursorReader.assertAnswer("full scan of the sorted index vs forEach contents", ascending, Long.MAX_VALUE,
+                CursorReader.scan(observer, all, Long.MAX_VALUE, "full scan after the command"));
+            ScanQuery allReverse = new ScanQuery(ScanQuery.Kind.RANGE_REVERSE, null, null);
+            CursorReader.assertAnswer("full reverse scan of the sorted index vs forEach contents", ascending.reversed(),
+                Long.MAX_VALUE, CursorReader.scan(observer, allReverse, Long.MAX_VALUE, "full reverse scan after the command"));
+        }
         long used = store.memoryUsed();
         if (used > store.memoryBudget() || used < 0) {
             throw new AssertionError("memoryUsed " + used + " outside [0, budget " + store.memoryBudget() + "]");
