@@ -32,10 +32,11 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * {@code benchmarks.jar} (normally {@code jmh/target/}).
  *
  * <pre>
- * java -cp jmh/target/benchmarks.jar io.offstate.jmh.MainJob            # quick suite, 5-8 min on 2 cores
+ * java -cp jmh/target/benchmarks.jar io.offstate.jmh.MainJob            # quick suite, ~9 min on 2 cores shared with other builds
  * java -cp jmh/target/benchmarks.jar io.offstate.jmh.MainJob --smoke    # every benchmark once, 10k keys (CI)
  * java -cp jmh/target/benchmarks.jar io.offstate.jmh.MainJob --full     # 1M and 10M keys, all shapes
  *   options: --keys N (data-set size), --out DIR (where summary.md/results.json go),
+ *            --list (print the cases, their benchmarks, forks and heap, and run nothing),
  *            --fail-peer NAME (chronicle, rocksdb, hashmap or treemap: make that peer's setup fail,
  *            to check that the summary reports it as missing)
  * </pre>
@@ -54,6 +55,7 @@ public final class MainJob {
         Integer keys = null;
         Path out = null;
         String failPeer = null;
+        boolean list = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--full" -> scale = Suite.Scale.FULL;
@@ -86,11 +88,16 @@ public final class MainJob {
                     }
                     failPeer = args[++i];
                 }
+                case "--list" -> list = true;
                 case "-h", "--help" -> usage(null);
                 default -> usage("unknown option " + args[i]);
             }
         }
         Suite suite = Suite.of(scale, keys);
+        if (list) {
+            System.out.print(suite.describe());
+            return;
+        }
         if (out == null) {
             out = defaultOutDir();
         }
@@ -226,12 +233,13 @@ public final class MainJob {
             System.err.println("MainJob: " + error);
         }
         System.err.println(String.format(Locale.ROOT, """
-            usage: java -cp jmh/target/benchmarks.jar io.offstate.jmh.MainJob [--smoke | --full] [--keys N] [--out DIR] [--fail-peer NAME]
-              (default) quick suite: 1M keys (16 B keys/64 B values in full, 64 B/1 KiB get/put), 5-8 minutes on 2 cores
-              --smoke   every benchmark once, 10k keys, 100 ms (CI: keeps the job from rotting), ~2 minutes
+            usage: java -cp jmh/target/benchmarks.jar io.offstate.jmh.MainJob [--smoke | --full] [--keys N] [--out DIR] [--list] [--fail-peer NAME]
+              (default) quick suite: 1M keys (16 B keys/64 B values in full, 64 B/1 KiB get/put, growth, scans), ~9 minutes on 2 cores
+              --smoke   every benchmark once, 10k keys, 100 ms (CI: keeps the job from rotting), 1-2 minutes
               --full    1M and 10M keys, all four key/value shapes (those over %d GiB of data skipped), ~45 minutes
               --keys N  data-set size instead of the scale's
               --out DIR where summary.md and results.json go (default: next to benchmarks.jar)
+              --list    print the scale's cases (benchmarks, forks, heap) and exit without running anything
               --fail-peer chronicle|rocksdb|hashmap|treemap  make that peer's setup fail (checks the "missing" path)""",
             Suite.MAX_DATA_BYTES >> 30));
         System.exit(error == null ? 0 : 1);

@@ -12,11 +12,11 @@ import java.util.stream.Stream;
  *
  * <p>Per scale:
  * <ul>
- *   <li><b>quick</b> (the default, 5-8 minutes on 2 cores): 1M keys; 16 B keys and 64 B values with
+ *   <li><b>quick</b> (the default; 62 forks, 8m53s measured on 2 cores next to other builds): 1M keys; 16 B keys and 64 B values with
  *       every point workload (SampleTime percentiles for get-hit and put-update), snapshot/restore
  *       and dictionary encoding; 64 B keys and 1 KiB values with get-hit, get-miss and put-update
  *       (average time only); insert growth; ordered scans. 1 warmup + 3 measured 1 s iterations.</li>
- *   <li><b>full</b> (~45 minutes, estimated from single forks): 1M keys in all four shapes (16/64 B
+ *   <li><b>full</b> (138 forks, ~45 minutes estimated from single 10M-key forks; not run yet): 1M keys in all four shapes (16/64 B
  *       keys x 64/1024 B values; ConcurrentHashMap next to HashMap, RocksDB's byte[] read path and
  *       the independent-read floor at 16/64 B); 10M keys, average time only, at 16/64 B (with
  *       delete and snapshots) and 64/64 B; the 1 KiB-value shapes at 10M do not fit this machine
@@ -242,6 +242,47 @@ final class Suite {
     static String includePattern(List<String> benchmarks) {
         return "^io\\.offstate\\.jmh\\.(" + String.join("|",
             benchmarks.stream().map(b -> b.replace(".", "\\.")).toList()) + ")$";
+    }
+
+    /**
+     * The number of JMH forks (one per benchmark, mode and HashMap implementation) {@code c} runs:
+     * benchmarks annotated with SampleTime as a second mode run twice unless the case forces
+     * AverageTime. Mirrors the annotations; {@link #describe()} prints it.
+     */
+    static int forks(Case c) {
+        int n = 0;
+        for (String b : c.benchmarks()) {
+            String method = b.substring(b.indexOf('.') + 1);
+            boolean sampled = !c.averageTimeOnly() && (b.equals(FLOOR + ".dependentRead")
+                || (SAMPLED_OPS.contains(method) && List.of(OFF, CM, RDB, HM).contains(b.substring(0, b.indexOf('.')))));
+            int modes = sampled ? 2 : 1;
+            int impls = b.startsWith(HM + ".") ? Math.max(1, c.hashMapImpls().size()) : 1;
+            n += modes * impls;
+        }
+        return n;
+    }
+
+    /** The plan: every case with its benchmarks, forks and heap, or why it is skipped. */
+    String describe() {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "%s suite: %d warmup + %d measured iterations of %d ms per fork%n",
+            scale.name().toLowerCase(Locale.ROOT), warmupIterations, measurementIterations, iterationMillis));
+        int total = 0;
+        for (Case c : cases) {
+            sb.append(String.format(Locale.ROOT, "%n%s: %s%n", c.id(), c.title()));
+            if (c.skipped() != null || c.benchmarks().isEmpty()) {
+                sb.append("  skipped: ").append(c.skipped()).append('\n');
+                continue;
+            }
+            int forks = forks(c);
+            total += forks;
+            sb.append(String.format(Locale.ROOT, "  %d forks, heap %d GiB%s%s%n", forks, c.heapGiB(),
+                c.averageTimeOnly() ? ", AverageTime only" : "",
+                c.hashMapImpls().size() > 1 ? ", maps " + c.hashMapImpls() : ""));
+            sb.append("  ").append(String.join(" ", c.benchmarks())).append('\n');
+        }
+        sb.append(String.format(Locale.ROOT, "%ntotal: %d forks%n", total));
+        return sb.toString();
     }
 
     Stream<Case> runnable() {
