@@ -32,7 +32,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * {@code benchmarks.jar} (normally {@code jmh/target/}).
  *
  * <pre>
- * java -cp jmh/target/benchmarks.jar io.offstate.jmh.MainJob            # quick suite, ~9 min on 2 cores shared with other builds
+ * java -cp jmh/target/benchmarks.jar io.offstate.jmh.MainJob            # quick suite, ~9 min on 2 shared cores
  * java -cp jmh/target/benchmarks.jar io.offstate.jmh.MainJob --smoke    # every benchmark once, 10k keys (CI)
  * java -cp jmh/target/benchmarks.jar io.offstate.jmh.MainJob --full     # 1M and 10M keys, all shapes
  *   options: --keys N (data-set size), --out DIR (where summary.md/results.json go),

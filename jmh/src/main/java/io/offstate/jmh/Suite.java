@@ -12,12 +12,12 @@ import java.util.stream.Stream;
  *
  * <p>Per scale:
  * <ul>
- *   <li><b>quick</b> (the default; 62 forks, 8m53s measured on 2 cores next to other builds): 1M keys; 16 B keys and 64 B values with
- *       every point workload (SampleTime percentiles for get-hit and put-update), snapshot/restore
+ *   <li><b>quick</b> (the default; 62 forks, 8m53s measured on 2 cores next to other builds): 1M
+ *       keys; 16 B keys and 64 B values with every point workload (SampleTime percentiles for get-hit and put-update), snapshot/restore
  *       and dictionary encoding; 64 B keys and 1 KiB values with get-hit, get-miss and put-update
  *       (average time only); insert growth; ordered scans. 1 warmup + 3 measured 1 s iterations.</li>
- *   <li><b>full</b> (138 forks, ~45 minutes estimated from single 10M-key forks; not run yet): 1M keys in all four shapes (16/64 B
- *       keys x 64/1024 B values; ConcurrentHashMap next to HashMap, RocksDB's byte[] read path and
+ *   <li><b>full</b> (138 forks, ~45 minutes estimated from single 10M-key forks; not run yet): 1M
+ *       keys in all four shapes (16/64 B keys x 64/1024 B values; ConcurrentHashMap next to HashMap, RocksDB's byte[] read path and
  *       the independent-read floor at 16/64 B); 10M keys, average time only, at 16/64 B (with
  *       delete and snapshots) and 64/64 B; the 1 KiB-value shapes at 10M do not fit this machine
  *       and are listed as skipped, with the reason. 2 warmup + 4 measured 1 s iterations.</li>
