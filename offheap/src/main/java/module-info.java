@@ -12,4 +12,5 @@ module io.offstate.offheap {
     exports io.offstate.offheap;
     exports io.offstate.offheap.memory;
     exports io.offstate.offheap.index;
+    exports io.offstate.offheap.file;
 }

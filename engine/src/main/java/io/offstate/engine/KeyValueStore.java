@@ -1,16 +1,20 @@
 package io.offstate.engine;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
 import java.util.ConcurrentModificationException;
 import java.util.Objects;
 
 import org.agrona.DirectBuffer;
 
 import io.offstate.offheap.ByteSource;
+import io.offstate.offheap.CorruptStateException;
+import io.offstate.offheap.CorruptStoreFileException;
 import io.offstate.offheap.KeyComponent;
 import io.offstate.offheap.StoreClosedException;
 import io.offstate.offheap.Varint;
 import io.offstate.offheap.index.EntryDescriptor;
+import io.offstate.offheap.file.StoreFiles;
 import io.offstate.offheap.index.SortedIndex;
 import io.offstate.offheap.memory.MemoryBudget;
 import io.offstate.offheap.memory.PagedMemory;
@@ -38,8 +42,12 @@ import io.offstate.offheap.memory.PagedMemory;
  *   <li>An operation that would exceed the memory budget throws
  *       {@link io.offstate.offheap.StoreFullException} and leaves the store unchanged: same
  *       contents, same {@link #memoryUsed()}.</li>
- *   <li>After {@link #close()}, every method except {@code close} and {@link #isClosed()} throws
+ *   <li>After {@link #close()}, every method except {@code close}, {@link #closeWithoutFlush()} and {@link #isClosed()} throws
  *       {@link StoreClosedException}; memory is released at once and never touched again.</li>
+ *   <li>A store {@link #open(Path, StoreOptions) opened on a directory} is file-backed: its
+ *       memory is mapped from files there, {@link #flush()} makes everything written so far
+ *       durable atomically, {@link #close()} flushes, and reopening the directory yields exactly
+ *       the last flush, without rebuilding anything — also after a crash.</li>
  *   <li>With {@link StoreOptions.Builder#sortedIndex(boolean) sortedIndex(true)}, {@link #cursor()}
  *       reads the store in unsigned lexicographic key order (see {@link Cursor}); point operations
  *       are unchanged.</li>
@@ -80,11 +88,72 @@ public final class KeyValueStore implements AutoCloseable {
     private StoreState state;
     private long version;
     private boolean closed;
+    /** The directory's files of a file-backed store; null for an in-memory one. */
+    private final StoreFiles files;
 
     private KeyValueStore(StoreOptions options) {
         this.options = options;
         this.name = options.name();
         this.state = StoreState.create(options);
+        this.files = null;
+    }
+
+    private KeyValueStore(StoreOptions options, StoreState state, StoreFiles files) {
+        this.options = options;
+        this.name = options.name();
+        this.state = state;
+        this.files = files;
+    }
+
+    /**
+     * Opens the file-backed store in {@code directory}, creating the directory and an empty store
+     * there if it holds none. The store's pages, indexes and dictionary are mapped from the files
+     * (nothing is read or rebuilt at open, so open time does not grow with the number of entries),
+     * and the store may be larger than RAM: the operating system pages it.
+     *
+     * <p>Reopening yields exactly the state of the last completed {@link #flush()} (or
+     * {@link #close()}); after a crash, of the last flush that reached its commit point. The
+     * settings that shape the bytes — page size, sorted index and its node size, dictionary key
+     * component and code limit, fingerprint bits — must be the ones the store was created with;
+     * the hash seed is the stored one; name, budget and expected entries come from
+     * {@code options}. Only one store at a time may have a directory open.
+     *
+     * @throws IllegalArgumentException   if {@code options} disagree with the stored settings (nothing changed)
+     * @throws io.offstate.offheap.StoreLockedException if another store, in this or another process, has it open
+     * @throws CorruptStoreFileException  if a file is damaged, truncated or not an offstate file
+     * @throws io.offstate.offheap.UnsupportedFormatVersionException if it was written by a newer format
+     * @throws io.offstate.offheap.StoreFullException if the stored data exceeds {@code options}' budget
+     * @throws java.io.UncheckedIOException if the file system fails
+     */
+    public static KeyValueStore open(Path directory, StoreOptions options) {
+        Objects.requireNonNull(directory, "directory");
+        Objects.requireNonNull(options, "options");
+        StoreFiles files = StoreFiles.open(directory);
+        StoreState state = null;
+        try {
+            byte[] meta = files.storeMeta();
+            StoreOptions effective = options;
+            if (meta == null) {
+                state = StoreState.create(options, files);
+                files.commit(state.writeMeta(options));
+                state.refreshMappings();
+            } else {
+                Path journal = files.directory().resolve("journal-" + (files.generation() & 1));
+                try {
+                    effective = StoreState.storedOptions(meta, options);
+                    state = StoreState.reopen(meta, effective, files);
+                } catch (CorruptStateException e) {
+                    throw new CorruptStoreFileException(journal, "store metadata: " + e.getMessage(), e);
+                }
+            }
+            return new KeyValueStore(effective, state, files);
+        } catch (RuntimeException | Error e) {
+            if (state != null) {
+                state.close();
+            }
+            files.close();
+            throw e;
+        }
     }
 
     /**
@@ -277,7 +346,7 @@ public final class KeyValueStore implements AutoCloseable {
                 + sortedSnapshot + ") does not fit store '" + name + "' (page size " + options.pageSize() + ", dictionary "
                 + options.dictionaryKeyComponent() + ", sorted index " + options.sortedIndex() + ")");
         }
-        StoreState fresh = source.copy(new MemoryBudget(name, options.memoryBudget()));
+        StoreState fresh = source.copy(new MemoryBudget(name, options.memoryBudget()), files);
         StoreState old = state;
         state = fresh;
         version++;
@@ -365,15 +434,109 @@ public final class KeyValueStore implements AutoCloseable {
         }
     }
 
-    /** Releases all off-heap memory; idempotent. Every later operation throws {@link StoreClosedException}. */
+    // ---------------------------------------------------------------- files
+
+    /**
+     * Makes everything written so far durable, atomically: after a crash at any instant the store
+     * reopens as exactly the state of the last completed flush (or of this one, if the crash came
+     * after its commit point), never a mix. Writes only the 4 KiB chunks changed since the last
+     * flush (each twice: journal, then in place). Invalidates every {@link ValueView} and cursor
+     * position, like a write. Does nothing for an in-memory store.
+     *
+     * @throws StoreClosedException if the store is closed
+     * @throws java.io.UncheckedIOException if the file system fails; the store then refuses further
+     *         flushes: close it and reopen the directory to recover the last flush
+     */
+    public void flush() {
+        ensureOpen();
+        if (files == null) {
+            return;
+        }
+        version++;
+        try {
+            files.commit(state.writeMeta(options));
+        } finally {
+            state.refreshMappings(); // regions remapped before a failure must not be read through old segments
+        }
+    }
+
+    /**
+     * The generation of the last completed flush of this store's directory: 1 once created, plus
+     * one per {@link #flush()} (also an empty one) and {@link #close()}, carried across reopens.
+     * 0 for an in-memory store.
+     */
+    public long flushGeneration() {
+        ensureOpen();
+        return files == null ? 0 : files.generation();
+    }
+
+    /** Whether this store is file-backed ({@link #open}) rather than in memory ({@link #create}). */
+    public boolean isPersistent() {
+        ensureOpen();
+        return files != null;
+    }
+
+    /** The directory of a file-backed store (absolute), or null for an in-memory store. */
+    public Path directory() {
+        ensureOpen();
+        return files == null ? null : files.directory();
+    }
+
+    /**
+     * Flushes, then reads every data chunk of the store's files and checks it against its CRC32C
+     * checksum: a full read of the store, for checking a directory after a suspected fault (open
+     * checks only the metadata). Does nothing for an in-memory store.
+     *
+     * @throws CorruptStoreFileException naming the file and offset of the first damaged chunk
+     * @throws StoreClosedException if the store is closed
+     */
+    public void verifyFiles() {
+        flush();
+        if (files != null) {
+            files.verify();
+        }
+    }
+
+    /**
+     * Releases all off-heap memory; idempotent. A file-backed store is {@link #flush() flushed}
+     * first, then its directory is unlocked (the memory is released and the lock dropped even if
+     * the flush fails). Every later operation throws {@link StoreClosedException}.
+     */
     @Override
     public void close() {
         if (closed) {
             return;
         }
+        try {
+            if (files != null) {
+                flush();
+            }
+        } finally {
+            release();
+        }
+    }
+
+    /**
+     * Closes without flushing: writes since the last {@link #flush()} are discarded, exactly as if
+     * the process had died now; reopening the directory yields the last flush. For an in-memory
+     * store, the same as {@link #close()}. Idempotent.
+     */
+    public void closeWithoutFlush() {
+        if (!closed) {
+            release();
+        }
+    }
+
+    private void release() {
         closed = true;
         version++;
-        state.close();
+        try {
+            state.close();
+        } finally {
+            if (files != null) {
+                files.close();
+            }
+        }
     }
 
     // ---------------------------------------------------------------- internals

@@ -117,6 +117,53 @@ public final class StoreOptions {
         return sortedIndexNodeSize;
     }
 
+    /**
+     * These options for reopening a store whose files recorded the given structural settings: they
+     * must match these options (else the reopened store would read its bytes wrongly); the hash
+     * seed is taken from the files.
+     *
+     * @throws IllegalArgumentException naming every setting that differs
+     */
+    StoreOptions reopened(int storedPageShift, boolean storedSorted, int storedNodeSize, int storedFingerprintBits,
+                          KeyComponent storedComponent, int storedMaxCodes, long storedSeed) {
+        StringBuilder diff = new StringBuilder();
+        if (storedPageShift != pageShift) {
+            diff.append(", page size ").append(1 << storedPageShift).append(" (options say ").append(pageSize()).append(')');
+        }
+        if (storedSorted != sortedIndex) {
+            diff.append(", sorted index ").append(storedSorted).append(" (options say ").append(sortedIndex).append(')');
+        }
+        if (storedSorted && sortedIndex && storedNodeSize != sortedIndexNodeSize) {
+            diff.append(", sorted index node size ").append(storedNodeSize).append(" (options say ").append(sortedIndexNodeSize).append(')');
+        }
+        if (storedFingerprintBits != fingerprintBits) {
+            diff.append(", fingerprint bits ").append(storedFingerprintBits).append(" (options say ").append(fingerprintBits).append(')');
+        }
+        if (!Objects.equals(storedComponent, dictionaryKeyComponent)) {
+            diff.append(", dictionary key component ").append(storedComponent).append(" (options say ").append(dictionaryKeyComponent).append(')');
+        }
+        if (storedComponent != null && storedMaxCodes != maxDictionaryCodes) {
+            diff.append(", max dictionary codes ").append(storedMaxCodes).append(" (options say ").append(maxDictionaryCodes).append(')');
+        }
+        if (diff.length() > 0) {
+            throw new IllegalArgumentException("store '" + name + "' was created with other settings: " + diff.substring(2)
+                + "; reopen it with the settings it was created with");
+        }
+        Builder b = new Builder();
+        b.name = name;
+        b.memoryBudget = memoryBudget;
+        b.pageSize = pageSize();
+        b.expectedEntries = expectedEntries;
+        b.dictionaryKeyComponent = dictionaryKeyComponent;
+        b.maxDictionaryCodes = maxDictionaryCodes;
+        b.hashSeed = storedSeed;
+        b.hashSeedSet = true;
+        b.fingerprintBits = fingerprintBits;
+        b.sortedIndex = sortedIndex;
+        b.sortedIndexNodeSize = sortedIndexNodeSize;
+        return new StoreOptions(b);
+    }
+
     @Override
     public String toString() {
         return "StoreOptions[name=" + name + ", memoryBudget=" + memoryBudget + ", pageSize=" + pageSize()

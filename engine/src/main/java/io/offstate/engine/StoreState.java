@@ -1,11 +1,15 @@
 package io.offstate.engine;
 
+import io.offstate.offheap.CorruptStateException;
 import io.offstate.offheap.KeyComponent;
 import io.offstate.offheap.index.EntryMap;
 import io.offstate.offheap.index.KeyDictionary;
 import io.offstate.offheap.index.SortedIndex;
 import io.offstate.offheap.memory.MemoryBudget;
+import io.offstate.offheap.memory.MetaIn;
+import io.offstate.offheap.memory.MetaOut;
 import io.offstate.offheap.memory.PagedMemory;
+import io.offstate.offheap.memory.RegionBacking;
 
 /**
  * Everything a store holds, as one unit that can be copied (snapshot, restore) and released:
@@ -33,9 +37,17 @@ final class StoreState implements AutoCloseable {
         this.sorted = sorted;
     }
 
+    /** Version of the engine's part of the metadata (the files' format version covers the rest). */
+    private static final int META_VERSION = 1;
+
     static StoreState create(StoreOptions options) {
+        return create(options, null);
+    }
+
+    /** An empty state whose memory lives in {@code backing}'s files, or anonymous if null. */
+    static StoreState create(StoreOptions options, RegionBacking backing) {
         MemoryBudget budget = new MemoryBudget(options.name(), options.memoryBudget());
-        PagedMemory memory = new PagedMemory(options.pageShift(), budget);
+        PagedMemory memory = new PagedMemory(options.pageShift(), budget, backing);
         KeyComponent component = options.dictionaryKeyComponent();
         EntryMap map = null;
         try {
@@ -57,9 +69,14 @@ final class StoreState implements AutoCloseable {
 
     /** A deep copy charged to {@code copyBudget}; on failure (budget) nothing is left allocated. */
     StoreState copy(MemoryBudget copyBudget) {
+        return copy(copyBudget, null);
+    }
+
+    /** As {@link #copy(MemoryBudget)}, into regions of {@code backing} (all marked dirty), or anonymous if null. */
+    StoreState copy(MemoryBudget copyBudget, RegionBacking backing) {
         long total = budget.used();
         copyBudget.check(total);
-        PagedMemory m = memory.copy(copyBudget);
+        PagedMemory m = memory.copy(copyBudget, backing);
         EntryMap e = null;
         try {
             e = map.copy(m);
@@ -72,6 +89,100 @@ final class StoreState implements AutoCloseable {
             }
             m.close();
             throw ex;
+        }
+    }
+
+    /**
+     * The metadata a flush commits: the structural options this state was built with, then each
+     * component's state. Everything else is in the mapped regions.
+     */
+    byte[] writeMeta(StoreOptions options) {
+        MetaOut out = new MetaOut();
+        out.putInt(META_VERSION).putInt(options.pageShift()).putInt(sorted != null ? 1 : 0)
+            .putInt(options.sortedIndexNodeSize()).putInt(options.fingerprintBits());
+        KeyComponent k = keyComponent;
+        out.putInt(k == null ? 0 : k.fixedPrefixLength() > 0 ? 1 : 2)
+            .putInt(k == null ? 0 : k.fixedPrefixLength() > 0 ? k.fixedPrefixLength() : k.delimiter())
+            .putInt(options.maxDictionaryCodes()).putLong(map.seed());
+        memory.writeMeta(out);
+        map.writeMeta(out);
+        if (dictionary != null) {
+            dictionary.writeMeta(out);
+        }
+        if (sorted != null) {
+            sorted.writeMeta(out);
+        }
+        return out.toByteArray();
+    }
+
+    /** The structural options recorded in {@code meta}, merged into {@code given} (whose budget and name are kept). */
+    static StoreOptions storedOptions(byte[] meta, StoreOptions given) {
+        MetaIn in = new MetaIn(meta);
+        int version = in.getInt("engine metadata version");
+        if (version != META_VERSION) {
+            throw new CorruptStateException("engine metadata version " + version + " is not " + META_VERSION);
+        }
+        int pageShift = in.getInt("page shift", PagedMemory.MIN_PAGE_SHIFT, PagedMemory.MAX_PAGE_SHIFT);
+        boolean sortedIndex = in.getInt("sorted index", 0, 1) == 1;
+        int nodeSize = in.getInt("sorted node size", 0, SortedIndex.MAX_NODE_SIZE);
+        int fingerprintBits = in.getInt("fingerprint bits", 0, 12);
+        int kind = in.getInt("key component kind", 0, 2);
+        int param = in.getInt("key component parameter", 0, 65536);
+        KeyComponent component = kind == 0 ? null : kind == 1 ? KeyComponent.fixedPrefix(Math.max(1, param))
+            : KeyComponent.untilDelimiter((byte) param);
+        int maxCodes = in.getInt("max dictionary codes", 1, Integer.MAX_VALUE);
+        long seed = in.getLong("hash seed");
+        return given.reopened(pageShift, sortedIndex, nodeSize, fingerprintBits, component, maxCodes, seed);
+    }
+
+    /**
+     * The state recorded in {@code meta} over {@code backing}'s files: regions are mapped, nothing is
+     * rebuilt. {@code options} are the ones {@link #storedOptions} returned.
+     *
+     * @throws CorruptStateException if the metadata is inconsistent
+     * @throws io.offstate.offheap.StoreFullException if the store exceeds the budget of {@code options}
+     */
+    static StoreState reopen(byte[] meta, StoreOptions options, RegionBacking backing) {
+        MetaIn in = new MetaIn(meta);
+        for (int i = 0; i < 8; i++) { // the options, read by storedOptions
+            in.getInt("options");
+        }
+        in.getLong("hash seed");
+        MemoryBudget budget = new MemoryBudget(options.name(), options.memoryBudget());
+        PagedMemory memory = PagedMemory.reopen(in, budget, backing);
+        EntryMap map = null;
+        KeyDictionary dictionary = null;
+        try {
+            if (memory.pageShift() != options.pageShift()) {
+                throw new CorruptStateException("memory page shift " + memory.pageShift() + " differs from the options' " + options.pageShift());
+            }
+            map = EntryMap.reopen(in, memory);
+            KeyComponent component = options.dictionaryKeyComponent();
+            dictionary = component == null ? null : KeyDictionary.reopen(in, memory);
+            SortedIndex sorted = options.sortedIndex() ? SortedIndex.reopen(in, memory, dictionary) : null;
+            in.expectEnd();
+            if (sorted != null && sorted.size() != map.size()) {
+                throw new CorruptStateException("sorted index holds " + sorted.size() + " keys, hash index " + map.size());
+            }
+            return new StoreState(budget, memory, map, dictionary, component, sorted);
+        } catch (RuntimeException | Error e) {
+            if (dictionary != null) {
+                dictionary.close();
+            }
+            if (map != null) {
+                map.close();
+            }
+            memory.close();
+            throw e;
+        }
+    }
+
+    /** Re-reads every segment from its region after a flush remapped them. */
+    void refreshMappings() {
+        memory.refreshMappings();
+        map.index().refreshMappings();
+        if (dictionary != null) {
+            dictionary.refreshMappings();
         }
     }
 

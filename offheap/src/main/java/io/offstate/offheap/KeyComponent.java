@@ -44,6 +44,16 @@ public final class KeyComponent {
         return new KeyComponent(-1, delimiter & 0xFF);
     }
 
+    /** The length of a {@link #fixedPrefix} component, or -1 for a delimited one. */
+    public int fixedPrefixLength() {
+        return prefixLength;
+    }
+
+    /** The delimiter (0..255) of an {@link #untilDelimiter} component, or -1 for a fixed prefix. */
+    public int delimiter() {
+        return delimiter;
+    }
+
     /** Length of the component at the front of {@code key}. */
     public int componentLength(ByteSource key) {
         final int len = key.length();

@@ -4,6 +4,8 @@ import java.lang.foreign.MemorySegment;
 
 import io.offstate.offheap.ByteSource;
 import io.offstate.offheap.Varint;
+import io.offstate.offheap.memory.MetaIn;
+import io.offstate.offheap.memory.MetaOut;
 import io.offstate.offheap.memory.PagedMemory;
 
 /**
@@ -41,7 +43,7 @@ public final class EntryMap implements EntryKeys, AutoCloseable {
         this.memory = memory;
         this.seed = seed;
         this.codedKeys = codedKeys;
-        this.index = new HashIndex(this, memory.budget(), expectedEntries, fingerprintBits);
+        this.index = new HashIndex(this, memory.budget(), expectedEntries, fingerprintBits, memory.backing());
     }
 
     private EntryMap(PagedMemory memory, long seed, boolean codedKeys) {
@@ -150,10 +152,12 @@ public final class EntryMap implements EntryKeys, AutoCloseable {
             final int oldSize = EntryDescriptor.sizeAt(page, offset);
             if (memory.fitsInPlace(oldSize, newSize)) {
                 write(page, offset, key, value);
+                memory.markDirty(address, newSize);
             } else {
                 memory.budget().check(memory.bytesNeeded(newSize));
                 long fresh = memory.allocate(newSize);
                 write(memory.page(fresh), memory.offset(fresh), key, value);
+                memory.markDirty(fresh, newSize);
                 index.replaceFound(fresh);
                 memory.free(address, oldSize);
                 address = fresh;
@@ -162,6 +166,7 @@ public final class EntryMap implements EntryKeys, AutoCloseable {
             memory.budget().check(bytesNeededForInsert(newSize));
             address = memory.allocate(newSize);
             write(memory.page(address), memory.offset(address), key, value);
+            memory.markDirty(address, newSize);
             try {
                 index.insert(hash, address);
             } catch (RuntimeException e) {
@@ -212,10 +217,33 @@ public final class EntryMap implements EntryKeys, AutoCloseable {
         return true;
     }
 
-    /** An independent copy whose entries live in {@code copyMemory}, a copy of this map's memory. */
+
+    /** Writes the map's state (its index) for a flush of a file-backed store. */
+    public void writeMeta(MetaOut out) {
+        out.putLong(seed).putInt(codedKeys ? 1 : 0);
+        index.writeMeta(out);
+    }
+
+    /**
+     * A map reopened from {@link #writeMeta} output over {@code memory}, itself reopened.
+     *
+     * @throws io.offstate.offheap.CorruptStateException if the metadata is inconsistent
+     */
+    public static EntryMap reopen(MetaIn in, PagedMemory memory) {
+        long seed = in.getLong("hash seed");
+        boolean coded = in.getInt("coded keys", 0, 1) == 1;
+        EntryMap m = new EntryMap(memory, seed, coded);
+        m.index = HashIndex.reopen(in, m, memory.budget(), memory.backing());
+        return m;
+    }
+
+    /**
+     * An independent copy whose entries live in {@code copyMemory}, a copy of this map's memory,
+     * with its index in that memory's backing (files of a store directory, or anonymous).
+     */
     public EntryMap copy(PagedMemory copyMemory) {
         EntryMap c = new EntryMap(copyMemory, seed, codedKeys);
-        c.index = index.copy(c, copyMemory.budget());
+        c.index = index.copy(c, copyMemory.budget(), copyMemory.backing());
         return c;
     }
 

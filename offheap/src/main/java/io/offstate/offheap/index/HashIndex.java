@@ -10,7 +10,11 @@ import java.lang.foreign.ValueLayout;
 
 import io.offstate.offheap.ByteSource;
 import io.offstate.offheap.OffstateException;
+import io.offstate.offheap.memory.MappedRegion;
 import io.offstate.offheap.memory.MemoryBudget;
+import io.offstate.offheap.memory.MetaIn;
+import io.offstate.offheap.memory.MetaOut;
+import io.offstate.offheap.memory.RegionBacking;
 
 /**
  * An open-addressing hash index from variable-length byte keys to 40-bit entry addresses, in
@@ -49,6 +53,7 @@ public final class HashIndex implements AutoCloseable {
 
     private final EntryKeys keys;
     private final MemoryBudget budget;
+    private final RegionBacking backing;
     private final int fingerprintMask;
 
     private Table current;
@@ -68,18 +73,25 @@ public final class HashIndex implements AutoCloseable {
      * @throws io.offstate.offheap.StoreFullException if the first table does not fit the budget
      */
     public HashIndex(EntryKeys keys, MemoryBudget budget, long expectedEntries, int fingerprintBits) {
+        this(keys, budget, expectedEntries, fingerprintBits, null);
+    }
+
+    /** As {@link #HashIndex(EntryKeys, MemoryBudget, long, int)}, with tables in files of {@code backing} (null: anonymous). */
+    public HashIndex(EntryKeys keys, MemoryBudget budget, long expectedEntries, int fingerprintBits, RegionBacking backing) {
         if (fingerprintBits < 0 || fingerprintBits > 12) {
             throw new IllegalArgumentException("fingerprint bits must be 0..12, was " + fingerprintBits);
         }
         this.keys = keys;
         this.budget = budget;
+        this.backing = backing;
         this.fingerprintMask = (1 << fingerprintBits) - 1;
-        this.current = Table.allocate(capacityFor(expectedEntries), budget);
+        this.current = Table.allocate(capacityFor(expectedEntries), budget, backing);
     }
 
-    private HashIndex(EntryKeys keys, MemoryBudget budget, int fingerprintMask) {
+    private HashIndex(EntryKeys keys, MemoryBudget budget, int fingerprintMask, RegionBacking backing) {
         this.keys = keys;
         this.budget = budget;
+        this.backing = backing;
         this.fingerprintMask = fingerprintMask;
     }
 
@@ -154,6 +166,7 @@ public final class HashIndex implements AutoCloseable {
         final MemorySegment slots = foundTable.slots;
         long slot = slots.get(ValueLayout.JAVA_LONG, foundSlot << 3);
         slots.set(ValueLayout.JAVA_LONG, foundSlot << 3, SlotDescriptor.withAddress(slot, newAddress));
+        foundTable.dirty(foundSlot, foundSlot);
     }
 
     /** Removes the key of the last successful {@link #find}. */
@@ -172,6 +185,7 @@ public final class HashIndex implements AutoCloseable {
             long next = slots.get(ValueLayout.JAVA_LONG, n << 3);
             if (SlotDescriptor.distance(next) <= 1) {
                 slots.set(ValueLayout.JAVA_LONG, j << 3, EMPTY);
+                t.dirty(at, j);
                 break;
             }
             slots.set(ValueLayout.JAVA_LONG, j << 3, next - DISTANCE_ONE);
@@ -213,6 +227,7 @@ public final class HashIndex implements AutoCloseable {
             long slot = slots.get(ValueLayout.JAVA_LONG, i << 3);
             if (slot == EMPTY) {
                 slots.set(ValueLayout.JAVA_LONG, i << 3, SlotDescriptor.slot(fp, distance, address));
+                t.dirty(i, i);
                 t.count++;
                 return;
             }
@@ -243,6 +258,7 @@ public final class HashIndex implements AutoCloseable {
             j = prev;
         }
         slots.set(ValueLayout.JAVA_LONG, i << 3, SlotDescriptor.slot(fp, distance, address));
+        t.dirty(i, end);
         t.count++;
     }
 
@@ -260,7 +276,7 @@ public final class HashIndex implements AutoCloseable {
         if (old != null) {
             finishMigration();
         }
-        Table bigger = Table.allocate(nextCapacity(), budget);
+        Table bigger = Table.allocate(nextCapacity(), budget, backing);
         old = current;
         current = bigger;
         migrationCursor = old.firstEmptySlot();
@@ -300,6 +316,7 @@ public final class HashIndex implements AutoCloseable {
                 long hash = keys.hashOf(address);
                 insertInto(current, hash, fingerprint(hash), address);
                 slots.set(ValueLayout.JAVA_LONG, i << 3, EMPTY);
+                from.dirty(i, i);
                 from.count--;
             }
             done++;
@@ -309,7 +326,7 @@ public final class HashIndex implements AutoCloseable {
         if (from.count == 0) {
             old = null;
             foundTable = null;
-            from.free(budget);
+            from.free(budget, backing);
         }
     }
 
@@ -333,41 +350,112 @@ public final class HashIndex implements AutoCloseable {
      * new memory charged to {@code copyBudget} (an in-progress growth is copied as it is).
      */
     public HashIndex copy(EntryKeys copyKeys, MemoryBudget copyBudget) {
+        return copy(copyKeys, copyBudget, null);
+    }
+
+    /** As {@link #copy(EntryKeys, MemoryBudget)}, with tables in new files of {@code copyBacking} (null: anonymous). */
+    public HashIndex copy(EntryKeys copyKeys, MemoryBudget copyBudget, RegionBacking copyBacking) {
         copyBudget.check(bytesAllocated());
-        HashIndex c = new HashIndex(copyKeys, copyBudget, fingerprintMask);
-        c.current = current.copy(copyBudget);
-        if (old != null) {
-            c.old = old.copy(copyBudget);
+        HashIndex c = new HashIndex(copyKeys, copyBudget, fingerprintMask, copyBacking);
+        try {
+            c.current = current.copy(copyBudget, copyBacking);
+            if (old != null) {
+                c.old = old.copy(copyBudget, copyBacking);
+            }
+        } catch (RuntimeException | Error e) {
+            c.close();
+            throw e;
         }
         c.migrationCursor = migrationCursor;
         c.size = size;
         return c;
     }
 
+    /** Re-reads the tables' segments from their regions (after a flush remapped them). */
+    public void refreshMappings() {
+        current.refresh();
+        if (old != null) {
+            old.refresh();
+        }
+    }
+
+    /** The regions of the tables of a file-backed index (one, or two while growing). */
+    public MappedRegion[] regions() {
+        if (backing == null) {
+            return new MappedRegion[0];
+        }
+        return old == null ? new MappedRegion[] {current.region} : new MappedRegion[] {current.region, old.region};
+    }
+
+    /** Writes the index's state (tables by file id) for a flush of a file-backed store. */
+    public void writeMeta(MetaOut out) {
+        out.putInt(fingerprintMask).putLong(size).putLong(migrationCursor);
+        current.writeMeta(out);
+        out.putInt(old != null ? 1 : 0);
+        if (old != null) {
+            old.writeMeta(out);
+        }
+    }
+
+    /**
+     * An index reopened from {@link #writeMeta} output: the tables are mapped, not rebuilt.
+     *
+     * @throws io.offstate.offheap.CorruptStateException if the metadata is inconsistent
+     */
+    public static HashIndex reopen(MetaIn in, EntryKeys keys, MemoryBudget budget, RegionBacking backing) {
+        int mask = in.getInt("fingerprint mask", 0, SlotDescriptor.FINGERPRINT_MASK);
+        if ((mask & (mask + 1)) != 0) {
+            throw new io.offstate.offheap.CorruptStateException("fingerprint mask " + mask + " is not 2^n-1");
+        }
+        HashIndex h = new HashIndex(keys, budget, mask, backing);
+        try {
+            h.size = in.getLong("index size", 0, MAX_CAPACITY);
+            h.migrationCursor = in.getLong("migration cursor", 0, MAX_CAPACITY);
+            h.current = Table.reopen(in, budget, backing);
+            if (in.getInt("growing", 0, 1) == 1) {
+                h.old = Table.reopen(in, budget, backing);
+                if (h.migrationCursor >= h.old.capacity) {
+                    throw new io.offstate.offheap.CorruptStateException("migration cursor " + h.migrationCursor
+                        + " beyond old table of " + h.old.capacity + " slots");
+                }
+            }
+            long counted = h.current.count + (h.old != null ? h.old.count : 0);
+            if (counted != h.size) {
+                throw new io.offstate.offheap.CorruptStateException("index tables hold " + counted + " keys, header says " + h.size);
+            }
+            return h;
+        } catch (RuntimeException | Error e) {
+            h.close();
+            throw e;
+        }
+    }
+
     /** Releases the tables; idempotent. */
     @Override
     public void close() {
         if (current != null) {
-            current.free(budget);
+            current.free(budget, backing);
             current = null;
         }
         if (old != null) {
-            old.free(budget);
+            old.free(budget, backing);
             old = null;
         }
         foundTable = null;
     }
 
-    /** One table: an array of slots in a segment of its own. */
+    /** One table: an array of slots in a segment of its own (an arena's, or a mapped file's). */
     private static final class Table {
         final Arena arena;
-        final MemorySegment slots;
+        final MappedRegion region;
+        MemorySegment slots;
         final long capacity;
         final long growAt;
         long count;
 
-        private Table(Arena arena, MemorySegment slots, long capacity) {
+        private Table(Arena arena, MappedRegion region, MemorySegment slots, long capacity) {
             this.arena = arena;
+            this.region = region;
             this.slots = slots;
             this.capacity = capacity;
             this.growAt = capacity * MAX_LOAD_PERCENT / 100;
@@ -377,13 +465,55 @@ public final class HashIndex implements AutoCloseable {
             return capacity * Long.BYTES;
         }
 
-        static Table allocate(long capacity, MemoryBudget budget) {
+        static Table allocate(long capacity, MemoryBudget budget, RegionBacking backing) {
             long bytes = bytesFor(capacity);
             budget.check(bytes);
-            Arena arena = Arena.ofShared();
-            MemorySegment slots = arena.allocate(bytes, 64);
+            Table t;
+            if (backing == null) {
+                Arena arena = Arena.ofShared();
+                t = new Table(arena, null, arena.allocate(bytes, 64), capacity);
+            } else {
+                MappedRegion region = backing.newSegment(bytes);
+                t = new Table(null, region, region.segment(), capacity);
+            }
             budget.reserve(bytes);
-            return new Table(arena, slots, capacity);
+            return t;
+        }
+
+        static Table reopen(MetaIn in, MemoryBudget budget, RegionBacking backing) {
+            int fileId = in.getInt("table file", 1, Integer.MAX_VALUE);
+            long capacity = in.getLong("table capacity", MIN_CAPACITY, MAX_CAPACITY);
+            long count = in.getLong("table count", 0, capacity * MAX_LOAD_PERCENT / 100);
+            long bytes = bytesFor(capacity);
+            budget.check(bytes);
+            MappedRegion region = backing.openSegment(fileId, bytes);
+            budget.reserve(bytes);
+            Table t = new Table(null, region, region.segment(), capacity);
+            t.count = count;
+            return t;
+        }
+
+        void writeMeta(MetaOut out) {
+            out.putInt(region.fileId()).putLong(capacity).putLong(count);
+        }
+
+        /** Records that slots {@code from..to} (inclusive, wrapping past the end) changed. */
+        void dirty(long from, long to) {
+            if (region == null) {
+                return;
+            }
+            if (to >= from) {
+                region.markDirty(from << 3, (to - from + 1) << 3);
+            } else {
+                region.markDirty(from << 3, (capacity - from) << 3);
+                region.markDirty(0, (to + 1) << 3);
+            }
+        }
+
+        void refresh() {
+            if (region != null) {
+                slots = region.segment();
+            }
         }
 
         long bytes() {
@@ -399,15 +529,22 @@ public final class HashIndex implements AutoCloseable {
             throw new IllegalStateException("a hash table at its load limit always has an empty slot");
         }
 
-        Table copy(MemoryBudget budget) {
-            Table c = allocate(capacity, budget);
+        Table copy(MemoryBudget budget, RegionBacking backing) {
+            Table c = allocate(capacity, budget, backing);
             MemorySegment.copy(slots, 0, c.slots, 0, slots.byteSize());
+            if (c.region != null) {
+                c.region.markAllDirty();
+            }
             c.count = count;
             return c;
         }
 
-        void free(MemoryBudget budget) {
-            arena.close();
+        void free(MemoryBudget budget, RegionBacking backing) {
+            if (region != null) {
+                backing.free(region);
+            } else {
+                arena.close();
+            }
             budget.release(bytes());
         }
     }

@@ -9,6 +9,8 @@ import com.carrotsearch.hppc.LongArrayList;
 import io.offstate.offheap.ByteSource;
 import io.offstate.offheap.CorruptStateException;
 import io.offstate.offheap.OffstateException;
+import io.offstate.offheap.memory.MetaIn;
+import io.offstate.offheap.memory.MetaOut;
 import io.offstate.offheap.memory.PagedMemory;
 
 /**
@@ -112,11 +114,51 @@ public final class KeyDictionary implements AutoCloseable {
         return addresses.get(code);
     }
 
-    /** An independent copy whose entries live in {@code copyMemory}, a copy of the store's memory. */
+
+    /** An independent copy in {@code copyMemory}, with its index in that memory's backing. */
     public KeyDictionary copy(PagedMemory copyMemory) {
         LongArrayList a = new LongArrayList(addresses.size());
         a.addAll(addresses);
         return new KeyDictionary(map.copy(copyMemory), a, maxCodes);
+    }
+
+    /** Re-reads the index tables' segments after a flush remapped them. */
+    public void refreshMappings() {
+        map.index().refreshMappings();
+    }
+
+    /** Writes the dictionary's state (its map, and each code's entry address) for a flush. */
+    public void writeMeta(MetaOut out) {
+        out.putInt(maxCodes);
+        map.writeMeta(out);
+        out.putInt(addresses.size());
+        for (int i = 0; i < addresses.size(); i++) {
+            out.putLong(addresses.get(i));
+        }
+    }
+
+    /**
+     * A dictionary reopened from {@link #writeMeta} output over {@code memory}, itself reopened.
+     *
+     * @throws CorruptStateException if the metadata is inconsistent
+     */
+    public static KeyDictionary reopen(MetaIn in, PagedMemory memory) {
+        int max = in.getInt("dictionary max codes", 1, Integer.MAX_VALUE);
+        EntryMap map = EntryMap.reopen(in, memory);
+        try {
+            int n = in.getInt("dictionary codes", 0, max);
+            if (n != map.size()) {
+                throw new CorruptStateException("dictionary lists " + n + " codes, its index holds " + map.size());
+            }
+            LongArrayList a = new LongArrayList(n);
+            for (int i = 0; i < n; i++) {
+                a.add(in.getLong("dictionary entry address", 1, (1L << PagedMemory.ADDRESS_BITS) - 1));
+            }
+            return new KeyDictionary(map, a, max);
+        } catch (RuntimeException | Error e) {
+            map.close();
+            throw e;
+        }
     }
 
     /** Releases the dictionary's index (its entries live in the store's memory). */

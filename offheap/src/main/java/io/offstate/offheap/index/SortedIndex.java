@@ -339,6 +339,7 @@ public final class SortedIndex {
             NodeDescriptor.initLeaf(page, offset, NONE, NONE);
             NodeDescriptor.setLeafElement(page, offset, 0, preparedPrefix, address);
             NodeDescriptor.count(page, offset, 1);
+            touch(leaf);
             root = head = tail = leaf;
             height = 0;
             size = 1;
@@ -355,6 +356,7 @@ public final class SortedIndex {
                 NodeDescriptor.leafElement(offset, position + 1), (long) (count - position) * e);
             NodeDescriptor.setLeafElement(page, offset, position, preparedPrefix, address);
             NodeDescriptor.count(page, offset, count + 1);
+            touch(leaf);
             size++;
             return;
         }
@@ -374,9 +376,12 @@ public final class SortedIndex {
         NodeDescriptor.initLeaf(rightPage, rightOffset, leaf, next);
         if (next != NONE) {
             NodeDescriptor.prev(memory.page(next), memory.offset(next), right);
+            touch(next);
         } else {
             tail = right;
         }
+        touch(leaf);
+        touch(right);
         NodeDescriptor.next(page, offset, right);
         MemorySegment.copy(scratch, 0, page, NodeDescriptor.leafElement(offset, 0), (long) splitAt * e);
         NodeDescriptor.count(page, offset, splitAt);
@@ -405,6 +410,7 @@ public final class SortedIndex {
             NodeDescriptor.initInner(page, offset, root);
             NodeDescriptor.setInnerElement(page, offset, 0, prefix, separator, child);
             NodeDescriptor.count(page, offset, 1);
+            touch(node);
             root = node;
             height++;
             if (height > MAX_HEIGHT) {
@@ -423,6 +429,7 @@ public final class SortedIndex {
                 (long) (count - at) * e);
             NodeDescriptor.setInnerElement(page, offset, at, prefix, separator, child);
             NodeDescriptor.count(page, offset, count + 1);
+            touch(node);
             return;
         }
         MemorySegment.copy(page, NodeDescriptor.innerElement(offset, 0), scratch, 0, (long) at * e);
@@ -445,6 +452,8 @@ public final class SortedIndex {
         MemorySegment.copy(scratch, (long) (promoted + 1) * e, rightPage, NodeDescriptor.innerElement(rightOffset, 0),
             (long) (total - promoted - 1) * e);
         NodeDescriptor.count(rightPage, rightOffset, total - promoted - 1);
+        touch(node);
+        touch(right);
         insertIntoParent(level - 1, promotedPrefix, promotedSeparator, right);
     }
 
@@ -494,11 +503,18 @@ public final class SortedIndex {
     }
 
     private long writeSeparator(byte[] bytes, int length) {
-        long address = memory.allocate(EntryDescriptor.entrySize(length, 0));
+        int size = EntryDescriptor.entrySize(length, 0);
+        long address = memory.allocate(size);
         MemorySegment page = memory.page(address);
         long o = EntryDescriptor.writeHeader(page, memory.offset(address), length, 0);
         MemorySegment.copy(bytes, 0, page, ValueLayout.JAVA_BYTE, o, length);
+        memory.markDirty(address, size);
         return address;
+    }
+
+    /** Records a change to the node at {@code node}, for the flush of a file-backed store. */
+    private void touch(long node) {
+        memory.markDirty(node, nodeSize);
     }
 
     // ------------------------------------------------------------------ update and delete
@@ -518,6 +534,7 @@ public final class SortedIndex {
     public void setAddress(long position, long address) {
         long leaf = leafOf(position);
         NodeDescriptor.leafAddress(memory.page(leaf), memory.offset(leaf), indexOf(position), address);
+        touch(leaf);
     }
 
     /**
@@ -537,6 +554,7 @@ public final class SortedIndex {
         MemorySegment.copy(page, NodeDescriptor.leafElement(offset, i + 1), page, NodeDescriptor.leafElement(offset, i),
             (long) (count - i) * NodeDescriptor.LEAF_ELEMENT);
         NodeDescriptor.count(page, offset, count);
+        touch(leaf);
         size--;
         if (height == 0) {
             if (count == 0) {
@@ -576,8 +594,11 @@ public final class SortedIndex {
         NodeDescriptor.count(lp, lo, lc + rc);
         final long next = NodeDescriptor.next(rp, ro);
         NodeDescriptor.next(lp, lo, next);
+        touch(left);
+        touch(parent);
         if (next != NONE) {
             NodeDescriptor.prev(memory.page(next), memory.offset(next), left);
+            touch(next);
         } else {
             tail = left;
         }
@@ -643,6 +664,9 @@ public final class SortedIndex {
         NodeDescriptor.setInnerElement(pp, po, i, NodeDescriptor.separatorPrefix(lp, lo, lc - 1),
             NodeDescriptor.separatorAddress(lp, lo, lc - 1), node);
         NodeDescriptor.count(lp, lo, lc - 1);
+        touch(parent);
+        touch(left);
+        touch(node);
     }
 
     /** Moves the first child of inner child {@code i + 1} of {@code parent} to the end of child {@code i}. */
@@ -663,6 +687,9 @@ public final class SortedIndex {
             NodeDescriptor.separatorAddress(rp, ro, 0), right);
         NodeDescriptor.child0(rp, ro, NodeDescriptor.child(rp, ro, 1));
         removeInnerElement(rp, ro, 0);
+        touch(parent);
+        touch(node);
+        touch(right);
     }
 
     /** Merges inner child {@code i + 1} of {@code parent} into child {@code i}, pulling their separator down, if all fit. */
@@ -686,6 +713,8 @@ public final class SortedIndex {
             (long) rc * NodeDescriptor.INNER_ELEMENT);
         NodeDescriptor.count(lp, lo, lc + 1 + rc);
         removeInnerElement(parentPage, parentOffset, i);
+        touch(left);
+        touch(parent);
         memory.free(right, nodeSize);
         return true;
     }
@@ -834,6 +863,31 @@ public final class SortedIndex {
     }
 
     // ------------------------------------------------------------------ copy, checks
+
+    /** Writes the tree's roots and shape for a flush of a file-backed store (its nodes are in the pages). */
+    public void writeMeta(io.offstate.offheap.memory.MetaOut out) {
+        out.putInt(nodeSize).putLong(root).putLong(head).putLong(tail).putInt(height).putLong(size);
+    }
+
+    /**
+     * A sorted index reopened from {@link #writeMeta} output over {@code memory}, itself reopened.
+     *
+     * @throws CorruptStateException if the metadata is inconsistent
+     */
+    public static SortedIndex reopen(io.offstate.offheap.memory.MetaIn in, PagedMemory memory, KeyDictionary dictionary) {
+        long maxAddress = (1L << PagedMemory.ADDRESS_BITS) - 1;
+        SortedIndex s = new SortedIndex(memory, dictionary, in.getInt("node size", NodeDescriptor.MIN_NODE_SIZE, MAX_NODE_SIZE));
+        s.root = in.getLong("root", 0, maxAddress);
+        s.head = in.getLong("head", 0, maxAddress);
+        s.tail = in.getLong("tail", 0, maxAddress);
+        s.height = in.getInt("height", 0, MAX_HEIGHT);
+        s.size = in.getLong("size", 0, Long.MAX_VALUE);
+        if ((s.root == NONE) != (s.size == 0) || (s.root == NONE) != (s.head == NONE) || (s.root == NONE) != (s.tail == NONE)) {
+            throw new CorruptStateException("sorted index root " + s.root + ", head " + s.head + ", tail " + s.tail
+                + " and size " + s.size + " disagree");
+        }
+        return s;
+    }
 
     /**
      * An independent copy over {@code copyMemory} (a byte-for-byte copy of this index's memory) and

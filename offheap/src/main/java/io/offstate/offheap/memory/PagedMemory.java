@@ -55,10 +55,15 @@ public final class PagedMemory implements AutoCloseable {
     private final int maxPages;
     private final MemoryBudget budget;
     private final Arena arena;
+    /** Null for anonymous memory; else where pages and large blocks are mapped from. */
+    private final RegionBacking backing;
 
     private MemorySegment[] pages;
     private MemorySegment[] readOnlyPages;
     private Arena[] largeArenas;
+    /** File mode only: the region behind each page index (null when anonymous). */
+    private MappedRegion[] regions;
+    private boolean[] large;
     private int pageCount;
     private final IntArrayList freePageIndexes;
     private final long[] freeHeads;
@@ -73,6 +78,14 @@ public final class PagedMemory implements AutoCloseable {
      * @param budget    accounts every page and large segment this memory allocates
      */
     public PagedMemory(int pageShift, MemoryBudget budget) {
+        this(pageShift, budget, null);
+    }
+
+    /**
+     * Memory whose pages and large blocks are regions of {@code backing} (a store directory), or
+     * anonymous if {@code backing} is null.
+     */
+    public PagedMemory(int pageShift, MemoryBudget budget, RegionBacking backing) {
         if (pageShift < MIN_PAGE_SHIFT || pageShift > MAX_PAGE_SHIFT) {
             throw new IllegalArgumentException("page size must be 2^" + MIN_PAGE_SHIFT + "..2^" + MAX_PAGE_SHIFT
                 + " bytes, was 2^" + pageShift);
@@ -83,10 +96,13 @@ public final class PagedMemory implements AutoCloseable {
         this.largeThreshold = pageSize >>> 2;
         this.maxPages = 1 << (ADDRESS_BITS - pageShift);
         this.budget = budget;
-        this.arena = Arena.ofShared();
+        this.backing = backing;
+        this.arena = backing == null ? Arena.ofShared() : null;
         this.pages = new MemorySegment[16];
         this.readOnlyPages = new MemorySegment[16];
         this.largeArenas = new Arena[16];
+        this.regions = backing == null ? null : new MappedRegion[16];
+        this.large = new boolean[16];
         this.freePageIndexes = new IntArrayList();
         this.freeHeads = new long[SizeClasses.COUNT];
         this.pageCount = 1; // page index 0 is never used, so no block (normal or large) can have address 0
@@ -105,6 +121,21 @@ public final class PagedMemory implements AutoCloseable {
     /** Blocks larger than this get a segment of their own. */
     public int largeThreshold() {
         return largeThreshold;
+    }
+
+    /** Where pages are mapped from, or null for anonymous memory. */
+    public RegionBacking backing() {
+        return backing;
+    }
+
+    /**
+     * Records that {@code [address, address + length)} was written, so the next flush of a
+     * file-backed store persists it. Free for anonymous memory. Every write into pages must call it.
+     */
+    public void markDirty(long address, long length) {
+        if (regions != null) {
+            regions[(int) (address >>> pageShift)].markDirty(address & offsetMask, length);
+        }
     }
 
     /** The budget this memory charges. */
@@ -227,15 +258,20 @@ public final class PagedMemory implements AutoCloseable {
 
     private void pushFree(int sizeClass, long address) {
         page(address).set(ValueLayout.JAVA_LONG_UNALIGNED, offset(address), freeHeads[sizeClass]);
+        markDirty(address, Long.BYTES);
         freeHeads[sizeClass] = address;
     }
 
     private void newBumpPage() {
         budget.check(pageSize);
         int index = takePageIndex();
-        MemorySegment page = arena.allocate(pageSize, PAGE_ALIGNMENT);
+        if (backing == null) {
+            install(index, arena.allocate(pageSize, PAGE_ALIGNMENT), null, null, false);
+        } else {
+            MappedRegion region = backing.mapPage(index, pageSize);
+            install(index, region.segment(), null, region, false);
+        }
         budget.reserve(pageSize);
-        install(index, page, null);
         normalPages++;
         retireBumpTail();
         long base = (long) index << pageShift;
@@ -258,25 +294,34 @@ public final class PagedMemory implements AutoCloseable {
         long bytes = largeSize(size);
         budget.check(bytes);
         int index = takePageIndex();
-        Arena own = Arena.ofShared();
-        MemorySegment segment = own.allocate(bytes, PAGE_ALIGNMENT);
+        if (backing == null) {
+            Arena own = Arena.ofShared();
+            install(index, own.allocate(bytes, PAGE_ALIGNMENT), own, null, true);
+        } else {
+            MappedRegion region = backing.newSegment(bytes);
+            install(index, region.segment(), null, region, true);
+        }
         budget.reserve(bytes);
-        install(index, segment, own);
         largeBytes += bytes;
         return (long) index << pageShift;
     }
 
     private void freeLarge(long address) {
         int index = (int) (address >>> pageShift);
-        Arena own = largeArenas[index];
-        if (own == null || offset(address) != 0) {
+        if (!large[index] || offset(address) != 0) {
             throw new IllegalStateException("address " + address + " is not a large block");
         }
         long bytes = pages[index].byteSize();
         pages[index] = null;
         readOnlyPages[index] = null;
-        largeArenas[index] = null;
-        own.close();
+        large[index] = false;
+        if (regions != null) {
+            backing.free(regions[index]);
+            regions[index] = null;
+        } else {
+            largeArenas[index].close();
+            largeArenas[index] = null;
+        }
         largeBytes -= bytes;
         budget.release(bytes);
         freePageIndexes.add(index);
@@ -297,11 +342,15 @@ public final class PagedMemory implements AutoCloseable {
         return pageCount++;
     }
 
-    private void install(int index, MemorySegment segment, Arena own) {
+    private void install(int index, MemorySegment segment, Arena own, MappedRegion region, boolean isLarge) {
         ensurePageTable(index + 1);
         pages[index] = segment;
         readOnlyPages[index] = segment.asReadOnly();
         largeArenas[index] = own;
+        large[index] = isLarge;
+        if (regions != null) {
+            regions[index] = region;
+        }
     }
 
     /** Grows the page table to hold at least {@code entries} page indexes. */
@@ -311,6 +360,10 @@ public final class PagedMemory implements AutoCloseable {
             pages = Arrays.copyOf(pages, n);
             readOnlyPages = Arrays.copyOf(readOnlyPages, n);
             largeArenas = Arrays.copyOf(largeArenas, n);
+            large = Arrays.copyOf(large, n);
+            if (regions != null) {
+                regions = Arrays.copyOf(regions, n);
+            }
         }
     }
 
@@ -322,9 +375,17 @@ public final class PagedMemory implements AutoCloseable {
      * @throws io.offstate.offheap.StoreFullException if the copy does not fit {@code copyBudget}
      */
     public PagedMemory copy(MemoryBudget copyBudget) {
+        return copy(copyBudget, null);
+    }
+
+    /**
+     * As {@link #copy(MemoryBudget)}, into regions of {@code copyBacking} (every byte marked
+     * dirty, so the next flush writes it) or anonymous memory if it is null.
+     */
+    public PagedMemory copy(MemoryBudget copyBudget, RegionBacking copyBacking) {
         ensureOpen();
         copyBudget.check(bytesAllocated());
-        PagedMemory c = new PagedMemory(pageShift, copyBudget);
+        PagedMemory c = new PagedMemory(pageShift, copyBudget, copyBacking);
         // as long as this table, not just up to the last live page: freed indexes above it still count
         c.ensurePageTable(pageCount);
         try {
@@ -333,11 +394,18 @@ public final class PagedMemory implements AutoCloseable {
                 if (src == null) {
                     continue;
                 }
-                Arena own = largeArenas[i] != null ? Arena.ofShared() : null;
-                MemorySegment dst = (own != null ? own : c.arena).allocate(src.byteSize(), PAGE_ALIGNMENT);
-                MemorySegment.copy(src, 0, dst, 0, src.byteSize());
+                if (copyBacking == null) {
+                    Arena own = large[i] ? Arena.ofShared() : null;
+                    MemorySegment dst = (own != null ? own : c.arena).allocate(src.byteSize(), PAGE_ALIGNMENT);
+                    MemorySegment.copy(src, 0, dst, 0, src.byteSize());
+                    c.install(i, dst, own, null, large[i]);
+                } else {
+                    MappedRegion region = large[i] ? copyBacking.newSegment(src.byteSize()) : copyBacking.mapPage(i, pageSize);
+                    MemorySegment.copy(src, 0, region.segment(), 0, src.byteSize());
+                    region.markAllDirty();
+                    c.install(i, region.segment(), null, region, large[i]);
+                }
                 copyBudget.reserve(src.byteSize());
-                c.install(i, dst, own);
             }
         } catch (RuntimeException | Error e) {
             c.close();
@@ -351,6 +419,108 @@ public final class PagedMemory implements AutoCloseable {
         c.normalPages = normalPages;
         c.largeBytes = largeBytes;
         return c;
+    }
+
+    /** Regions of a file-backed memory, indexed by page index (entries may be null); null if anonymous. */
+    public MappedRegion[] regions() {
+        return regions;
+    }
+
+    /** Re-reads every page's segment from its region (after a flush remapped them). */
+    public void refreshMappings() {
+        if (regions == null) {
+            return;
+        }
+        for (int i = 0; i < pageCount; i++) {
+            MappedRegion r = regions[i];
+            if (r != null && pages[i] != r.segment()) {
+                pages[i] = r.segment();
+                readOnlyPages[i] = pages[i].asReadOnly();
+            }
+        }
+    }
+
+    /** Writes the allocator state and the page table (with each large block's file) for a flush. */
+    public void writeMeta(MetaOut out) {
+        ensureOpen();
+        out.putInt(pageShift).putInt(pageCount).putLong(bumpAddress).putLong(bumpLimit)
+            .putLong(normalPages).putLong(largeBytes);
+        out.putInt(freeHeads.length);
+        for (long head : freeHeads) {
+            out.putLong(head);
+        }
+        out.putInt(freePageIndexes.size());
+        for (int i = 0; i < freePageIndexes.size(); i++) {
+            out.putInt(freePageIndexes.get(i));
+        }
+        for (int i = 1; i < pageCount; i++) {
+            if (pages[i] == null) {
+                out.putInt(0);
+            } else if (!large[i]) {
+                out.putInt(1);
+            } else {
+                out.putInt(2).putInt(regions[i].fileId()).putLong(pages[i].byteSize());
+            }
+        }
+    }
+
+    /**
+     * Memory reopened from {@link #writeMeta} output over {@code backing}: pages are mapped, not
+     * read, so this costs O(pages), not O(bytes). Charges {@code budget} for every page.
+     *
+     * @throws io.offstate.offheap.CorruptStateException if the metadata is inconsistent
+     * @throws io.offstate.offheap.StoreFullException    if the pages exceed {@code budget}
+     */
+    public static PagedMemory reopen(MetaIn in, MemoryBudget budget, RegionBacking backing) {
+        int shift = in.getInt("page shift", MIN_PAGE_SHIFT, MAX_PAGE_SHIFT);
+        PagedMemory m = new PagedMemory(shift, budget, backing);
+        try {
+            int count = in.getInt("page count", 1, m.maxPages);
+            long maxAddress = (long) count << shift;
+            m.bumpAddress = in.getLong("bump address", 0, maxAddress);
+            m.bumpLimit = in.getLong("bump limit", m.bumpAddress, maxAddress);
+            long normal = in.getLong("normal pages", 0, count);
+            long largeTotal = in.getLong("large bytes", 0, Long.MAX_VALUE);
+            in.getInt("size classes", SizeClasses.COUNT, SizeClasses.COUNT);
+            for (int c = 0; c < SizeClasses.COUNT; c++) {
+                m.freeHeads[c] = in.getLong("free list head", 0, maxAddress - 1);
+            }
+            int free = in.getInt("free page indexes", 0, count);
+            for (int i = 0; i < free; i++) {
+                m.freePageIndexes.add(in.getInt("free page index", 1, count - 1));
+            }
+            m.ensurePageTable(count);
+            m.pageCount = count;
+            long normalSeen = 0;
+            long largeSeen = 0;
+            for (int i = 1; i < count; i++) {
+                int kind = in.getInt("page kind", 0, 2);
+                if (kind == 1) {
+                    budget.check(m.pageSize);
+                    MappedRegion r = backing.openPage(i, m.pageSize);
+                    budget.reserve(m.pageSize);
+                    m.install(i, r.segment(), null, r, false);
+                    m.normalPages = ++normalSeen;
+                } else if (kind == 2) {
+                    int fileId = in.getInt("large block file", 1, Integer.MAX_VALUE);
+                    long bytes = in.getLong("large block size", 1, Integer.MAX_VALUE);
+                    budget.check(bytes);
+                    MappedRegion r = backing.openSegment(fileId, bytes);
+                    budget.reserve(bytes);
+                    m.install(i, r.segment(), null, r, true);
+                    largeSeen += bytes;
+                    m.largeBytes = largeSeen;
+                }
+            }
+            if (normalSeen != normal || largeSeen != largeTotal) {
+                throw new io.offstate.offheap.CorruptStateException("page table lists " + normalSeen + " pages and "
+                    + largeSeen + " large bytes, header says " + normal + " and " + largeTotal);
+            }
+            return m;
+        } catch (RuntimeException | Error e) {
+            m.close();
+            throw e;
+        }
     }
 
     /** Whether {@link #close()} was called. */
@@ -376,8 +546,14 @@ public final class PagedMemory implements AutoCloseable {
                 largeArenas[i].close();
                 largeArenas[i] = null;
             }
+            if (regions != null && regions[i] != null) {
+                backing.free(regions[i]); // unmaps; a large block's file goes only if a later flush commits without it
+                regions[i] = null;
+            }
         }
-        arena.close();
+        if (arena != null) {
+            arena.close();
+        }
         budget.release(bytesAllocated());
         normalPages = 0;
         largeBytes = 0;

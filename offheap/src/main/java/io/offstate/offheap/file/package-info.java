@@ -1,0 +1,40 @@
+/**
+ * File-backed stores: a store directory whose files are mapped as the store's memory, so a
+ * store reopens without rebuilding anything and may hold more than RAM.
+ *
+ * <h2>Why private mappings and a page-image journal</h2>
+ * A store's pages, hash tables and large blocks are mapped from files with
+ * {@link java.nio.channels.FileChannel.MapMode#PRIVATE MapMode.PRIVATE}: reads come straight from
+ * the page cache (nothing is loaded at open), while writes stay private to the process, so the
+ * operating system can never write a half-finished state back to the files behind our back. The
+ * memory layer records every changed 4 KiB chunk ({@link io.offstate.offheap.memory.MappedRegion}),
+ * and a flush ({@link io.offstate.offheap.file.StoreFiles#commit}) copies exactly those chunks:
+ * <ol>
+ *   <li>into the older of two journals, {@code journal-0}/{@code journal-1} (an A/B root as LMDB
+ *       has, but carrying the page images, like a database's double-write buffer), together with
+ *       the store's metadata (allocator state, index roots, file list) and CRC32C checksums, then
+ *       forced to disk: this is the commit point;</li>
+ *   <li>then in place into the data files, which are forced; the journal is then marked applied,
+ *       and the chunks are mapped again, so they become clean file pages the OS may evict.</li>
+ * </ol>
+ * Recovery on open takes the newest journal whose checksums hold and, unless it is marked
+ * applied, writes its chunks again (idempotent). A crash before the commit point leaves the
+ * previous journal newest, whose state the data files still hold exactly, because nothing is
+ * written in place before a commit point. Open time is therefore independent of the number of
+ * entries: it reads two journal headers and the metadata, and maps the files.
+ *
+ * <p>The alternative considered, shadow paging (copy-on-write pages per epoch behind a page
+ * table), needs no second write of each chunk, but every write into a page shared with the last
+ * commit must first copy the page, and every index and allocator would have to be taught to
+ * relocate pages; private mappings give the same isolation from the kernel for free, and the
+ * journal write is sequential. The cost is writing each dirty chunk twice per flush.
+ *
+ * <h2>Checksums and damage</h2>
+ * Journal headers and metadata are checked at every open. Each 4 KiB data chunk has a CRC32C in a
+ * {@code .sum} file beside its data file, written with the chunk, checked by
+ * {@link io.offstate.offheap.file.StoreFiles#verify()} (a full read, not done at open). Damage
+ * throws {@link io.offstate.offheap.CorruptStoreFileException} naming the file and offset; a newer
+ * format throws {@link io.offstate.offheap.UnsupportedFormatVersionException}. The byte layout is
+ * described in {@code offheap/FORMAT.md}.
+ */
+package io.offstate.offheap.file;

@@ -1,0 +1,37 @@
+package io.offstate.offheap.memory;
+
+/**
+ * Where the regions of a file-backed store come from: the store's directory
+ * ({@code io.offstate.offheap.file.StoreFiles}). Memory that has no backing ({@code null}) is
+ * anonymous and is neither tracked nor persisted.
+ *
+ * <p>Single writer, like the store. Implementations throw {@link java.io.UncheckedIOException}
+ * when the file system fails.
+ */
+public interface RegionBacking {
+    /** File id of the pages file: normal page {@code i} is at offset {@code i << pageShift}. */
+    int PAGES_FILE = 0;
+
+    /** Maps normal page {@code index} of {@code pageSize} bytes for new use (extends the file if needed). */
+    MappedRegion mapPage(int index, int pageSize);
+
+    /**
+     * Maps existing normal page {@code index} (on reopen).
+     *
+     * @throws io.offstate.offheap.CorruptStoreFileException if the pages file is too short
+     */
+    MappedRegion openPage(int index, int pageSize);
+
+    /** Creates a new file of {@code bytes} zero bytes and maps it (a large block or a hash table). */
+    MappedRegion newSegment(long bytes);
+
+    /**
+     * Maps the existing segment file {@code fileId} of {@code bytes} bytes (on reopen).
+     *
+     * @throws io.offstate.offheap.CorruptStoreFileException if the file is unknown, missing or too short
+     */
+    MappedRegion openSegment(int fileId, long bytes);
+
+    /** Unmaps {@code region}; a segment's file is deleted once a flush no longer refers to it. */
+    void free(MappedRegion region);
+}
