@@ -31,6 +31,8 @@ class ReadmeExampleTest {
     private static final String END = "// README-EXAMPLE-END";
     private static final String SORTED_BEGIN = "// README-SORTED-BEGIN";
     private static final String SORTED_END = "// README-SORTED-END";
+    private static final String FILES_BEGIN = "// README-FILES-BEGIN";
+    private static final String FILES_END = "// README-FILES-END";
 
     private final PrintStream stdout = System.out;
 
@@ -101,6 +103,39 @@ class ReadmeExampleTest {
         System.setOut(stdout);
         assertEquals(List.of("user:1", "user:10", "user:2", "seek -> USER:2"),
             printed.toString(StandardCharsets.UTF_8).lines().toList());
+    }
+
+    @Test
+    void readmeFileBackedExampleRunsAndPrintsWhatItsCommentsSay(@org.junit.jupiter.api.io.TempDir Path tmp) {
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
+        Path directory = tmp.resolve("orders-p3");
+
+        // README-FILES-BEGIN
+        StoreOptions options = StoreOptions.builder().name("orders-p3").build();
+        try (KeyValueStore store = KeyValueStore.open(directory, options)) {   // creates it, or reopens it as last flushed
+            store.put("order:1".getBytes(StandardCharsets.UTF_8), "paid".getBytes(StandardCharsets.UTF_8));
+            store.flush();                                        // durable and atomic: a crash now keeps order:1
+            store.put("order:2".getBytes(StandardCharsets.UTF_8), "new".getBytes(StandardCharsets.UTF_8));
+        }                                                         // close() flushes too
+        try (KeyValueStore store = KeyValueStore.open(directory, options)) {   // maps the files: nothing is rebuilt
+            System.out.println(store.size() + " orders, generation " + store.flushGeneration());  // 2 orders, generation 3
+            store.put("order:3".getBytes(StandardCharsets.UTF_8), "lost".getBytes(StandardCharsets.UTF_8));
+            store.closeWithoutFlush();                            // as if the process died: order:3 is gone
+        }
+        // README-FILES-END
+
+        try (KeyValueStore store = KeyValueStore.open(directory, StoreOptions.builder().name("orders-p3").build())) {
+            assertEquals(2, store.size());
+            assertEquals(3, store.flushGeneration());
+        }
+        System.setOut(stdout);
+        assertEquals(List.of("2 orders, generation 3"), printed.toString(StandardCharsets.UTF_8).lines().toList());
+    }
+
+    @Test
+    void readmeShowsExactlyThisFileBackedExample() throws IOException {
+        assertReadmeShows(FILES_BEGIN, FILES_END, 8, 20);
     }
 
     @Test

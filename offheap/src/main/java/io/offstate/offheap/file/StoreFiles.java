@@ -49,7 +49,7 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
     /** The newest format version this build writes and reads. */
     public static final int FORMAT_VERSION = 1;
     /** "OFFSTJNL" read as a little-endian long: the first 8 bytes of a journal. */
-    public static final long JOURNAL_MAGIC = 0x4C4E4A5453464F4FL;
+    public static final long JOURNAL_MAGIC = 0x4C4E4A545346464FL;
     /** Bytes of a journal header. */
     public static final int HEADER_SIZE = 64;
     /** Header flag: the journal's records were written to the data files and forced. */
