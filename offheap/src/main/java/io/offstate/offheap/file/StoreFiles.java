@@ -199,8 +199,9 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
             long gen = h.getLong(16);
             long metaLength = h.getLong(24);
             long recordsLength = h.getLong(32);
+            boolean applied = (h.getInt(12) & FLAG_APPLIED) != 0; // an applied journal's records were cut off
             if (gen < 1 || metaLength < 0 || metaLength > MAX_META || recordsLength < 0
-                || HEADER_SIZE + metaLength + recordsLength > size) {
+                || HEADER_SIZE + metaLength + (applied ? 0 : recordsLength) > size) {
                 return Journal.invalid(file, "truncated or inconsistent: header says " + metaLength + " meta bytes and "
                     + recordsLength + " record bytes, file has " + size);
             }
@@ -570,6 +571,7 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
                 }
                 apply(runs);
                 setFlags(j, FLAG_APPLIED);
+                j.truncate(HEADER_SIZE + out.length()); // the records are in the data files now: free the disk space
             }
             generation = gen;
             storeMeta = meta;
