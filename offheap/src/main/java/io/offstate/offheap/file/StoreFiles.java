@@ -64,6 +64,13 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
     private static final int STAGING = 1 << 20;
     private static final int MAX_META = Integer.MAX_VALUE - 64;
 
+    /** Test hook: called at each step of a commit; a test throws from it to simulate a crash there. */
+    interface Step {
+        void reached(String step) throws IOException;
+    }
+
+    static volatile Step testHook;
+
     private final Path directory;
     private final FileChannel lockChannel;
     private final FileLock lock;
@@ -561,7 +568,9 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
             try (FileChannel j = FileChannel.open(journalFile, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE)) {
                 writeJournal(j, gen, out.toByteArray(), runs);
+                step("journal-written");
                 j.force(true); // the commit point
+                step("committed");
                 Path previous = journal(gen - 1);
                 if (gen > 1 && Files.exists(previous)) {
                     try (FileChannel p = FileChannel.open(previous, StandardOpenOption.WRITE)) {
@@ -569,7 +578,9 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
                         p.force(true);
                     }
                 }
+                step("superseded");
                 apply(runs);
+                step("applied");
                 setFlags(j, FLAG_APPLIED);
                 j.truncate(HEADER_SIZE + out.length()); // the records are in the data files now: free the disk space
             }
@@ -644,6 +655,7 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
                 ((r.region.fileOffset() + r.from) >>> MappedRegion.CHUNK_SHIFT) * Long.BYTES, ByteBuffer.wrap(r.sums));
         }
         p = drain(j, crc, p);
+        step("journal-body-written");
         ByteBuffer h = ByteBuffer.allocate(HEADER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         h.putLong(0, JOURNAL_MAGIC).putInt(8, FORMAT_VERSION).putInt(12, 0).putLong(16, gen)
             .putLong(24, meta.length).putLong(32, p - recordsStart).putInt(40, (int) metaCrc.getValue())
@@ -687,6 +699,7 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
                 FileChannel sums = channels.computeIfAbsent(((long) id << 1) | KIND_SUMS, k -> openChannel(id, KIND_SUMS));
                 writeFully(data, r.region.segment().asSlice(r.from, r.length).asByteBuffer(), r.region.fileOffset() + r.from);
                 writeFully(sums, ByteBuffer.wrap(r.sums), ((r.region.fileOffset() + r.from) >>> MappedRegion.CHUNK_SHIFT) * Long.BYTES);
+                step("applying");
             }
             for (Map.Entry<Integer, Long> e : segments.entrySet()) {
                 FileChannel c = channels.get((long) e.getKey() << 1);
@@ -800,6 +813,13 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
     }
 
     // ------------------------------------------------------------------ plumbing
+
+    private static void step(String name) throws IOException {
+        Step hook = testHook;
+        if (hook != null) {
+            hook.reached(name);
+        }
+    }
 
     private void ensureUsable() {
         if (closed) {
