@@ -394,7 +394,8 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
             pages.force(true);
             forceDirectory();
             setFlags(ch, j.flags | FLAG_APPLIED);
-            ch.force(true);
+            ch.force(false);
+            ch.truncate(HEADER_SIZE + j.metaLength); // as after a commit: an applied journal keeps no records
         } finally {
             for (FileChannel c : channels.values()) {
                 closeQuietly(c);
@@ -569,7 +570,7 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
                 StandardOpenOption.WRITE)) {
                 writeJournal(j, gen, out.toByteArray(), runs);
                 step("journal-written");
-                j.force(true); // the commit point
+                j.force(false); // the commit point: the header is on disk, and the body was forced before it
                 step("committed");
                 Path previous = journal(gen - 1);
                 if (gen > 1 && Files.exists(previous)) {
@@ -582,6 +583,9 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
                 apply(runs);
                 step("applied");
                 setFlags(j, FLAG_APPLIED);
+                // the flag must be on disk before the cut: a cut journal not marked applied reads as truncated
+                j.force(false);
+                step("marked-applied");
                 j.truncate(HEADER_SIZE + out.length()); // the records are in the data files now: free the disk space
             }
             generation = gen;
@@ -655,14 +659,19 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
                 ((r.region.fileOffset() + r.from) >>> MappedRegion.CHUNK_SHIFT) * Long.BYTES, ByteBuffer.wrap(r.sums));
         }
         p = drain(j, crc, p);
+        j.truncate(p);
         step("journal-body-written");
+        // The body is forced before the header is written: the disk may persist a file's pages in any
+        // order, and a valid header over a body that never reached the disk would be a committed
+        // journal whose records are lost (a power cut between the two writes must leave the old state).
+        j.force(true);
+        step("journal-body-forced");
         ByteBuffer h = ByteBuffer.allocate(HEADER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         h.putLong(0, JOURNAL_MAGIC).putInt(8, FORMAT_VERSION).putInt(12, 0).putLong(16, gen)
             .putLong(24, meta.length).putLong(32, p - recordsStart).putInt(40, (int) metaCrc.getValue())
             .putInt(44, (int) crc.getValue());
         h.putInt(48, headerCrc(h));
         writeFully(j, h, 0);
-        j.truncate(p);
     }
 
     private long record(FileChannel j, CRC32C crc, long p, int fileId, int kind, long offset, ByteBuffer data) throws IOException {

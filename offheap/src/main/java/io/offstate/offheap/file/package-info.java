@@ -12,8 +12,10 @@
  * <ol>
  *   <li>into the older of two journals, {@code journal-0}/{@code journal-1} (an A/B root as LMDB
  *       has, but carrying the page images, like a database's double-write buffer), together with
- *       the store's metadata (allocator state, index roots, file list) and CRC32C checksums, then
- *       forced to disk: this is the commit point;</li>
+ *       the store's metadata (allocator state, index roots, file list) and CRC32C checksums,
+ *       forced to disk; then the journal's header, forced too: this is the commit point (two
+ *       forces, so that a power cut can never leave a valid header over records that did not
+ *       reach the disk);</li>
  *   <li>then in place into the data files, which are forced; the journal is then marked applied,
  *       and the chunks are mapped again, so they become clean file pages the OS may evict.</li>
  * </ol>

@@ -61,11 +61,13 @@ class CommitCrashPointTest {
     @ParameterizedTest(name = "crash at {0} -> generation {1}")
     @CsvSource({
         "journal-body-written, 2",
+        "journal-body-forced, 2",
         "journal-written, 3",
         "committed, 3",
         "superseded, 3",
         "applying, 3",
         "applied, 3",
+        "marked-applied, 3",
     })
     void aCrashAtAnyStepRecoversExactlyOneOfTheTwoCommits(String step, long expected) throws IOException {
         byte[] page1Before;
