@@ -30,6 +30,7 @@ import io.offstate.offheap.OffstateException;
 import io.offstate.offheap.StoreLockedException;
 import io.offstate.offheap.UnsupportedFormatVersionException;
 import io.offstate.offheap.memory.MappedRegion;
+import io.offstate.offheap.memory.MappingCount;
 import io.offstate.offheap.memory.MetaIn;
 import io.offstate.offheap.memory.MetaOut;
 import io.offstate.offheap.memory.RegionBacking;
@@ -442,6 +443,7 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
 
     @Override
     public MappedRegion mapPage(int index, int pageSize) {
+        MappingCount.check("store directory " + directory);
         long offset = (long) index * pageSize;
         MappedRegion r = map(pages, PAGES_FILE, offset, pageSize);
         pagesLength = Math.max(pagesLength, offset + pageSize);
@@ -450,6 +452,7 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
 
     @Override
     public MappedRegion openPage(int index, int pageSize) {
+        MappingCount.check("store directory " + directory);
         long offset = (long) index * pageSize;
         Path file = directory.resolve(PAGES + ".dat");
         if (offset + pageSize > pagesLength) {
@@ -461,6 +464,7 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
     @Override
     public MappedRegion newSegment(long bytes) {
         ensureUsable();
+        MappingCount.check("store directory " + directory); // before the file exists
         int id = nextFileId;
         if (id == Integer.MAX_VALUE) {
             throw new OffstateException("store directory " + directory + " has used all segment file ids");
@@ -480,6 +484,7 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
 
     @Override
     public MappedRegion openSegment(int fileId, long bytes) {
+        MappingCount.check("store directory " + directory);
         Path file = segmentFile(fileId, KIND_DATA);
         Long listed = segments.get(fileId);
         if (listed == null || listed != bytes) {
@@ -500,6 +505,7 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
         Arena arena = Arena.ofShared();
         try {
             MemorySegment s = c.map(FileChannel.MapMode.PRIVATE, offset, bytes, arena);
+            MappingCount.mapped();
             MappedRegion r = new MappedRegion(fileId, offset, s, arena);
             live.add(r);
             return r;
@@ -749,6 +755,7 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
                         fresh = c.map(FileChannel.MapMode.PRIVATE, 0, region.size(), arena);
                     }
                 }
+                MappingCount.mapped(); // not checked: it replaces a mapping, released just below
                 region.remap(fresh, arena);
             } catch (IOException | RuntimeException e) {
                 arena.close();

@@ -34,7 +34,8 @@ public final class MappedRegion {
      * @param fileId     the store file holding the bytes (0 for the pages file)
      * @param fileOffset where the region starts in that file, a multiple of {@value #CHUNK_SIZE}
      * @param segment    the private mapping of {@code [fileOffset, fileOffset + segment.byteSize())}
-     * @param arena      the arena of that mapping, owned by this region
+     * @param arena      the arena of that mapping, owned by this region (counted in {@link MappingCount}
+     *                   by whoever mapped it; this region uncounts it when it closes the arena)
      */
     public MappedRegion(int fileId, long fileOffset, MemorySegment segment, Arena arena) {
         if ((fileOffset & (CHUNK_SIZE - 1)) != 0) {
@@ -127,13 +128,17 @@ public final class MappedRegion {
         Arena previous = arena;
         segment = fresh;
         arena = freshArena;
-        previous.close();
+        if (previous.scope().isAlive()) {
+            previous.close();
+            MappingCount.unmapped();
+        }
     }
 
     /** Unmaps the region; idempotent. Later accesses through its segment throw. */
     public void unmap() {
         if (arena.scope().isAlive()) {
             arena.close();
+            MappingCount.unmapped();
         }
     }
 }

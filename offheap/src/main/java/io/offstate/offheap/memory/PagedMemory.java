@@ -264,13 +264,14 @@ public final class PagedMemory implements AutoCloseable {
 
     private void newBumpPage() {
         budget.check(pageSize);
-        int index = takePageIndex();
+        int index = nextPageIndex();
         if (backing == null) {
             install(index, arena.allocate(pageSize, PAGE_ALIGNMENT), null, null, false);
         } else {
-            MappedRegion region = backing.mapPage(index, pageSize);
+            MappedRegion region = backing.mapPage(index, pageSize); // may refuse (mapping limit): nothing taken yet
             install(index, region.segment(), null, region, false);
         }
+        takePageIndex(index);
         budget.reserve(pageSize);
         normalPages++;
         retireBumpTail();
@@ -293,14 +294,15 @@ public final class PagedMemory implements AutoCloseable {
     private long allocateLarge(int size) {
         long bytes = largeSize(size);
         budget.check(bytes);
-        int index = takePageIndex();
+        int index = nextPageIndex();
         if (backing == null) {
             Arena own = Arena.ofShared();
             install(index, own.allocate(bytes, PAGE_ALIGNMENT), own, null, true);
         } else {
-            MappedRegion region = backing.newSegment(bytes);
+            MappedRegion region = backing.newSegment(bytes); // may refuse (mapping limit): nothing taken yet
             install(index, region.segment(), null, region, true);
         }
+        takePageIndex(index);
         budget.reserve(bytes);
         largeBytes += bytes;
         return (long) index << pageShift;
@@ -331,15 +333,24 @@ public final class PagedMemory implements AutoCloseable {
         return (size + 7L) & ~7L;
     }
 
-    private int takePageIndex() {
+    /** The page index the next new page or large block gets; taken by {@link #takePageIndex} once it is installed. */
+    private int nextPageIndex() {
         if (!freePageIndexes.isEmpty()) {
-            return freePageIndexes.removeAt(freePageIndexes.size() - 1);
+            return freePageIndexes.get(freePageIndexes.size() - 1);
         }
         if (pageCount >= maxPages) {
             throw new OffstateException("store '" + budget.owner() + "' has used all " + maxPages
                 + " page indexes of its " + ADDRESS_BITS + "-bit address space (page size " + pageSize + ")");
         }
-        return pageCount++;
+        return pageCount;
+    }
+
+    private void takePageIndex(int index) {
+        if (!freePageIndexes.isEmpty()) {
+            freePageIndexes.removeAt(freePageIndexes.size() - 1);
+        } else {
+            pageCount = index + 1;
+        }
     }
 
     private void install(int index, MemorySegment segment, Arena own, MappedRegion region, boolean isLarge) {
