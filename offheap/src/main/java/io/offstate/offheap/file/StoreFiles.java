@@ -86,6 +86,8 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
     private long generation;
     private byte[] storeMeta;
     private boolean directoryChanged;
+    /** A data or checksum file was created while applying records: the directory needs a force. */
+    private boolean createdFiles;
     private boolean failed;
     private boolean closed;
 
@@ -414,6 +416,9 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
 
     private FileChannel openChannel(int fileId, int kind) {
         try {
+            if (!createdFiles && Files.notExists(segmentFile(fileId, kind))) {
+                createdFiles = true;
+            }
             return FileChannel.open(segmentFile(fileId, kind), StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
         } catch (IOException e) {
@@ -572,11 +577,15 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
                 out.putInt(e.getKey()).putLong(e.getValue());
             }
             Path journalFile = journal(gen);
+            boolean newJournal = !Files.exists(journalFile);
             try (FileChannel j = FileChannel.open(journalFile, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE)) {
                 writeJournal(j, gen, out.toByteArray(), runs);
                 step("journal-written");
                 j.force(false); // the commit point: the header is on disk, and the body was forced before it
+                if (newJournal) {
+                    forceDirectory(); // the journal's name too, before the previous journal is marked superseded
+                }
                 step("committed");
                 Path previous = journal(gen - 1);
                 if (gen > 1 && Files.exists(previous)) {
@@ -726,6 +735,10 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
             pages.force(true);
             for (FileChannel c : channels.values()) {
                 c.force(true);
+            }
+            if (createdFiles) {
+                forceDirectory(); // a new .sum file's name, before the journal that would rewrite it is cut
+                createdFiles = false;
             }
         } finally {
             for (FileChannel c : channels.values()) {
