@@ -96,6 +96,13 @@ final class Cells {
         return String.format(Locale.ROOT, "%.1f (≤ 96 %s)", bytesPerEntry, ok ? "PASS" : "MISS");
     }
 
+    /** Open time of the largest store over the smallest's, judged: flat means at most 1.5x. */
+    String openRatio(double ratio) {
+        boolean ok = ratio <= 1.5;
+        count(ok);
+        return String.format(Locale.ROOT, "%.2f (≤ 1.5 %s)", ratio, ok ? "PASS" : "MISS");
+    }
+
     private void count(boolean ok) {
         if (ok) {
             pass++;

@@ -1,5 +1,7 @@
 package io.offstate.jmh;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 import org.openjdk.jmh.annotations.Benchmark;
@@ -9,6 +11,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -19,12 +22,14 @@ import org.openjdk.jmh.infra.Blackhole;
 
 import net.openhft.chronicle.hash.Data;
 import net.openhft.chronicle.map.ChronicleMap;
+import net.openhft.chronicle.map.ChronicleMapBuilder;
 import net.openhft.chronicle.map.ExternalMapQueryContext;
 import net.openhft.chronicle.map.MapEntry;
 
 /**
- * The off-heap peer of {@link OffstateBenchmark}: Chronicle Map ({@code net.openhft:chronicle-map},
- * in-memory, not persisted) with {@code byte[]} keys and values of constant size (the data set's
+ * The off-heap peer of {@link OffstateBenchmark}: Chronicle Map ({@code net.openhft:chronicle-map};
+ * in memory, or with {@code persisted=true} persisted to a file as the peer of offstate's
+ * file-backed store) with {@code byte[]} keys and values of constant size (the data set's
  * key and value lengths, {@code constantKeySizeBySample}/{@code constantValueSizeBySample}),
  * {@code entries(keys)}, the same data set and access order. Measures get-hit, get-miss,
  * put-update (average time and SampleTime for get-hit and put-update) and delete+reinsert, as
@@ -44,6 +49,14 @@ import net.openhft.chronicle.map.MapEntry;
  *       reinsert is {@link #putUpdate}'s context path: the time of the pair.</li>
  * </ul>
  * Memory per entry ({@code memory.chronicle}) is {@code offHeapMemoryUsed() / keys}.
+ *
+ * <p>Persisted ({@code createPersistedTo(file)}): Chronicle Map maps the file shared
+ * ({@code MAP_SHARED}), so its writes go to the page cache at once and the kernel writes dirty pages
+ * back in the background whenever it likes: there is no flush, no atomic commit point and no
+ * recovery to a consistent state after a crash (offstate's file-backed store keeps writes private
+ * until {@code flush()}, see {@link OffstateFileBenchmark}). The measured operations are the same code
+ * as in memory, on a file mapping; the background write-back and the write-protect faults it
+ * causes on pages written again are part of what put-update pays.
  *
  * <p>On JDK 25 Chronicle Map needs the {@code --add-opens/--add-exports} and
  * {@code --sun-misc-unsafe-memory-access=allow} flags below (they are this class's only). If it
@@ -72,7 +85,15 @@ public class ChronicleMapBenchmark {
 
     @State(Scope.Benchmark)
     public static class Map {
+        /**
+         * {@code true} (the file case): {@code createPersistedTo(file)} on a fresh directory
+         * ({@link FileStores}), the peer of offstate's file-backed store; else in memory.
+         */
+        @Param("false")
+        public boolean persisted;
+
         ChronicleMap<byte[], byte[]> map;
+        Path directory;
         byte[] using;
         byte[][] hitKeys;
         byte[][] missKeys;
@@ -87,18 +108,23 @@ public class ChronicleMapBenchmark {
         boolean delPhase;
 
         @Setup(Level.Trial)
-        public void setUp(Dataset ds) {
+        public void setUp(Dataset ds) throws IOException {
             try {
                 Report.failIfRequested("chronicle");
                 using = new byte[ds.valueLength];
-                map = ChronicleMap.of(byte[].class, byte[].class)
+                ChronicleMapBuilder<byte[], byte[]> builder = ChronicleMap.of(byte[].class, byte[].class)
                     .name("peer")
                     .entries(ds.keys)
                     .keyMarshallers(ByteArrayMarshaller.INSTANCE, ByteArrayMarshaller.INSTANCE)
                     .valueMarshallers(ByteArrayMarshaller.INSTANCE, ByteArrayMarshaller.INSTANCE)
                     .constantKeySizeBySample(new byte[ds.keyLength])
-                    .constantValueSizeBySample(new byte[ds.valueLength])
-                    .create();
+                    .constantValueSizeBySample(new byte[ds.valueLength]);
+                if (persisted) {
+                    directory = FileStores.newDirectory("chronicle-");
+                    map = builder.createPersistedTo(directory.resolve("peer.dat").toFile());
+                } else {
+                    map = builder.create();
+                }
                 for (int i = 0; i < ds.keys; i++) {
                     map.put(ds.loadKeys[i], ds.value(i));
                 }
@@ -112,7 +138,8 @@ public class ChronicleMapBenchmark {
                         throw new IllegalStateException("Chronicle Map inconsistent at #" + i);
                     }
                 }
-                Report.metric("memory.chronicle", ds.keys, (double) map.offHeapMemoryUsed() / ds.keys);
+                Report.metric(persisted ? "memory.chronicle-persisted" : "memory.chronicle", ds.keys,
+                    (double) map.offHeapMemoryUsed() / ds.keys);
             } catch (Throwable t) {
                 Report.failure("chronicle", t);
                 throw t;
@@ -124,6 +151,7 @@ public class ChronicleMapBenchmark {
             if (map != null) {
                 map.close();
             }
+            FileStores.delete(directory);
         }
     }
 

@@ -37,6 +37,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * java -cp jmh/target/benchmarks.jar io.offstate.jmh.MainJob --full     # 1M and 10M keys, all shapes
  *   options: --keys N (data-set size), --out DIR (where summary.md/results.json go),
  *            --list (print the cases, their benchmarks, forks and heap, and run nothing),
+ *            --case ID (repeatable: run only the cases whose id starts with ID, e.g. file, flush-open),
  *            --fail-peer NAME (chronicle, rocksdb, hashmap or treemap: make that peer's setup fail,
  *            to check that the summary reports it as missing)
  * </pre>
@@ -56,6 +57,7 @@ public final class MainJob {
         Path out = null;
         String failPeer = null;
         boolean list = false;
+        List<String> only = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--full" -> scale = Suite.Scale.FULL;
@@ -88,12 +90,25 @@ public final class MainJob {
                     }
                     failPeer = args[++i];
                 }
+                case "--case" -> {
+                    if (i + 1 >= args.length) {
+                        usage("--case needs a case id (or its start), e.g. file or flush-open; --list shows them");
+                    }
+                    only.add(args[++i]);
+                }
                 case "--list" -> list = true;
                 case "-h", "--help" -> usage(null);
                 default -> usage("unknown option " + args[i]);
             }
         }
         Suite suite = Suite.of(scale, keys);
+        if (!only.isEmpty()) {
+            try {
+                suite = suite.only(only);
+            } catch (IllegalArgumentException e) {
+                usage(e.getMessage());
+            }
+        }
         if (list) {
             System.out.print(suite.describe());
             return;
@@ -141,14 +156,24 @@ public final class MainJob {
         System.exit(summary.offstateMissing() ? 2 : 0);
     }
 
-    /** One JMH run for {@code c}; never throws (a failed run yields what it produced, maybe nothing). */
+    /**
+     * One JMH run for {@code c}; never throws (a failed run yields what it produced, maybe nothing).
+     * The file cases' stores go to a directory of this run's own under {@code java.io.tmpdir}
+     * (a disk, not the repository's target/), deleted afterwards even if a fork died.
+     */
     private static List<RunResult> run(Suite suite, Suite.Case c, Path caseSide, String failPeer) {
+        Path stores = null;
         try {
             Files.createDirectories(caseSide);
             List<String> props = new ArrayList<>();
             props.add("-D" + Report.OUT_PROPERTY + "=" + caseSide);
             if (failPeer != null) {
                 props.add("-D" + Report.FAIL_PEER_PROPERTY + "=" + failPeer);
+            }
+            boolean fileCase = c.kind() == Suite.Kind.FILE || c.kind() == Suite.Kind.FLUSH_OPEN;
+            if (fileCase) {
+                stores = Files.createTempDirectory("offstate-jmh-" + c.id() + "-");
+                props.add("-D" + FileStores.DIR_PROPERTY + "=" + stores);
             }
             int heap = c.heapGiB();
             ChainedOptionsBuilder b = new OptionsBuilder()
@@ -163,7 +188,8 @@ public final class MainJob {
                 .forks(1)
                 .warmupIterations(warmupIterations(suite, c))
                 .warmupTime(TimeValue.milliseconds(suite.iterationMillis))
-                .measurementIterations(suite.measurementIterations)
+                .measurementIterations(c.kind() == Suite.Kind.FLUSH_OPEN ? suite.singleShotIterations
+                    : suite.measurementIterations)
                 .measurementTime(TimeValue.milliseconds(suite.iterationMillis))
                 .param("growthKeys", Integer.toString(suite.growthKeys));
             if (c.kind() != Suite.Kind.GROWTH) {
@@ -177,6 +203,13 @@ public final class MainJob {
             if (c.kind() == Suite.Kind.SCANS) {
                 b.param("sortedIndex", "true"); // offstate's put-update/delete+reinsert with the index
             }
+            if (c.kind() == Suite.Kind.FILE) {
+                b.param("backing", "memory", "file").param("persisted", "true");
+            }
+            if (c.kind() == Suite.Kind.FLUSH_OPEN) {
+                b.param("dirtyChunks", suite.dirtyChunks.stream().map(String::valueOf).toArray(String[]::new))
+                    .param("openKeys", suite.openKeys.stream().map(String::valueOf).toArray(String[]::new));
+            }
             if (c.averageTimeOnly()) {
                 b.mode(Mode.AverageTime);
             }
@@ -186,14 +219,22 @@ public final class MainJob {
             System.err.println("[offstate-jmh] JMH run of case " + c.id() + " failed: " + e);
             Report.write(caseSide, "error-run.txt", e.toString());
             return List.of();
+        } finally {
+            if (stores != null) {
+                FileStores.delete(stores);
+            }
         }
     }
 
     /**
      * The suite's warmup iterations, two more for the scans: a full scan takes 0.1-0.5 s, so a single
-     * 1 s warmup iteration runs it only a few times, not enough for the JIT to finish with it.
+     * 1 s warmup iteration runs it only a few times, not enough for the JIT to finish with it. The
+     * flush/open case runs one call per iteration: its own count.
      */
     private static int warmupIterations(Suite suite, Suite.Case c) {
+        if (c.kind() == Suite.Kind.FLUSH_OPEN) {
+            return suite.singleShotWarmup;
+        }
         return c.kind() == Suite.Kind.SCANS && suite.warmupIterations > 0 ? suite.warmupIterations + 2
             : suite.warmupIterations;
     }
@@ -233,13 +274,14 @@ public final class MainJob {
             System.err.println("MainJob: " + error);
         }
         System.err.println(String.format(Locale.ROOT, """
-            usage: java -cp jmh/target/benchmarks.jar io.offstate.jmh.MainJob [--smoke | --full] [--keys N] [--out DIR] [--list] [--fail-peer NAME]
+            usage: java -cp jmh/target/benchmarks.jar io.offstate.jmh.MainJob [--smoke | --full] [--keys N] [--out DIR] [--list] [--case ID]... [--fail-peer NAME]
               (default) quick suite: 1M keys (16 B keys/64 B values in full, 64 B/1 KiB get/put, growth, scans), ~9 minutes on 2 cores
               --smoke   every benchmark once, 10k keys, 100 ms (CI: keeps the job from rotting), 1-2 minutes
               --full    1M and 10M keys, all four key/value shapes (those over %d GiB of data skipped), ~45 minutes
               --keys N  data-set size instead of the scale's
               --out DIR where summary.md and results.json go (default: next to benchmarks.jar)
               --list    print the scale's cases (benchmarks, forks, heap) and exit without running anything
+              --case ID run only the cases whose id starts with ID (repeatable; ids as --list prints them)
               --fail-peer chronicle|rocksdb|hashmap|treemap  make that peer's setup fail (checks the "missing" path)""",
             Suite.MAX_DATA_BYTES >> 30));
         System.exit(error == null ? 0 : 1);

@@ -44,6 +44,17 @@ final class Measured {
         return null;
     }
 
+    /** The result of {@code benchmark} in {@code mode} whose JMH parameter {@code param} is {@code value}. */
+    RunResult find(Suite.Case c, String benchmark, Mode mode, String param, String value) {
+        for (RunResult r : results(c)) {
+            var p = r.getParams();
+            if (p.getBenchmark().equals(PKG + benchmark) && p.getMode() == mode && value.equals(p.getParam(param))) {
+                return r;
+            }
+        }
+        return null;
+    }
+
     static Double primary(RunResult r) {
         return r == null ? null : r.getPrimaryResult().getScore();
     }

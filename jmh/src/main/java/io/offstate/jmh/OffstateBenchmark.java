@@ -1,5 +1,6 @@
 package io.offstate.jmh;
 
+import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.concurrent.TimeUnit;
 
@@ -43,12 +44,22 @@ import io.offstate.offheap.KeyComponent;
  *       the time of the pair, so the store's size stays constant.</li>
  *   <li>With {@code sortedIndex=true} (the scans case), put-update and delete+reinsert on a store
  *       that also keeps a sorted index: the write cost of the index.</li>
+ *   <li>With {@code backing=file} (the file case, which runs {@code memory} and {@code file} in one
+ *       JMH run): the same get-hit, get-miss and put-update on a store opened with
+ *       {@code KeyValueStore.open} on a fresh directory, loaded and flushed once before measuring.
+ *       Gets then read clean, privately mapped file pages (in the page cache; the setup's check of
+ *       every key faults them in). put-update's first write to each page after the flush copies
+ *       the page (private copy-on-write); the warmup's first pass over the keys pays that, so the
+ *       measured put-update is the write into private pages plus the dirty-chunk bookkeeping. No
+ *       flush runs while measuring: its cost against dirty chunks is {@link OffstateFileBenchmark}'s.
+ *       The directory's bytes per entry are recorded as {@code disk.offstate}; the store is closed
+ *       without flushing and its directory deleted at the end of the fork.</li>
  *   <li>Dictionary encoding ({@code tenant*}): keys {@code tenant-<4 digits>|} + 8 random bytes over
  *       {@value #TENANTS} tenants, stored plainly vs with
  *       {@code dictionaryKeyComponent(KeyComponent.untilDelimiter('|'))}: get-hit and put-update time
  *       of both; memory per entry of both is recorded at setup.</li>
  * </ul>
- * Expected: 0 B/op ({@code -prof gc}, {@code gc.alloc.rate.norm}) on every method.
+ * Expected: 0 B/op ({@code -prof gc}, {@code gc.alloc.rate.norm}) on every method, file-backed too.
  * Memory per entry ({@code store.memoryUsed() / keys}) is recorded as {@code memory.offstate} etc.
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -64,14 +75,27 @@ public class OffstateBenchmark {
         return StoreOptions.builder().name("bench").expectedEntries(entries).hashSeed(0x0FF5_7A7EL);
     }
 
-    /** A store loaded with the data set; hash-only unless {@code sortedIndex} (the scans case sets it). */
+    /**
+     * A store loaded with the data set; hash-only unless {@code sortedIndex} (the scans case sets
+     * it); in memory unless {@code backing} is {@code file} (the file case runs both).
+     */
     @State(Scope.Benchmark)
     public static class Store {
         /** Whether the store also keeps a sorted index: put/delete cost with vs without it. */
         @Param("false")
         public boolean sortedIndex;
 
+        /**
+         * {@code memory}: {@code KeyValueStore.create}. {@code file}: {@code KeyValueStore.open} on a
+         * fresh directory ({@link FileStores}), loaded, then flushed once, so every page is a clean
+         * privately mapped file page (in the page cache) when the measurement starts, as after a
+         * restart.
+         */
+        @Param("memory")
+        public String backing;
+
         KeyValueStore store;
+        Path directory;
         final ValueView view = new ValueView();
         byte[][] hitKeys;
         byte[][] missKeys;
@@ -87,10 +111,19 @@ public class OffstateBenchmark {
 
         @Setup(Level.Trial)
         public void setUp(Dataset ds) {
-            store = KeyValueStore.create(options(ds.keys).sortedIndex(sortedIndex).build());
+            StoreOptions o = options(ds.keys).sortedIndex(sortedIndex).build();
+            switch (backing) {
+                case "memory" -> store = KeyValueStore.create(o);
+                case "file" -> {
+                    directory = FileStores.newDirectory("offstate-");
+                    store = KeyValueStore.open(directory, o);
+                }
+                default -> throw new IllegalArgumentException("backing must be memory or file, was " + backing);
+            }
             for (int i = 0; i < ds.keys; i++) {
                 store.put(ds.loadKeys[i], ds.value(i));
             }
+            store.flush(); // file: written out and remapped clean; memory: does nothing
             hitKeys = ds.hitKeys;
             missKeys = ds.missKeys;
             updateA = ds.updateA;
@@ -104,13 +137,21 @@ public class OffstateBenchmark {
                     throw new IllegalStateException("offstate finds absent key #" + i);
                 }
             }
-            Report.metric(sortedIndex ? "memory.offstate-sorted-point" : "memory.offstate", ds.keys,
-                (double) store.memoryUsed() / ds.keys);
+            if (directory != null) {
+                Report.metric("disk.offstate", ds.keys, (double) FileStores.bytes(directory) / ds.keys);
+            } else {
+                Report.metric(sortedIndex ? "memory.offstate-sorted-point" : "memory.offstate", ds.keys,
+                    (double) store.memoryUsed() / ds.keys);
+            }
         }
 
         @TearDown(Level.Trial)
         public void tearDown() {
-            store.close();
+            if (store != null) {
+                // the directory is deleted next: writing put-update's dirty pages back would only slow the teardown
+                store.closeWithoutFlush();
+            }
+            FileStores.delete(directory);
         }
     }
 

@@ -8,7 +8,9 @@ import java.util.stream.Stream;
 /**
  * What one run of the {@link MainJob} measures: its scale (smoke, quick, full), the iteration
  * settings, and the cases. A case is one JMH run with one set of parameters: a data-set size and
- * shape with the benchmarks that run on it, the insert-growth benchmarks, or the ordered scans.
+ * shape with the benchmarks that run on it, the insert-growth benchmarks, the ordered scans, the
+ * file-backed get/put (offstate in memory and file-backed, Chronicle Map persisted), or flush and
+ * open of file-backed stores (single calls, {@link OffstateFileBenchmark}).
  *
  * <p>Per scale:
  * <ul>
@@ -36,6 +38,7 @@ final class Suite {
     static final String OFF_SCAN = "OffstateScanBenchmark";
     static final String TREE_SCAN = "TreeMapScanBenchmark";
     static final String RDB_SCAN = "RocksDbScanBenchmark";
+    static final String FILE = "OffstateFileBenchmark";
 
     /** The point workloads every peer runs, in table order. */
     static final List<String> POINT_OPS = List.of("getHit", "getMiss", "putUpdate", "deleteReinsert");
@@ -46,6 +49,12 @@ final class Suite {
     static final List<String> GROWTH_OPS = List.of("offstateInsert", "offstateSortedInsert", "chronicleInsert",
         "rocksDbInsert", "hashMapInsert");
     static final List<String> SCAN_OPS = List.of("fullScan", "prefixScan", "rangeScan");
+    /** The point workloads of the file case: offstate in memory and file-backed, Chronicle Map persisted. */
+    static final List<String> FILE_OPS = List.of("getHit", "getMiss", "putUpdate");
+    /** Dirty chunks before a measured flush; those a data set is too small for are dropped per suite. */
+    static final List<Integer> DIRTY_CHUNKS = List.of(0, 1, 16, 256, 4096);
+    /** The larger store whose open time is measured next to the data-set size (not with --keys). */
+    static final int BIG_OPEN_KEYS = 10_000_000;
 
     /**
      * Cases whose key and value bytes exceed this are skipped (and listed as skipped): offstate's
@@ -57,7 +66,12 @@ final class Suite {
 
     enum Scale { SMOKE, QUICK, FULL }
 
-    enum Kind { POINT, GROWTH, SCANS }
+    /**
+     * POINT: point workloads of every peer on one data set; GROWTH: put-insert from empty; SCANS:
+     * ordered scans; FILE: get/put of offstate in memory vs file-backed and of Chronicle Map
+     * persisted; FLUSH_OPEN: flush and open of file-backed stores, one timed call per iteration.
+     */
+    enum Kind { POINT, GROWTH, SCANS, FILE, FLUSH_OPEN }
 
     /**
      * One JMH run. {@code benchmarks} are {@code Class.method} names; {@code averageTimeOnly} forces
@@ -72,6 +86,9 @@ final class Suite {
                 case POINT -> String.format(Locale.ROOT, "%,d keys, %d B keys, %d B values", keys, keyLength, valueLength);
                 case GROWTH -> "Insert while growing from empty (put-insert)";
                 case SCANS -> String.format(Locale.ROOT, "Ordered scans, %,d keys", keys);
+                case FILE -> String.format(Locale.ROOT, "File-backed vs in-memory, %,d keys, %d B keys, %d B values", keys,
+                    keyLength, valueLength);
+                case FLUSH_OPEN -> String.format(Locale.ROOT, "Flush and open of file-backed stores (flush on %,d keys)", keys);
             };
         }
 
@@ -108,21 +125,35 @@ final class Suite {
     /** Milliseconds per warmup and measurement iteration. */
     final int iterationMillis;
     final int growthKeys;
+    /** FLUSH_OPEN: dirty chunks before each measured flush (one fork each). */
+    final List<Integer> dirtyChunks;
+    /** FLUSH_OPEN: entries of the stores whose open is measured (one fork each). */
+    final List<Integer> openKeys;
+    /** FLUSH_OPEN: untimed and timed single calls (iterations) per fork. */
+    final int singleShotWarmup;
+    final int singleShotIterations;
 
     private Suite(Scale scale, List<Case> cases, int warmupIterations, int measurementIterations, int iterationMillis,
-                  int growthKeys) {
+                  int growthKeys, List<Integer> dirtyChunks, List<Integer> openKeys, int singleShotWarmup,
+                  int singleShotIterations) {
         this.scale = scale;
         this.cases = cases;
         this.warmupIterations = warmupIterations;
         this.measurementIterations = measurementIterations;
         this.iterationMillis = iterationMillis;
         this.growthKeys = growthKeys;
+        this.dirtyChunks = dirtyChunks;
+        this.openKeys = openKeys;
+        this.singleShotWarmup = singleShotWarmup;
+        this.singleShotIterations = singleShotIterations;
     }
 
     /** The suite of {@code scale}; {@code keysOverride} (or null) replaces every case's key count. */
     static Suite of(Scale scale, Integer keysOverride) {
         List<Case> cases = new ArrayList<>();
         List<String> hashMap = List.of("HashMap");
+        int flushKeys;
+        List<Integer> openKeys = new ArrayList<>();
         switch (scale) {
             case SMOKE -> {
                 int k = keysOverride != null ? keysOverride : 10_000;
@@ -130,6 +161,10 @@ final class Suite {
                 // the other shape's code paths, one fork per peer
                 cases.add(point(k, 64, 1024, List.of(OFF + ".getHit", CM + ".getHit", RDB + ".getHit", HM + ".getHit",
                     FLOOR + ".dependentRead", SNAP + ".snapshot"), true, hashMap));
+                cases.add(file(k));
+                cases.add(flushOpen(k));
+                flushKeys = k;
+                openKeys.add(k);
                 cases.add(growth());
                 cases.add(scans(k));
             }
@@ -137,6 +172,13 @@ final class Suite {
                 int k = keysOverride != null ? keysOverride : 1_000_000;
                 cases.add(point(k, 16, 64, primary(false), false, hashMap));
                 cases.add(point(k, 64, 1024, core(false, false), true, hashMap));
+                cases.add(file(k));
+                cases.add(flushOpen(k));
+                flushKeys = k;
+                openKeys.add(k);
+                if (keysOverride == null) {
+                    openKeys.add(BIG_OPEN_KEYS); // building it takes ~12 s: cheap enough for the quick suite
+                }
                 cases.add(growth());
                 cases.add(scans(k));
             }
@@ -157,15 +199,36 @@ final class Suite {
                     cases.add(point(big, 16, 1024, core(false, false), true, hashMap));
                     cases.add(point(big, 64, 1024, core(false, false), true, hashMap));
                 }
+                cases.add(file(small));
+                if (keysOverride == null) {
+                    cases.add(file(10_000_000));
+                }
+                cases.add(flushOpen(small));
+                flushKeys = small;
+                openKeys.add(small);
+                if (keysOverride == null) {
+                    openKeys.add(BIG_OPEN_KEYS);
+                }
                 cases.add(growth());
                 cases.add(scans(small));
             }
+            default -> throw new IllegalArgumentException("scale " + scale);
         }
+        List<Integer> dirty = DIRTY_CHUNKS.stream().filter(k -> fitsDirtyChunks(flushKeys, k)).toList();
+        List<Integer> open = openKeys.stream().distinct().toList();
         return switch (scale) {
-            case SMOKE -> new Suite(scale, cases, 0, 1, 100, 200_000);
-            case QUICK -> new Suite(scale, cases, 1, 3, 1000, 10_000_000);
-            case FULL -> new Suite(scale, cases, 2, 4, 1000, 12_000_000);
+            case SMOKE -> new Suite(scale, cases, 0, 1, 100, 200_000, List.of(0, 16), open, 0, 3);
+            case QUICK -> new Suite(scale, cases, 1, 3, 1000, 10_000_000, dirty, open, 5, 20);
+            case FULL -> new Suite(scale, cases, 2, 4, 1000, 12_000_000, dirty, open, 10, 40);
         };
+    }
+
+    /**
+     * Whether {@code keys} entries of 16 B keys and 64 B values can hold {@code chunks} dirty
+     * chunks at least 8 KiB apart, as {@link OffstateFileBenchmark#flush} needs.
+     */
+    static boolean fitsDirtyChunks(int keys, int chunks) {
+        return chunks == 0 || (long) (keys / chunks) * (Keys.KEY_LENGTH + Keys.VALUE_LENGTH) >= 8192;
     }
 
     /**
@@ -238,6 +301,28 @@ final class Suite {
         return new Case("scans-" + keys, Kind.SCANS, keys, Keys.KEY_LENGTH, Keys.VALUE_LENGTH, b, true, List.of(), null);
     }
 
+    /**
+     * get-hit, get-miss and put-update of offstate in memory and file-backed ({@code backing} =
+     * memory, file: two forks each, in the same JMH run) and of Chronicle Map persisted to a file,
+     * on the 16 B/64 B data set, average time.
+     */
+    static Case file(int keys) {
+        List<String> b = new ArrayList<>();
+        FILE_OPS.forEach(op -> b.add(OFF + "." + op));
+        FILE_OPS.forEach(op -> b.add(CM + "." + op));
+        return new Case("file-" + keys, Kind.FILE, keys, Keys.KEY_LENGTH, Keys.VALUE_LENGTH, b, true, List.of(), null);
+    }
+
+    /**
+     * {@link OffstateFileBenchmark}: flush against dirty chunks on a store of {@code keys} (the data
+     * set), and open of stores of {@link #openKeys} entries; SingleShotTime with the suite's
+     * single-shot iteration counts.
+     */
+    static Case flushOpen(int keys) {
+        return new Case("flush-open-" + keys, Kind.FLUSH_OPEN, keys, Keys.KEY_LENGTH, Keys.VALUE_LENGTH,
+            List.of(FILE + ".flush", FILE + ".open"), false, List.of(), null);
+    }
+
     /** The JMH include pattern for {@code benchmarks}: each {@code Class.method} exactly. */
     static String includePattern(List<String> benchmarks) {
         return "^io\\.offstate\\.jmh\\.(" + String.join("|",
@@ -249,9 +334,17 @@ final class Suite {
      * benchmarks annotated with SampleTime as a second mode run twice unless the case forces
      * AverageTime. Mirrors the annotations; {@link #describe()} prints it.
      */
-    static int forks(Case c) {
+    int forks(Case c) {
         int n = 0;
         for (String b : c.benchmarks()) {
+            if (c.kind() == Kind.FILE) {
+                n += b.startsWith(OFF + ".") ? 2 : 1; // offstate: backing memory and file
+                continue;
+            }
+            if (c.kind() == Kind.FLUSH_OPEN) {
+                n += b.equals(FILE + ".flush") ? dirtyChunks.size() : openKeys.size();
+                continue;
+            }
             String method = b.substring(b.indexOf('.') + 1);
             boolean sampled = !c.averageTimeOnly() && (b.equals(FLOOR + ".dependentRead")
                 || (SAMPLED_OPS.contains(method) && List.of(OFF, CM, RDB, HM).contains(b.substring(0, b.indexOf('.')))));
@@ -279,10 +372,36 @@ final class Suite {
             sb.append(String.format(Locale.ROOT, "  %d forks, heap %d GiB%s%s%n", forks, c.heapGiB(),
                 c.averageTimeOnly() ? ", AverageTime only" : "",
                 c.hashMapImpls().size() > 1 ? ", maps " + c.hashMapImpls() : ""));
+            if (c.kind() == Kind.FILE) {
+                sb.append("  offstate backing memory and file (store files under java.io.tmpdir), Chronicle Map persisted\n");
+            }
+            if (c.kind() == Kind.FLUSH_OPEN) {
+                sb.append(String.format(Locale.ROOT, "  SingleShotTime, %d untimed + %d timed calls per fork; flush with"
+                    + " dirtyChunks %s, open of stores with openKeys %s%n", singleShotWarmup, singleShotIterations,
+                    dirtyChunks, openKeys));
+            }
             sb.append("  ").append(String.join(" ", c.benchmarks())).append('\n');
         }
         sb.append(String.format(Locale.ROOT, "%ntotal: %d forks%n", total));
         return sb.toString();
+    }
+
+    /**
+     * This suite with only the cases whose id starts with one of {@code prefixes} ({@code MainJob
+     * --case}); the others are left out of the run and the summary.
+     *
+     * @throws IllegalArgumentException naming the ids if a prefix matches no case
+     */
+    Suite only(List<String> prefixes) {
+        for (String p : prefixes) {
+            if (cases.stream().noneMatch(c -> c.id().startsWith(p))) {
+                throw new IllegalArgumentException("no case id starts with " + p + "; the cases are "
+                    + cases.stream().map(Case::id).toList());
+            }
+        }
+        List<Case> kept = cases.stream().filter(c -> prefixes.stream().anyMatch(p -> c.id().startsWith(p))).toList();
+        return new Suite(scale, kept, warmupIterations, measurementIterations, iterationMillis, growthKeys, dirtyChunks,
+            openKeys, singleShotWarmup, singleShotIterations);
     }
 
     Stream<Case> runnable() {

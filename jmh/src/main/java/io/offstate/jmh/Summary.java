@@ -17,7 +17,9 @@ import org.openjdk.jmh.util.Statistics;
  * Renders the main job's one summary from the JMH results and the side-channel files
  * ({@link Report}): per data-set shape a table of offstate's time and its ratio to each peer and to
  * the memory floor, offstate's B/op, memory per entry, latency percentiles, snapshot/restore
- * throughput; then insert growth, ordered scans, and where offstate is behind. Targets from the
+ * throughput; file-backed against in-memory get/put (and against Chronicle Map persisted), flush
+ * cost against dirty chunks and open time against entries; then insert growth, ordered scans, and
+ * where offstate is behind. Targets from the
  * issue are judged PASS/MISS where they apply. A peer without a result is shown as
  * "missing: reason", never left out.
  */
@@ -78,7 +80,7 @@ final class Summary {
             + " (MemoryFloorBenchmark.dependentRead); B/op = JMH -prof gc gc.alloc.rate.norm, < 1 counts as 0\n");
         sb.append("- offstate: a hash-only store (the default) unless marked; \"with sorted index\" adds"
             + " StoreOptions.sortedIndex(true); dictionary encoding has its own table\n");
-        sb.append("- peers: Chronicle Map in-memory, constant key/value sizes, allocation-free marshaller and query"
+        sb.append("- peers: Chronicle Map in-memory (persisted to a file in the file-backed tables), constant key/value sizes, allocation-free marshaller and query"
             + " contexts; RocksDB (rocksdbjni) direct ByteBuffer get/put/delete and iterator, no WAL, LRU block cache"
             + " holding the data, 10-bit Bloom filters, data-block hash index, no compression, bulk-loaded into the"
             + " bottom level; HashMap/ConcurrentHashMap of a byte[] wrapper with cached hash, presized, values stored"
@@ -94,6 +96,8 @@ final class Summary {
                 case POINT -> renderPoint(sb, c);
                 case GROWTH -> renderGrowth(sb, c);
                 case SCANS -> renderScans(sb, c);
+                case FILE -> renderFile(sb, c);
+                case FLUSH_OPEN -> renderFlushOpen(sb, c);
             }
         }
         renderBehind(sb);
@@ -348,6 +352,166 @@ final class Summary {
             .append(" | ").append(Cells.plainRatio(md, mp)).append(" | | |\n");
     }
 
+    // ------------------------------------------------------------ file-backed stores
+
+    /**
+     * offstate file-backed against in memory (same JMH run, same data set) and against Chronicle Map
+     * persisted to a file: get-hit, get-miss, put-update, with offstate's file-backed B/op judged
+     * against 0, and the bytes per entry each keeps.
+     */
+    private void renderFile(StringBuilder sb, Suite.Case c) {
+        sb.append("\n## ").append(c.title()).append("\n\n");
+        if (c.skipped() != null) {
+            sb.append("Skipped: ").append(c.skipped()).append(".\n");
+            return;
+        }
+        sb.append("| workload | offstate in memory | offstate file-backed | file/memory | Chronicle Map persisted"
+            + " | offstate file/Chronicle Map persisted | offstate file B/op | offstate memory B/op"
+            + " | Chronicle Map persisted B/op |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|\n");
+        String[][] rows = {{"get-hit", "getHit"}, {"get-miss", "getMiss"}, {"put-update", "putUpdate"}};
+        for (String[] row : rows) {
+            RunResult mem = measured.find(c, Suite.OFF + "." + row[1], Mode.AverageTime, "backing", "memory");
+            RunResult file = measured.find(c, Suite.OFF + "." + row[1], Mode.AverageTime, "backing", "file");
+            RunResult cm = measured.find(c, Suite.CM + "." + row[1], Mode.AverageTime, "persisted", "true");
+            if (mem == null || file == null) {
+                offstateMissing = true;
+            }
+            Double f = Measured.primary(file);
+            Double cmScore = Measured.primary(cm);
+            sb.append("| ").append(row[0])
+                .append(" | ").append(mem == null ? measured.missing(c, "offstate") : Cells.time(mem))
+                .append(" | ").append(file == null ? measured.missing(c, "offstate") : Cells.time(file))
+                .append(" | ").append(Cells.plainRatio(f, Measured.primary(mem)))
+                .append(" | ").append(cm == null ? measured.missing(c, "chronicle") : Cells.time(cm))
+                .append(" | ").append(Cells.plainRatio(f, cmScore))
+                .append(" | ").append(cells.bytes(Measured.bytesPerOp(file), true))
+                .append(" | ").append(cells.bytes(Measured.bytesPerOp(mem), false))
+                .append(" | ").append(cells.bytes(Measured.bytesPerOp(cm), false)).append(" |\n");
+            cells.noteBehind(where(c), row[0], "Chronicle Map persisted", f, cmScore);
+        }
+        Double mo = measured.metric(c, "memory.offstate");
+        Double disk = measured.metric(c, "disk.offstate");
+        Double cmMem = measured.metric(c, "memory.chronicle-persisted");
+        sb.append("| bytes per entry | ").append(mo == null ? "n/a" : Cells.fmt(mo) + " (memoryUsed)")
+            .append(" | ").append(disk == null ? "n/a" : Cells.fmt(disk) + " (directory, all files)")
+            .append(" | ").append(Cells.plainRatio(disk, mo))
+            .append(" | ").append(cmMem == null ? "n/a" : Cells.fmt(cmMem) + " (offHeapMemoryUsed: its file)")
+            .append(" | ").append(Cells.plainRatio(disk, cmMem)).append(" | | | |\n");
+
+        Suite.Case point = suite.cases.stream().filter(x -> x.kind() == Suite.Kind.POINT && x.keys() == c.keys()
+            && x.keyLength() == c.keyLength() && x.valueLength() == c.valueLength()).findFirst().orElse(null);
+        sb.append('\n');
+        if (point != null) {
+            List<String> inMemory = new ArrayList<>();
+            for (String[] row : rows) {
+                RunResult r = measured.find(point, Suite.CM + "." + row[1], Mode.AverageTime, null);
+                inMemory.add(row[0] + " " + Cells.timeOrNa(r));
+            }
+            sb.append("- For reference, Chronicle Map in memory in the point case (another JMH run): ")
+                .append(String.join(", ", inMemory)).append(" ns.\n");
+        }
+        sb.append("- Both offstate columns come from this one JMH run (same data set, same access order, forks one"
+            + " after the other). File-backed: KeyValueStore.open on a fresh directory, loaded, flushed once, then"
+            + " measured: gets read clean, privately mapped file pages (page cache); put-update's first write to"
+            + " a page after the flush copies it (private copy-on-write, in the warmup), so the measured"
+            + " put-update is the write into private pages plus dirty-chunk tracking; flushing them is the flush"
+            + " table's cost. Nothing is flushed while measuring.\n");
+        sb.append("- Chronicle Map persisted: createPersistedTo(file), a shared mapping: its writes reach the page"
+            + " cache at once and the kernel writes them back when it likes (no flush, no atomic commit, no crash"
+            + " consistency), so the pair compares access paths, not durability.\n");
+    }
+
+    /**
+     * Flush time against dirty chunks (per flush, per chunk, marginal per chunk over the empty flush)
+     * and open time against entries, judged: the open of the largest store within 1.5x of the
+     * smallest's (the issue: open time must not grow with entries).
+     */
+    private void renderFlushOpen(StringBuilder sb, Suite.Case c) {
+        sb.append("\n## ").append(c.title()).append("\n\n");
+        if (c.skipped() != null) {
+            sb.append("Skipped: ").append(c.skipped()).append(".\n");
+            return;
+        }
+        sb.append(String.format(Locale.ROOT, "SingleShotTime: one timed call per iteration, %d untimed + %d timed per"
+            + " fork; ± is JMH's 99.9%% confidence half-width over the timed calls.%n%n", suite.singleShotWarmup,
+            suite.singleShotIterations));
+        sb.append(String.format(Locale.ROOT, "### flush() against dirty 4 KiB chunks (%,d keys, 16 B keys, 64 B values)%n%n",
+            c.keys()));
+        sb.append("| dirty chunks (K puts) | chunks written (counted) | flush µs | µs per dirty chunk"
+            + " | marginal µs per chunk (over K = 0) | MB/s of chunks | B/op |\n");
+        sb.append("|---|---|---|---|---|---|---|\n");
+        Double empty = Measured.primary(measured.find(c, Suite.FILE + ".flush", Mode.SingleShotTime, "dirtyChunks", "0"));
+        for (int k : suite.dirtyChunks) {
+            RunResult r = measured.find(c, Suite.FILE + ".flush", Mode.SingleShotTime, "dirtyChunks", Integer.toString(k));
+            if (r == null) {
+                offstateMissing = true;
+            }
+            Double min = measured.metric(c, "flush.dirtyChunks." + k);
+            Double max = measured.metric(c, "flush.dirtyChunksMax." + k);
+            Double us = Measured.primary(r);
+            double chunks = min == null ? k : (min + (max == null ? min : max)) / 2;
+            sb.append("| ").append(k == 0 ? "0 (empty flush: metadata only)" : Integer.toString(k))
+                .append(" | ").append(min == null ? "n/a" : min.equals(max) || max == null ? Cells.fmt(min)
+                    : Cells.fmt(min) + "-" + Cells.fmt(max))
+                .append(" | ").append(r == null ? measured.missing(c, "offstate") : Cells.time(r));
+            if (k == 0 || us == null) {
+                sb.append(" | | | ");
+            } else {
+                sb.append(" | ").append(Cells.fmt(us / chunks))
+                    .append(" | ").append(empty == null ? "n/a" : Cells.fmt((us - empty) / chunks))
+                    .append(" | ").append(Cells.fmt(chunks * 4096 / us));
+            }
+            sb.append(" | ").append(cells.bytes(Measured.bytesPerOp(r), false)).append(" |\n");
+        }
+        sb.append("\n- Before each timed flush, an untimed setup overwrites the values of K entries at least 8 KiB"
+            + " apart (the puts and their copy-on-write faults are not timed); an entry that straddles a chunk"
+            + " boundary dirties two, hence the counted chunks. A flush writes each chunk twice (journal, then in"
+            + " place), forces both, and maps every written region again.\n");
+
+        sb.append("\n### KeyValueStore.open of a flushed directory against entries (16 B keys, 64 B values)\n\n");
+        sb.append("| entries | directory MB | open ms | first get after open µs (median / max) | open B/op |\n");
+        sb.append("|---|---|---|---|---|\n");
+        Double smallest = null;
+        Double largest = null;
+        for (int n : suite.openKeys) {
+            RunResult r = measured.find(c, Suite.FILE + ".open", Mode.SingleShotTime, "openKeys", Integer.toString(n));
+            if (r == null) {
+                offstateMissing = true;
+            }
+            Double bytes = measured.metric(c, "open.diskBytes@" + n);
+            Double get = measured.metric(c, "open.firstGetMicros@" + n);
+            Double getMax = measured.metric(c, "open.firstGetMicrosMax@" + n);
+            sb.append(String.format(Locale.ROOT, "| %,d", n))
+                .append(" | ").append(bytes == null ? "n/a" : Cells.fmt(bytes / 1e6))
+                .append(" | ").append(r == null ? measured.missing(c, "offstate") : msTime(r))
+                .append(" | ").append(get == null ? "n/a" : Cells.fmt(get) + " / " + (getMax == null ? "n/a" : Cells.fmt(getMax)))
+                .append(" | ").append(cells.bytes(Measured.bytesPerOp(r), false)).append(" |\n");
+            Double ms = Measured.primary(r);
+            if (smallest == null) {
+                smallest = ms;
+            }
+            largest = ms;
+        }
+        if (suite.openKeys.size() > 1) {
+            int a = suite.openKeys.get(0);
+            int b = suite.openKeys.get(suite.openKeys.size() - 1);
+            sb.append(String.format(Locale.ROOT, "| open time %,d / %,d entries (target: flat, ≤ 1.5) | | %s | | |%n",
+                b, a, smallest == null || largest == null ? "n/a" : cells.openRatio(largest / smallest)));
+        }
+        sb.append("\n- Each fork builds its directory once (untimed) and closes it (a flush); each timed open is"
+            + " followed by an untimed get of a present key, timed alone with System.nanoTime() (\"first get\": it"
+            + " faults in the fresh mappings' slot and entry pages), and a close without flush. The JVM and the"
+            + " page cache are warm: this is the store's own cost, not class loading or disk reads.\n");
+    }
+
+    /** A SingleShotTime result in µs, shown in ms. */
+    private static String msTime(RunResult r) {
+        double score = r.getPrimaryResult().getScore() / 1000;
+        double err = r.getPrimaryResult().getScoreError() / 1000;
+        return Double.isNaN(err) || err == 0 ? Cells.fmt(score) : Cells.fmt(score) + " ± " + Cells.fmt(err);
+    }
+
     // ------------------------------------------------------------ growth
 
     private void renderGrowth(StringBuilder sb, Suite.Case c) {
@@ -506,9 +670,12 @@ final class Summary {
 
     /** Where a case is, for the list of places offstate is behind. */
     private static String where(Suite.Case c) {
-        return c.kind() == Suite.Kind.POINT
-            ? String.format(Locale.ROOT, "%,d keys, %d/%d B", c.keys(), c.keyLength(), c.valueLength())
-            : c.id();
+        return switch (c.kind()) {
+            case POINT -> String.format(Locale.ROOT, "%,d keys, %d/%d B", c.keys(), c.keyLength(), c.valueLength());
+            case FILE -> String.format(Locale.ROOT, "%,d keys, %d/%d B, file-backed", c.keys(), c.keyLength(),
+                c.valueLength());
+            default -> c.id();
+        };
     }
 
     private void renderBehind(StringBuilder sb) {

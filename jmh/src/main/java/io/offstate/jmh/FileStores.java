@@ -1,0 +1,102 @@
+package io.offstate.jmh;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.reflect.Field;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+import io.offstate.engine.KeyValueStore;
+import io.offstate.offheap.memory.MappedRegion;
+
+/**
+ * Where the benchmarks' file-backed stores (offstate's {@code KeyValueStore.open}, Chronicle Map's
+ * {@code createPersistedTo}) live, and their cleanup. Each store gets a fresh directory under the
+ * system property {@value #DIR_PROPERTY} ({@link MainJob} sets it to a directory of its own under
+ * {@code java.io.tmpdir} and deletes that after each case, so a fork that dies leaves nothing
+ * behind), else under {@code java.io.tmpdir}. It must be a real disk file system: on tmpfs a flush
+ * costs no I/O and the numbers mean nothing, so the file system type is recorded with the results.
+ */
+final class FileStores {
+    static final String DIR_PROPERTY = "offstate.jmh.fileDir";
+
+    private FileStores() {
+    }
+
+    /** A new empty directory for one store. */
+    static Path newDirectory(String prefix) {
+        Path root = Path.of(System.getProperty(DIR_PROPERTY, System.getProperty("java.io.tmpdir")));
+        try {
+            Files.createDirectories(root);
+            Path dir = Files.createTempDirectory(root, prefix);
+            Report.note("file-system", describe(dir));
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a store directory under " + root, e);
+        }
+    }
+
+    /** "ext4 (/dev/vda) at /tmp/...": the file system the numbers were measured on. */
+    static String describe(Path dir) {
+        try {
+            FileStore fs = Files.getFileStore(dir);
+            return fs.type() + " (" + fs.name() + ") at " + dir.getParent();
+        } catch (IOException e) {
+            return "unknown file system at " + dir.getParent() + ": " + e;
+        }
+    }
+
+    /** Deletes {@code dir} and everything in it; null or missing is fine. Never throws. */
+    static void delete(Path dir) {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.comparingInt(Path::getNameCount).reversed()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            System.out.println("[offstate-jmh] cannot delete " + dir + ": " + e);
+        }
+    }
+
+    /** Apparent size of every file in {@code dir} (sparse files count in full). */
+    static long bytes(Path dir) {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            long n = 0;
+            for (Path p : walk.filter(Files::isRegularFile).toList()) {
+                n += Files.size(p);
+            }
+            return n;
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * The number of dirty 4 KiB chunks a file-backed store would write at its next flush, read
+     * from its regions' dirty bitmaps by reflection ({@code KeyValueStore.files},
+     * {@code StoreFiles.live}); -1 if the engine's fields changed. Only for checking a benchmark's
+     * setup, never on a measured path: no public API tells how many chunks a flush will write.
+     */
+    static long dirtyChunks(KeyValueStore store) {
+        try {
+            Field files = KeyValueStore.class.getDeclaredField("files");
+            files.setAccessible(true);
+            Object storeFiles = files.get(store);
+            Field live = storeFiles.getClass().getDeclaredField("live");
+            live.setAccessible(true);
+            long n = 0;
+            for (Object region : (Collection<?>) live.get(storeFiles)) {
+                n += ((MappedRegion) region).dirtyChunks();
+            }
+            return n;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return -1;
+        }
+    }
+}
