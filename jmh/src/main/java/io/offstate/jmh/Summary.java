@@ -424,8 +424,8 @@ final class Summary {
 
     /**
      * Flush time against dirty chunks (per flush, per chunk, marginal per chunk over the empty flush)
-     * and open time against entries, judged: the open of the largest store within 1.5x of the
-     * smallest's (the issue: open time must not grow with entries).
+     * and open time against entries, judged: the median open of the largest store within 1.5x of
+     * the smallest's (the issue: open time must not grow with entries).
      */
     private void renderFlushOpen(StringBuilder sb, Suite.Case c) {
         sb.append("\n## ").append(c.title()).append("\n\n");
@@ -438,9 +438,9 @@ final class Summary {
             suite.singleShotIterations));
         sb.append(String.format(Locale.ROOT, "### flush() against dirty 4 KiB chunks (%,d keys, 16 B keys, 64 B values)%n%n",
             c.keys()));
-        sb.append("| dirty chunks (K puts) | chunks written (counted) | flush µs | µs per dirty chunk"
+        sb.append("| dirty chunks (K puts) | chunks written (counted) | flush µs | flush µs, median | µs per dirty chunk"
             + " | marginal µs per chunk (over K = 0) | MB/s of chunks | B/op |\n");
-        sb.append("|---|---|---|---|---|---|---|\n");
+        sb.append("|---|---|---|---|---|---|---|---|\n");
         Double empty = Measured.primary(measured.find(c, Suite.FILE + ".flush", Mode.SingleShotTime, "dirtyChunks", "0"));
         for (int k : suite.dirtyChunks) {
             RunResult r = measured.find(c, Suite.FILE + ".flush", Mode.SingleShotTime, "dirtyChunks", Integer.toString(k));
@@ -452,9 +452,10 @@ final class Summary {
             Double us = Measured.primary(r);
             double chunks = min == null ? k : (min + (max == null ? min : max)) / 2;
             sb.append("| ").append(k == 0 ? "0 (empty flush: metadata only)" : Integer.toString(k))
-                .append(" | ").append(min == null ? "n/a" : min.equals(max) || max == null ? Cells.fmt(min)
-                    : Cells.fmt(min) + "-" + Cells.fmt(max))
-                .append(" | ").append(r == null ? measured.missing(c, "offstate") : Cells.time(r));
+                .append(" | ").append(min == null ? "n/a" : max == null || min.equals(max) ? count(min)
+                    : count(min) + "-" + count(max))
+                .append(" | ").append(r == null ? measured.missing(c, "offstate") : Cells.time(r))
+                .append(" | ").append(r == null ? "" : Cells.fmt(median(r)));
             if (k == 0 || us == null) {
                 sb.append(" | | | ");
             } else {
@@ -470,8 +471,9 @@ final class Summary {
             + " place), forces both, and maps every written region again.\n");
 
         sb.append("\n### KeyValueStore.open of a flushed directory against entries (16 B keys, 64 B values)\n\n");
-        sb.append("| entries | directory MB | open ms | first get after open µs (median / max) | open B/op |\n");
-        sb.append("|---|---|---|---|---|\n");
+        sb.append("| entries | directory MB | open ms | open ms, median | first get after open µs (median / max)"
+            + " | open B/op |\n");
+        sb.append("|---|---|---|---|---|---|\n");
         Double smallest = null;
         Double largest = null;
         for (int n : suite.openKeys) {
@@ -485,9 +487,10 @@ final class Summary {
             sb.append(String.format(Locale.ROOT, "| %,d", n))
                 .append(" | ").append(bytes == null ? "n/a" : Cells.fmt(bytes / 1e6))
                 .append(" | ").append(r == null ? measured.missing(c, "offstate") : msTime(r))
+                .append(" | ").append(r == null ? "" : Cells.fmt(median(r) / 1000))
                 .append(" | ").append(get == null ? "n/a" : Cells.fmt(get) + " / " + (getMax == null ? "n/a" : Cells.fmt(getMax)))
                 .append(" | ").append(cells.bytes(Measured.bytesPerOp(r), false)).append(" |\n");
-            Double ms = Measured.primary(r);
+            Double ms = r == null ? null : median(r);
             if (smallest == null) {
                 smallest = ms;
             }
@@ -496,13 +499,22 @@ final class Summary {
         if (suite.openKeys.size() > 1) {
             int a = suite.openKeys.get(0);
             int b = suite.openKeys.get(suite.openKeys.size() - 1);
-            sb.append(String.format(Locale.ROOT, "| open time %,d / %,d entries (target: flat, ≤ 1.5) | | %s | | |%n",
+            sb.append(String.format(Locale.ROOT, "| open time %,d / %,d entries, medians (target: flat, ≤ 1.5) | | | %s | | |%n",
                 b, a, smallest == null || largest == null ? "n/a" : cells.openRatio(largest / smallest)));
         }
         sb.append("\n- Each fork builds its directory once (untimed) and closes it (a flush); each timed open is"
             + " followed by an untimed get of a present key, timed alone with System.nanoTime() (\"first get\": it"
             + " faults in the fresh mappings' slot and entry pages), and a close without flush. The JVM and the"
             + " page cache are warm: this is the store's own cost, not class loading or disk reads.\n");
+    }
+
+    private static String count(double n) {
+        return String.format(Locale.ROOT, "%,d", Math.round(n));
+    }
+
+    /** The median of a result's samples: a single stalled fsync on a shared disk moves the mean. */
+    private static double median(RunResult r) {
+        return r.getPrimaryResult().getStatistics().getPercentile(50);
     }
 
     /** A SingleShotTime result in µs, shown in ms. */
