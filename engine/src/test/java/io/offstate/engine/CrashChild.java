@@ -1,0 +1,123 @@
+package io.offstate.engine;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Proxy;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+
+import io.offstate.engine.CrashWorkload.Config;
+
+/**
+ * The child JVM of {@link CrashRecoveryTest}: writes and flushes a file-backed store in a loop until
+ * it is killed. Arguments: directory, configuration ({@link Config} name), workload seed.
+ *
+ * <p>It reports on stdout, one line each, flushed at once (a line the parent reads was written
+ * before the kill, so it is an acknowledgement):
+ * <ul>
+ *   <li>{@code OPENING} before {@link KeyValueStore#open} (which may be replaying a journal);</li>
+ *   <li>{@code OPENED <generation> <digest>} once it has opened the store and checked its invariants;</li>
+ *   <li>{@code FLUSHING <g>} after the operations of generation {@code g}, just before {@code flush()};</li>
+ *   <li>{@code STEP <name>} as {@code flush()} passes each step of its commit (see
+ *       {@link #reportCommitSteps()}), so the parent knows where in the flush a kill landed;</li>
+ *   <li>{@code FLUSHED <g>} after {@code flush()} returned with generation {@code g}.</li>
+ * </ul>
+ * It never closes the store; it exits on its own only if something is wrong (or after a safety
+ * deadline, so that a lost parent does not leave it running).
+ */
+final class CrashChild {
+    /** The commit steps, in order, as {@code StoreFiles.commit} reports them; the first starts each flush. */
+    static final List<String> STEPS = List.of("journal-body-written", "journal-body-forced", "journal-written", "committed",
+        "superseded", "applying", "applied", "marked-applied");
+    static final int DWELL_MILLIS = 25;
+    private static final long DEADLINE_NANOS = 120_000_000_000L;
+
+    private CrashChild() {
+    }
+
+    public static void main(String[] args) {
+        long start = System.nanoTime();
+        Path directory = Path.of(args[0]);
+        Config config = Config.valueOf(args[1]);
+        long seed = Long.parseLong(args[2]);
+        reportCommitSteps();
+        say("OPENING");
+        KeyValueStore store = KeyValueStore.open(directory, config.options());
+        store.verify();
+        say("OPENED " + store.flushGeneration() + " " + CrashWorkload.digest(store, config));
+        CrashWorkload.Target target = new CrashWorkload.Target() {
+            @Override
+            public void put(byte[] key, int valueLength, long valueSeed) {
+                store.put(key, CrashWorkload.value(valueLength, valueSeed));
+            }
+
+            @Override
+            public void delete(byte[] key) {
+                store.delete(key);
+            }
+        };
+        while (System.nanoTime() - start < DEADLINE_NANOS) {
+            long next = store.flushGeneration() + 1;
+            CrashWorkload.batch(config, seed, next, target);
+            say("FLUSHING " + next);
+            store.flush();
+            if (store.flushGeneration() != next) {
+                say("WRONG generation " + store.flushGeneration() + " after flush of " + next);
+                System.exit(2);
+            }
+            say("FLUSHED " + next);
+        }
+        say("DEADLINE");
+        System.exit(3);
+    }
+
+    /**
+     * Prints {@code STEP <name>} at each step of a commit (a repeated step, such as one per region
+     * applied, once), through the package-private test hook of {@code StoreFiles}. The hook is
+     * reached by reflection, which works because the child runs on the class path; a test source
+     * cannot name it (the engine's tests are compiled into the engine module, where a split package
+     * would not compile). If the hook is gone, prints {@code NOSTEPS} and the parent only knows
+     * that a kill came between {@code FLUSHING} and {@code FLUSHED}.
+     *
+     * <p>In one flush of three it also dwells {@value #DWELL_MILLIS} ms after one step picked at
+     * random: most of a flush's time goes to forcing files, so without this, kills would rarely land
+     * between the commit point and the end of writing the records in place — the window where
+     * recovery has to replay the journal. The bytes written are the same either way.
+     */
+    static void reportCommitSteps() {
+        try {
+            Class<?> files = Class.forName("io.offstate.offheap.file.StoreFiles");
+            Class<?> step = Class.forName("io.offstate.offheap.file.StoreFiles$Step");
+            Field hook = files.getDeclaredField("testHook");
+            hook.setAccessible(true);
+            Random random = new Random();
+            String[] last = {null};
+            String[] dwell = {null};
+            hook.set(null, Proxy.newProxyInstance(step.getClassLoader(), new Class<?>[] {step}, (proxy, method, args) -> {
+                if (!method.getName().equals("reached")) {
+                    throw new UnsupportedOperationException(method.getName());
+                }
+                String name = (String) args[0];
+                if (name.equals(last[0])) {
+                    return null;
+                }
+                last[0] = name;
+                say("STEP " + name);
+                if (name.equals(STEPS.get(0))) {
+                    dwell[0] = random.nextInt(3) == 0 ? STEPS.get(random.nextInt(STEPS.size())) : null;
+                }
+                if (name.equals(dwell[0])) {
+                    Thread.sleep(DWELL_MILLIS);
+                }
+                return null;
+            }));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            say("NOSTEPS " + e);
+        }
+    }
+
+    private static void say(String line) {
+        System.out.println(line);
+        System.out.flush();
+    }
+}
