@@ -12,11 +12,20 @@ import java.util.List;
  * <p>Use one per property run: {@link #check} is the property (records the failing input with the
  * fewest commands that QuickTheories tried, among failures like the first); {@link #explain} turns
  * QuickTheories' report into one that ends with the minimized sequence and its failure, and any
- * failure of another kind met while shrinking.
+ * failure of another kind met while shrinking. The model check run is {@link StatefulModelTest}'s
+ * unless another {@link Property} is given.
  */
 final class FailureMinimizer {
     /** Most sequence runs spent minimizing (each run is one model check). */
     static final int MAX_RUNS = 3000;
+
+    /** A model check of a command sequence on a store of a setup: returns, or throws the failure. */
+    @FunctionalInterface
+    interface Property {
+        void check(StoreSetup setup, List<StoreCommand> commands);
+    }
+
+    private final Property property;
 
     private Class<?> firstFailure;
     private StoreSetup failingSetup;
@@ -24,13 +33,22 @@ final class FailureMinimizer {
     /** Failures of another class met while shrinking (possibly other bugs), first of each class. */
     private final java.util.Map<Class<?>, String> otherFailures = new java.util.LinkedHashMap<>();
 
+    /** Minimizes failures of {@link StatefulModelTest#check}. */
+    FailureMinimizer() {
+        this(StatefulModelTest::check);
+    }
+
+    FailureMinimizer(Property property) {
+        this.property = property;
+    }
+
     /**
-     * Runs the stateful model check; remembers, among the failures of the same class as the first
+     * Runs the model check; remembers, among the failures of the same class as the first
      * one, the input with the fewest commands (shrinking can wander into other failures).
      */
     void check(StoreSetup setup, List<StoreCommand> commands) {
         try {
-            StatefulModelTest.check(setup, commands);
+            property.check(setup, commands);
         } catch (RuntimeException | AssertionError e) {
             if (firstFailure == null) {
                 firstFailure = e.getClass();
@@ -82,9 +100,9 @@ final class FailureMinimizer {
         return e;
     }
 
-    private static Throwable failureOf(StoreSetup setup, List<StoreCommand> commands) {
+    private Throwable failureOf(StoreSetup setup, List<StoreCommand> commands) {
         try {
-            StatefulModelTest.check(setup, commands);
+            property.check(setup, commands);
             return null;
         } catch (RuntimeException | AssertionError e) {
             return e;

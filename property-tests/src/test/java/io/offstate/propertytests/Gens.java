@@ -358,6 +358,70 @@ final class Gens {
         return Generate.frequency(mix);
     }
 
+    /** Overwrites of 20..100% of the stored keys with values of new sizes ({@link RewriteCommand}). */
+    static Gen<StoreCommand> rewrite() {
+        return Generate.range(20, 100).zip(longs().all(), (p, seed) -> (StoreCommand) new RewriteCommand(p, seed));
+    }
+
+    /**
+     * One command on a file-backed store: mostly a {@link #command}, and for every configuration
+     * (hash-only ones too) bulk puts of 20..400 entries (the hash index grows), bulk deletes and
+     * {@link #rewrite rewrites} (large blocks made, replaced and freed); flushes; now and then
+     * verifyFiles, or close() and reopen.
+     */
+    static Gen<StoreCommand> fileCommand(List<Bytes> pool, boolean sorted) {
+        return Generate.frequency(
+            Pair.of(70, command(pool, sorted)),
+            Pair.of(4, bulkPut(pool, 20, 400)),
+            Pair.of(2, bulkDelete()),
+            Pair.of(4, rewrite()),
+            Pair.of(12, Generate.constant(() -> (StoreCommand) new FileCommand.Flush())),
+            Pair.of(1, Generate.constant(() -> (StoreCommand) new FileCommand.VerifyFiles())),
+            Pair.of(2, Generate.constant(() -> (StoreCommand) new FileCommand.Reopen(true))));
+    }
+
+    /**
+     * A step of a file-backed store's sequence: one {@link #fileCommand}, or a bulk put followed at
+     * once by a flush or a reopen (after close(), or if {@code died}, also after dying). Every
+     * write moves a few old slots of a growing hash index, so a commit some writes after the growth
+     * seldom finds it still migrating; right after a bulk put, often.
+     */
+    static Gen<List<StoreCommand>> fileStep(List<Bytes> pool, boolean sorted, boolean died) {
+        List<Pair<Integer, Gen<StoreCommand>>> commits = new ArrayList<>(List.of(
+            Pair.of(3, Generate.constant(() -> (StoreCommand) new FileCommand.Flush())),
+            Pair.of(1, Generate.constant(() -> (StoreCommand) new FileCommand.Reopen(true)))));
+        if (died) {
+            commits.add(Pair.of(2, Generate.constant(() -> (StoreCommand) new FileCommand.Reopen(false))));
+        }
+        Gen<StoreCommand> commit = Generate.frequency(commits);
+        return Generate.frequency(
+            Pair.of(95, fileCommand(pool, sorted).map(c -> List.of(c))),
+            Pair.of(5, bulkPut(pool, 20, 400).zip(commit, (b, c) -> List.of(b, c))));
+    }
+
+    /**
+     * For file-backed stores: a per-example key pool, then 1..{@code maxRounds} rounds, each of
+     * 0..{@code maxStepsPerRound} {@link #fileStep}s ending with a reopen of the directory: after
+     * close() ({@code died} false), or after closeWithoutFlush(), as if the process died
+     * ({@code died} true). Every round after the first continues on the reopened store.
+     */
+    static Gen<List<StoreCommand>> fileRounds(int maxRounds, int maxStepsPerRound, boolean sorted, boolean died) {
+        return keyPool().flatMap(pool -> {
+            Gen<List<StoreCommand>> round = lists().of(fileStep(pool, sorted, died)).ofSizeBetween(0, maxStepsPerRound)
+                .map(steps -> {
+                    List<StoreCommand> r = new ArrayList<>();
+                    steps.forEach(r::addAll);
+                    r.add(new FileCommand.Reopen(!died));
+                    return r;
+                });
+            return lists().of(round).ofSizeBetween(1, maxRounds).map(rounds -> {
+                List<StoreCommand> all = new ArrayList<>();
+                rounds.forEach(all::addAll);
+                return all;
+            });
+        });
+    }
+
     /** A per-example key pool, then 1..{@code maxCommands} commands over it. */
     static Gen<List<StoreCommand>> commands(int maxCommands, boolean sorted) {
         return keyPool().flatMap(pool -> lists().of(command(pool, sorted)).ofSizeBetween(1, maxCommands));

@@ -12,10 +12,16 @@ import java.util.TreeMap;
 /**
  * The model of a store plus its snapshots: the entries (a map sorted by unsigned lexicographic
  * order of the key bytes: readable output, and the answer to cursor queries), the
- * entry count, and the list of snapshots. Two models are equal when entries, count and snapshot
- * sizes are equal. The snapshots' contents are known only on the model side (a snapshot cannot be
- * read without restoring it); they are checked by the restore command, which makes the store equal
- * to the snapshot.
+ * entry count, and the list of snapshots. Two models are equal when entries, count, snapshot
+ * sizes and flush generation are equal. The snapshots' contents are known only on the model side
+ * (a snapshot cannot be read without restoring it); they are checked by the restore command, which
+ * makes the store equal to the snapshot.
+ *
+ * <p>For file-backed stores the model also knows the {@link #durable} entries (those of the last
+ * flush: what the directory reopens as after a crash) and the {@link #generation} of that flush.
+ * The durable entries are not part of equality: an open store cannot show them, only a reopen can
+ * (the reopen commands compare them). In-memory models have generation 0, like
+ * {@code flushGeneration()} of an in-memory store.
  *
  * <p>Immutable: commands return new models.
  */
@@ -25,29 +31,42 @@ final class Model {
     final List<Long> snapshotSizes;
     /** Contents of each snapshot; null for a model observed from the store. */
     final List<SortedMap<Bytes, Bytes>> snapshotContents;
+    /** Entries of the last flush (file-backed stores; empty otherwise); null for a model observed from the store. */
+    final NavigableMap<Bytes, Bytes> durable;
+    /** flushGeneration(): of the last flush of a file-backed store, 0 for an in-memory one. */
+    final long generation;
 
     private Model(NavigableMap<Bytes, Bytes> entries, long size, List<Long> snapshotSizes,
-                  List<SortedMap<Bytes, Bytes>> snapshotContents) {
+                  List<SortedMap<Bytes, Bytes>> snapshotContents, NavigableMap<Bytes, Bytes> durable, long generation) {
         this.entries = Collections.unmodifiableNavigableMap(entries);
         this.size = size;
         this.snapshotSizes = List.copyOf(snapshotSizes);
         this.snapshotContents = snapshotContents == null ? null : List.copyOf(snapshotContents);
+        this.durable = durable == null ? null : Collections.unmodifiableNavigableMap(durable);
+        this.generation = generation;
     }
 
+    /** An empty in-memory store. */
     static Model empty() {
-        return new Model(new TreeMap<>(), 0, List.of(), List.of());
+        return new Model(new TreeMap<>(), 0, List.of(), List.of(), new TreeMap<>(), 0);
     }
 
-    static Model observed(NavigableMap<Bytes, Bytes> entries, long size, List<Long> snapshotSizes) {
-        return new Model(entries, size, snapshotSizes, null);
+    /** A file-backed store just created in an empty directory: its creation is generation 1. */
+    static Model emptyFileBacked() {
+        return new Model(new TreeMap<>(), 0, List.of(), List.of(), new TreeMap<>(), 1);
     }
 
-    private static Model of(NavigableMap<Bytes, Bytes> entries, List<SortedMap<Bytes, Bytes>> snapshots) {
+    static Model observed(NavigableMap<Bytes, Bytes> entries, long size, List<Long> snapshotSizes, long generation) {
+        return new Model(entries, size, snapshotSizes, null, null, generation);
+    }
+
+    /** {@code entries} and {@code snapshots}, with this model's durable entries and generation. */
+    private Model of(NavigableMap<Bytes, Bytes> entries, List<SortedMap<Bytes, Bytes>> snapshots) {
         List<Long> sizes = new ArrayList<>(snapshots.size());
         for (SortedMap<Bytes, Bytes> s : snapshots) {
             sizes.add((long) s.size());
         }
-        return new Model(entries, entries.size(), sizes, snapshots);
+        return new Model(entries, entries.size(), sizes, snapshots, durable, generation);
     }
 
     Bytes get(Bytes key) {
@@ -105,22 +124,38 @@ final class Model {
         return of(new TreeMap<>(snapshotContents.get(index)), snapshotContents);
     }
 
+    /** After a flush (also that of close() or verifyFiles()): the entries are durable, one generation later. */
+    Model flushed() {
+        return new Model(entries, size, snapshotSizes, snapshotContents, entries, generation + 1);
+    }
+
+    /**
+     * After the process "died" (closeWithoutFlush) and the directory was reopened: the entries of
+     * the last flush, same generation. Snapshots live outside the store's files, so they are kept.
+     */
+    Model recovered() {
+        return of(new TreeMap<>(durable), snapshotContents);
+    }
+
     int snapshotCount() {
         return snapshotSizes.size();
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Model m && m.size == size && m.entries.equals(entries) && m.snapshotSizes.equals(snapshotSizes);
+        return o instanceof Model m && m.size == size && m.generation == generation && m.entries.equals(entries)
+            && m.snapshotSizes.equals(snapshotSizes);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(entries, size, snapshotSizes);
+        return Objects.hash(entries, size, snapshotSizes, generation);
     }
 
     @Override
     public String toString() {
-        return "{size=" + size + ", snapshotSizes=" + snapshotSizes + ", entries=" + entries + "}";
+        String files = generation == 0 ? "" : ", flushGeneration=" + generation
+            + (durable == null ? "" : ", durable entries=" + (durable.equals(entries) ? "all" : durable.size()));
+        return "{size=" + size + ", snapshotSizes=" + snapshotSizes + files + ", entries=" + entries + "}";
     }
 }

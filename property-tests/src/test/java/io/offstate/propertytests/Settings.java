@@ -20,6 +20,12 @@ final class Settings {
      * and cursor properties.
      */
     static final int SORTED_STATEFUL_EXAMPLES = 350;
+    /**
+     * Default examples per configuration of each {@link FileBackedModelTest} property: its
+     * sequences flush and reopen a store directory several times, and each flush forces files to
+     * disk, so an example costs far more than an in-memory one.
+     */
+    static final int FILE_EXAMPLES = 15;
 
     private Settings() {
     }
@@ -43,6 +49,11 @@ final class Settings {
     /** Examples of the stateful model property for {@code config}. */
     static int statefulExamples(StoreConfig config) {
         return config.sorted() ? scaled(SORTED_STATEFUL_EXAMPLES) : statefulExamples();
+    }
+
+    /** Examples per configuration of each file-backed property. */
+    static int fileExamples() {
+        return scaled(FILE_EXAMPLES);
     }
 
     /** {@code ciDefault} scaled like the stateful examples (at least 1). */

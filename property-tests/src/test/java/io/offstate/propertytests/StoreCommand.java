@@ -27,7 +27,8 @@ import io.offstate.offheap.StoreFullException;
  */
 sealed interface StoreCommand extends Command<StoreUnderTest, Model>
     permits StoreCommand.Put, StoreCommand.Get, StoreCommand.Delete, StoreCommand.Contains, StoreCommand.TakeSnapshot,
-            StoreCommand.Restore, BulkPutCommand, BulkDeleteCommand, ScanCommand, ContinueScanCommand {
+            StoreCommand.Restore, BulkPutCommand, BulkDeleteCommand, ScanCommand, ContinueScanCommand, RewriteCommand,
+            FileCommand {
     /** Most snapshots kept at once; taking another closes the oldest. */
     int MAX_SNAPSHOTS = 4;
 

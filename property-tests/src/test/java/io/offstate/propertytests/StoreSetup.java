@@ -1,5 +1,7 @@
 package io.offstate.propertytests;
 
+import java.nio.file.Path;
+
 import io.offstate.engine.KeyValueStore;
 import io.offstate.engine.StoreOptions;
 
@@ -11,6 +13,11 @@ record StoreSetup(StoreConfig config, long hashSeed, long budget) {
 
     KeyValueStore create() {
         return KeyValueStore.create(options());
+    }
+
+    /** Opens (creating, or reopening as last flushed) the file-backed store of these options in {@code directory}. */
+    KeyValueStore open(Path directory) {
+        return KeyValueStore.open(directory, options());
     }
 
     @Override

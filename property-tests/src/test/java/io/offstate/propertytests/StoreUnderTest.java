@@ -1,5 +1,6 @@
 package io.offstate.propertytests;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -17,11 +18,16 @@ import io.offstate.offheap.KeyComponent;
  * The system under test: a store, the snapshots taken of it so far, a reused value view, and for
  * sorted stores a shared cursor. Counts the writes that changed the store (so that cursor commands
  * know whether a positioned cursor must fail fast) and keeps the keys observed after the last
- * command (scan commands derive bounds from them).
+ * command (scan commands derive bounds from them). A file-backed one ({@link #open}) can be
+ * closed and reopened from its directory ({@link #reopen}); its snapshots are in memory of their
+ * own and survive that.
  */
 final class StoreUnderTest implements AutoCloseable {
     final StoreSetup setup;
-    final KeyValueStore store;
+    /** The directory of a file-backed store, null for an in-memory one. */
+    final Path directory;
+    /** The store; replaced by {@link #reopen}. */
+    KeyValueStore store;
     final List<StoreSnapshot> snapshots = new ArrayList<>();
     final ValueView view = new ValueView();
     private final KeyComponent component;
@@ -33,17 +39,72 @@ final class StoreUnderTest implements AutoCloseable {
     private long writeAttemptsAtLastFullScan = -1;
     /** The store's keys in ascending order, as observed after the previous command. */
     List<Bytes> observedKeys = List.of();
+    /** memoryUsed() and dictionarySize() as of the last flush (or open) of a file-backed store. */
+    long memoryUsedAtFlush;
+    int dictionarySizeAtFlush;
     private TrackedCursor shared;
     private Cursor observer;
 
+    /** An in-memory store of {@code setup}. */
     StoreUnderTest(StoreSetup setup) {
+        this(setup, null);
+    }
+
+    private StoreUnderTest(StoreSetup setup, Path directory) {
         this.setup = setup;
-        this.store = setup.create();
+        this.directory = directory;
+        this.store = directory == null ? setup.create() : setup.open(directory);
         this.component = setup.config().keyComponent();
         this.sorted = setup.config().sorted();
+        try {
+            checkOpened();
+        } catch (RuntimeException | AssertionError e) {
+            store.closeWithoutFlush(); // nobody else can close it: a file-backed store would stay locked
+            throw e;
+        }
+        flushed();
+    }
+
+    /** A file-backed store of {@code setup}, opened (created, if new) in {@code directory}. */
+    static StoreUnderTest open(StoreSetup setup, Path directory) {
+        return new StoreUnderTest(setup, directory);
+    }
+
+    /** Records the store's state as the durable one (after a flush, or an open). */
+    void flushed() {
+        memoryUsedAtFlush = store.memoryUsed();
+        dictionarySizeAtFlush = store.dictionarySize();
+    }
+
+    private void checkOpened() {
         if (store.options().sortedIndex() != sorted) {
             throw new AssertionError(setup + ": options().sortedIndex() is " + store.options().sortedIndex());
         }
+        if (store.isPersistent() != (directory != null)) {
+            throw new AssertionError(setup + ": isPersistent() is " + store.isPersistent());
+        }
+    }
+
+    /**
+     * Closes the file-backed store, with {@code close()} (which flushes) or, if {@code !flush},
+     * with {@code closeWithoutFlush()} (as if the process died), and opens its directory again.
+     * The cursors of the closed store are dropped; the next observation scans the whole index.
+     */
+    void reopen(boolean flush) {
+        if (directory == null) {
+            throw new IllegalStateException("an in-memory store cannot be reopened");
+        }
+        if (flush) {
+            store.close();
+        } else {
+            store.closeWithoutFlush();
+        }
+        shared = null;
+        observer = null;
+        writes++;
+        writeAttempts++;
+        store = setup.open(directory); // only assigned once open: a failed open leaves the closed store
+        checkOpened();
     }
 
     boolean limited() {
@@ -134,15 +195,23 @@ final class StoreUnderTest implements AutoCloseable {
         for (StoreSnapshot s : snapshots) {
             sizes.add(s.size());
         }
-        return Model.observed(entries, store.size(), sizes);
+        return Model.observed(entries, store.size(), sizes, store.flushGeneration());
     }
 
+    /**
+     * Closes the snapshots and the store. A file-backed one is closed without a flush: the example
+     * is over, a flush would only cost time, and a failing one must not hide the failure reported.
+     */
     @Override
     public void close() {
         for (StoreSnapshot s : snapshots) {
             s.close();
         }
         snapshots.clear();
-        store.close();
+        if (directory != null) {
+            store.closeWithoutFlush();
+        } else {
+            store.close();
+        }
     }
 }
