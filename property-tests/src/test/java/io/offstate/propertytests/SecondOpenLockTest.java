@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,16 +17,17 @@ import io.offstate.engine.StoreOptions;
 import io.offstate.offheap.StoreLockedException;
 
 /**
- * Reproduces an engine bug found while writing {@link FileBackedModelTest} (by reading
- * {@code StoreFiles.open}, not by a property): a second open of an open directory in the same
- * process is refused with StoreLockedException as documented, but the refusal releases the first
+ * Regression test for a bug found while writing {@link FileBackedModelTest} (by reading
+ * {@code StoreFiles.open}, not by a property; fixed by refusing a directory this process has open
+ * before touching its lock file): a second open of an open directory in the same
+ * process was refused with StoreLockedException as documented, but the refusal released the first
  * store's OS lock, so another process can then open the directory while the first store still has
  * it open: two writers on one directory. The README promises "One store per directory. A second
  * open, in this or another process, throws StoreLockedException."
  *
- * <p>Why: {@code StoreFiles.open} opens a new FileChannel on {@code offstate.lock}; its
- * {@code tryLock()} throws OverlappingFileLockException (the JVM knows the first store's lock),
- * and the channel is then closed. On Linux FileChannel locks are POSIX record locks, which belong
+ * <p>Why it happened: {@code StoreFiles.open} opened a new FileChannel on {@code offstate.lock};
+ * its {@code tryLock()} threw OverlappingFileLockException (the JVM knows the first store's lock),
+ * and the channel was then closed. On Linux FileChannel locks are POSIX record locks, which belong
  * to the process and are all released when any descriptor of the file is closed (the FileLock
  * Javadoc warns: "closing a channel releases all locks held by the Java virtual machine on the
  * underlying file regardless of whether the locks were acquired via that channel").
@@ -39,13 +39,10 @@ class SecondOpenLockTest {
     Path dir;
 
     @Test
-    @Disabled("engine bug: a refused second open in this process releases the first store's OS lock on offstate.lock "
-        + "(StoreFiles.open closes its own channel on the lock file); another process can then open the directory")
     void aRefusedSecondOpenInThisProcessLeavesTheDirectoryLockedForOtherProcesses() throws Exception {
         try (KeyValueStore first = KeyValueStore.open(dir, OPTIONS)) {
             assertEquals("refused", openInChildProcess(dir), "another process opened the directory while it was open");
             assertThrows(StoreLockedException.class, () -> KeyValueStore.open(dir, OPTIONS));
-            // fails: the child process opens the directory
             assertEquals("refused", openInChildProcess(dir),
                 "after a refused second open in this process, another process opened the directory while it was open");
         }

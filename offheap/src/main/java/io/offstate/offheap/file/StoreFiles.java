@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.CRC32C;
 
 import io.offstate.offheap.CorruptStateException;
@@ -72,7 +73,11 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
 
     static volatile Step testHook;
 
+    /** Real paths of the directories stores of this process have open (see {@link #open}). */
+    private static final Set<Path> OPEN_DIRECTORIES = ConcurrentHashMap.newKeySet();
+
     private final Path directory;
+    private final Path realDirectory;
     private final FileChannel lockChannel;
     private final FileLock lock;
     private final FileChannel pages;
@@ -91,8 +96,9 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
     private boolean failed;
     private boolean closed;
 
-    private StoreFiles(Path directory, FileChannel lockChannel, FileLock lock) throws IOException {
+    private StoreFiles(Path directory, Path realDirectory, FileChannel lockChannel, FileLock lock) throws IOException {
         this.directory = directory;
+        this.realDirectory = realDirectory;
         this.lockChannel = lockChannel;
         this.lock = lock;
         this.pages = FileChannel.open(directory.resolve(PAGES + ".dat"),
@@ -112,9 +118,18 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
      */
     public static StoreFiles open(Path directory) {
         Path dir = directory.toAbsolutePath();
+        Path key = null;
         FileChannel lockChannel = null;
         try {
             Files.createDirectories(dir);
+            key = dir.toRealPath();
+            // Checked before the lock file is opened at all: OS file locks belong to the process, and
+            // closing any channel on the lock file (as a refused open would) drops the lock another
+            // store of this process holds on it.
+            if (!OPEN_DIRECTORIES.add(key)) {
+                key = null;
+                throw new StoreLockedException(dir, "by a store in this process");
+            }
             lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock lock;
             try {
@@ -125,7 +140,8 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
             if (lock == null) {
                 throw new StoreLockedException(dir, "by another process");
             }
-            StoreFiles files = new StoreFiles(dir, lockChannel, lock);
+            StoreFiles files = new StoreFiles(dir, key, lockChannel, lock);
+            key = null; // the StoreFiles owns the entry now: close() removes it
             try {
                 files.recover();
                 return files;
@@ -135,10 +151,18 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
             }
         } catch (IOException e) {
             closeQuietly(lockChannel);
+            release(key);
             throw new UncheckedIOException("cannot open store directory " + dir + ": " + e.getMessage(), e);
         } catch (RuntimeException | Error e) {
             closeQuietly(lockChannel);
+            release(key);
             throw e;
+        }
+    }
+
+    private static void release(Path openDirectory) {
+        if (openDirectory != null) {
+            OPEN_DIRECTORIES.remove(openDirectory);
         }
     }
 
@@ -930,5 +954,6 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
             // closing the channel releases it too
         }
         closeQuietly(lockChannel);
+        release(realDirectory);
     }
 }
