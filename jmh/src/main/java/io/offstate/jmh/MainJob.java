@@ -26,13 +26,14 @@ import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * The benchmark main job: runs the {@link Suite} through the JMH {@link Runner} API, one JMH run
- * per case (data-set size and shape, growth, scans), then prints ONE summary (offstate vs Chronicle
- * Map, RocksDB, HashMap and the memory floor, with the issue's targets) and writes it to
+ * per case (data-set size and shape, file-backed stores, growth, scans), then prints ONE summary
+ * (offstate vs Chronicle Map, RocksDB, HashMap and the memory floor; file-backed vs in-memory and
+ * vs Chronicle Map persisted, flush and open costs; with the issue's targets) and writes it to
  * {@code summary.md}, and all raw JMH results to {@code results.json}, next to
  * {@code benchmarks.jar} (normally {@code jmh/target/}).
  *
  * <pre>
- * java -cp jmh/target/benchmarks.jar io.offstate.jmh.MainJob            # quick suite, ~9 min on 2 shared cores
+ * java -cp jmh/target/benchmarks.jar io.offstate.jmh.MainJob            # quick suite, ~9-10 min on 2 shared cores
  * java -cp jmh/target/benchmarks.jar io.offstate.jmh.MainJob --smoke    # every benchmark once, 10k keys (CI)
  * java -cp jmh/target/benchmarks.jar io.offstate.jmh.MainJob --full     # 1M and 10M keys, all shapes
  *   options: --keys N (data-set size), --out DIR (where summary.md/results.json go),
@@ -275,9 +276,10 @@ public final class MainJob {
         }
         System.err.println(String.format(Locale.ROOT, """
             usage: java -cp jmh/target/benchmarks.jar io.offstate.jmh.MainJob [--smoke | --full] [--keys N] [--out DIR] [--list] [--case ID]... [--fail-peer NAME]
-              (default) quick suite: 1M keys (16 B keys/64 B values in full, 64 B/1 KiB get/put, growth, scans), ~9 minutes on 2 cores
+              (default) quick suite: 1M keys (16 B keys/64 B values in full, 64 B/1 KiB get/put, file-backed get/put,
+                        flush, open at 1M and 10M, growth, scans), ~9-10 minutes on 2 cores
               --smoke   every benchmark once, 10k keys, 100 ms (CI: keeps the job from rotting), 1-2 minutes
-              --full    1M and 10M keys, all four key/value shapes (those over %d GiB of data skipped), ~45 minutes
+              --full    1M and 10M keys, all four key/value shapes (those over %d GiB of data skipped), ~55 minutes
               --keys N  data-set size instead of the scale's
               --out DIR where summary.md and results.json go (default: next to benchmarks.jar)
               --list    print the scale's cases (benchmarks, forks, heap) and exit without running anything
