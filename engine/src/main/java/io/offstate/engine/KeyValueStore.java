@@ -108,8 +108,10 @@ public final class KeyValueStore implements AutoCloseable {
     /**
      * Opens the file-backed store in {@code directory}, creating the directory and an empty store
      * there if it holds none. The store's pages, indexes and dictionary are mapped from the files
-     * (nothing is read or rebuilt at open, so open time does not grow with the number of entries),
-     * and the store may be larger than RAM: the operating system pages it.
+     * (nothing is read or rebuilt at open; the work is one mapping per extent of up to 64 MiB of
+     * pages and a small object per page, so it does not grow with the number of entries and grows
+     * only slightly with the bytes), and the store may be larger than RAM: the operating system
+     * pages it.
      *
      * <p>Reopening yields exactly the state of the last completed {@link #flush()} (or
      * {@link #close()}); after a crash, of the last flush that reached its commit point. The

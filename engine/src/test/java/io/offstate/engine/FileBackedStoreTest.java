@@ -309,4 +309,56 @@ class FileBackedStoreTest {
         }
         assertFalse(Files.exists(dir.resolve("offstate.creating")));
     }
+
+    /**
+     * Pages are mapped in extents (256 pages of 4 KiB here), one mapping each, and a flush maps
+     * a written page's whole extent again: the extent's clean pages, and writes made to them after
+     * the flush, must all survive, in memory and across a reopen.
+     */
+    @Test
+    void pagesAreMappedInExtentsAndAFlushRemapsWholeExtents() {
+        StoreOptions o = small().expectedEntries(40_000).build();
+        Map<String, byte[]> model = new TreeMap<>();
+        long before = io.offstate.offheap.memory.MappingCount.live();
+        long bytes;
+        try (KeyValueStore s = KeyValueStore.open(dir, o)) {
+            for (int i = 0; i < 20_000; i++) {
+                s.put(utf8("key-" + i), pattern(100, i));
+                model.put("key-" + i, pattern(100, i));
+            }
+            bytes = s.memoryUsed();
+            long mappings = io.offstate.offheap.memory.MappingCount.live() - before;
+            // about 3 MB of pages: 700+ pages of 4 KiB in 3 extents, plus the hash table (and its old table mid-growth)
+            assertTrue(bytes > 2 * 1024 * 1024, "pages " + bytes);
+            assertTrue(mappings <= 3 + 2 + 1, "pages of 4 KiB are mapped 256 at a time: " + mappings + " mappings");
+            s.flush();
+            for (int round = 0; round < 3; round++) {
+                // one page written per flush: its extent is remapped, its neighbours are only clean pages
+                String k = "key-" + (round * 7001);
+                s.put(utf8(k), pattern(100, -round));
+                model.put(k, pattern(100, -round));
+                s.flush();
+                for (int i = round; i < 20_000; i += 97) { // writes after the remap, into clean pages of the same extents
+                    s.put(utf8("key-" + i), pattern(100, i * 3 + round));
+                    model.put("key-" + i, pattern(100, i * 3 + round));
+                }
+                assertModel(model, s);
+            }
+            s.flush();
+            s.verifyFiles();
+        }
+        assertEquals(before, io.offstate.offheap.memory.MappingCount.live(), "a closed store holds no mapping");
+        try (KeyValueStore s = KeyValueStore.open(dir, o)) {
+            assertTrue(io.offstate.offheap.memory.MappingCount.live() - before <= 3 + 1, "reopened in extents");
+            assertModel(model, s);
+            s.verify();
+        }
+    }
+
+    private static void assertModel(Map<String, byte[]> model, KeyValueStore s) {
+        assertEquals(model.size(), s.size());
+        for (Map.Entry<String, byte[]> e : model.entrySet()) {
+            assertArrayEquals(e.getValue(), s.getCopy(utf8(e.getKey())), e.getKey());
+        }
+    }
 }

@@ -64,8 +64,29 @@ final class FileStores {
         }
     }
 
-    /** Apparent size of every file in {@code dir} (sparse files count in full). */
+    /**
+     * Disk space the files in {@code dir} take (allocated blocks, from {@code du}), or, where
+     * {@code du} is unavailable, the sum of their apparent sizes. Allocated blocks, because the
+     * store's pages file runs sparsely past its committed pages to the end of its last mapped
+     * extent: those zeros take no disk and hold no data.
+     */
     static long bytes(Path dir) {
+        try {
+            Process du = new ProcessBuilder("du", "-s", "-B1", dir.toString()).redirectErrorStream(true).start();
+            String out = new String(du.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+            if (du.waitFor() == 0 && !out.isEmpty()) {
+                return Long.parseLong(out.split("\\s+")[0]);
+            }
+        } catch (IOException | NumberFormatException e) {
+            // fall back to apparent sizes
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return apparentBytes(dir);
+    }
+
+    /** Apparent size of every file in {@code dir} (sparse files count in full). */
+    static long apparentBytes(Path dir) {
         try (Stream<Path> walk = Files.walk(dir)) {
             long n = 0;
             for (Path p : walk.filter(Files::isRegularFile).toList()) {

@@ -31,6 +31,7 @@ import io.offstate.offheap.OffstateException;
 import io.offstate.offheap.StoreLockedException;
 import io.offstate.offheap.UnsupportedFormatVersionException;
 import io.offstate.offheap.memory.MappedRegion;
+import io.offstate.offheap.memory.Mapping;
 import io.offstate.offheap.memory.MappingCount;
 import io.offstate.offheap.memory.MetaIn;
 import io.offstate.offheap.memory.MetaOut;
@@ -64,6 +65,10 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
     static final String CREATING_FILE = "offstate.creating";
     static final String PAGES = "pages";
     private static final int STAGING = 1 << 20;
+    /** Normal pages are mapped in extents of up to this many bytes ... */
+    static final long EXTENT_BYTES = 64L << 20;
+    /** ... and up to this many pages, so a flush that remaps an extent re-slices few pages. */
+    static final int MAX_EXTENT_PAGES = 256;
     private static final int MAX_META = Integer.MAX_VALUE - 64;
 
     /** Test hook: called at each step of a commit; a test throws from it to simulate a crash there. */
@@ -82,6 +87,12 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
     private final FileLock lock;
     private final FileChannel pages;
     private final Set<MappedRegion> live = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Mapped extents of the pages file, by extent number. */
+    private final Map<Long, Extent> extents = new HashMap<>();
+    /** Page size of the pages file, once a page was mapped (0 before). */
+    private int pageSize;
+    /** Pages per extent, for {@link #pageSize}. */
+    private int extentPages;
     /** Live segment files: id → bytes. */
     private final Map<Integer, Long> segments = new TreeMap<>();
     private final List<Integer> pendingDeletes = new ArrayList<>();
@@ -470,24 +481,86 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
 
     // ------------------------------------------------------------------ regions
 
+    /**
+     * The normal pages of one extent of the pages file: one {@link Mapping} for all of them, so the
+     * process holds one mapping per extent, not per page, and a flush remaps an extent at once.
+     */
+    private static final class Extent {
+        final long start;
+        /** Regions of its pages; a page may have two for a while (a restore maps it anew, then frees the old one). */
+        final List<MappedRegion> pages = new ArrayList<>();
+        Mapping mapping;
+
+        Extent(long start, Mapping mapping) {
+            this.start = start;
+            this.mapping = mapping;
+        }
+    }
+
     @Override
     public MappedRegion mapPage(int index, int pageSize) {
-        MappingCount.check("store directory " + directory);
-        long offset = (long) index * pageSize;
-        MappedRegion r = map(pages, PAGES_FILE, offset, pageSize);
-        pagesLength = Math.max(pagesLength, offset + pageSize);
+        MappedRegion r = page(index, pageSize);
+        pagesLength = Math.max(pagesLength, r.fileOffset() + pageSize);
         return r;
     }
 
     @Override
     public MappedRegion openPage(int index, int pageSize) {
-        MappingCount.check("store directory " + directory);
         long offset = (long) index * pageSize;
         Path file = directory.resolve(PAGES + ".dat");
-        if (offset + pageSize > pagesLength) {
+        if (index < 0 || offset + pageSize > pagesLength) {
             throw new CorruptStoreFileException(file, "page " + index + " lies beyond the committed length " + pagesLength);
         }
-        return map(pages, PAGES_FILE, offset, pageSize);
+        return page(index, pageSize);
+    }
+
+    /** Normal page {@code index} as a region of its extent's mapping, mapping the extent if needed. */
+    private MappedRegion page(int index, int size) {
+        if (pageSize == 0) {
+            pageSize = size;
+            extentPages = (int) Math.max(1, Math.min(MAX_EXTENT_PAGES, EXTENT_BYTES / size));
+        } else if (size != pageSize) {
+            throw new IllegalArgumentException("store directory " + directory + " maps pages of " + pageSize
+                + " bytes, not " + size);
+        }
+        long number = index / extentPages;
+        Extent e = extents.get(number);
+        if (e == null) {
+            MappingCount.check("store directory " + directory);
+            long start = number * extentPages * (long) pageSize;
+            e = new Extent(start, mapPages(start, (long) extentPages * pageSize));
+            extents.put(number, e);
+        }
+        long offset = (long) index * pageSize;
+        MappedRegion r;
+        try {
+            r = new MappedRegion(PAGES_FILE, offset, pageSize, e.mapping, offset - e.start);
+        } catch (RuntimeException | Error failure) {
+            if (e.pages.isEmpty()) { // an extent without pages holds no mapping
+                e.mapping.closeIfUnused();
+                extents.remove(number);
+            }
+            throw failure;
+        }
+        e.pages.add(r);
+        live.add(r);
+        return r;
+    }
+
+    /** Maps {@code [start, start + bytes)} of the pages file (extending it, sparsely, if it is shorter). */
+    private Mapping mapPages(long start, long bytes) {
+        Arena arena = Arena.ofShared();
+        try {
+            MemorySegment s = pages.map(FileChannel.MapMode.PRIVATE, start, bytes, arena);
+            MappingCount.mapped();
+            return new Mapping(s, arena);
+        } catch (IOException e) {
+            arena.close();
+            throw new UncheckedIOException("cannot map " + fileName(PAGES_FILE, KIND_DATA) + " at " + start + ": " + e.getMessage(), e);
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
     }
 
     @Override
@@ -535,7 +608,7 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
         try {
             MemorySegment s = c.map(FileChannel.MapMode.PRIVATE, offset, bytes, arena);
             MappingCount.mapped();
-            MappedRegion r = new MappedRegion(fileId, offset, s, arena);
+            MappedRegion r = new MappedRegion(fileId, offset, bytes, new Mapping(s, arena), 0);
             live.add(r);
             return r;
         } catch (IOException e) {
@@ -554,6 +627,12 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
             if (region.fileId() != PAGES_FILE) {
                 segments.remove(region.fileId());
                 pendingDeletes.add(region.fileId());
+            } else {
+                long number = region.fileOffset() / pageSize / extentPages;
+                Extent e = extents.get(number);
+                if (e != null && e.pages.remove(region) && e.pages.isEmpty()) {
+                    extents.remove(number);
+                }
             }
         }
     }
@@ -771,9 +850,15 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
         }
     }
 
-    /** Maps every written region again, so its pages are file pages the OS may evict, not private copies. */
+    /**
+     * Maps every written region again, so its pages are file pages the OS may evict, not private
+     * copies. A written page's whole extent is mapped again: its other pages hold no unwritten
+     * change (every change is marked dirty and was just written), so they lose nothing; they only
+     * fault in again, from the page cache, when next touched.
+     */
     private void remap(List<Run> runs) throws IOException {
         MappedRegion last = null;
+        Set<Extent> written = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Run r : runs) {
             MappedRegion region = r.region;
             if (region == last) {
@@ -781,22 +866,31 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
             }
             last = region;
             region.clearDirty();
+            if (region.fileId() == PAGES_FILE) {
+                written.add(extents.get(region.fileOffset() / pageSize / extentPages));
+                continue;
+            }
             Arena arena = Arena.ofShared();
-            try {
-                MemorySegment fresh;
-                if (region.fileId() == PAGES_FILE) {
-                    fresh = pages.map(FileChannel.MapMode.PRIVATE, region.fileOffset(), region.size(), arena);
-                } else {
-                    try (FileChannel c = FileChannel.open(segmentFile(region.fileId(), KIND_DATA), StandardOpenOption.READ,
-                        StandardOpenOption.WRITE)) {
-                        fresh = c.map(FileChannel.MapMode.PRIVATE, 0, region.size(), arena);
-                    }
-                }
-                MappingCount.mapped(); // not checked: it replaces a mapping, released just below
-                region.remap(fresh, arena);
+            Mapping fresh;
+            try (FileChannel c = FileChannel.open(segmentFile(region.fileId(), KIND_DATA), StandardOpenOption.READ,
+                StandardOpenOption.WRITE)) {
+                fresh = new Mapping(c.map(FileChannel.MapMode.PRIVATE, 0, region.size(), arena), arena);
             } catch (IOException | RuntimeException e) {
                 arena.close();
                 throw e;
+            }
+            MappingCount.mapped(); // not checked: it replaces a mapping, released just below
+            region.remap(fresh, 0);
+        }
+        for (Extent e : written) {
+            Mapping fresh = mapPages(e.start, e.mapping.size()); // not checked: it replaces the extent's mapping
+            try {
+                for (MappedRegion page : e.pages) {
+                    page.remap(fresh, page.fileOffset() - e.start);
+                }
+                e.mapping = fresh;
+            } finally {
+                fresh.closeIfUnused();
             }
         }
     }
@@ -947,6 +1041,7 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
             r.unmap();
         }
         live.clear();
+        extents.clear();
         closeQuietly(pages);
         try {
             lock.release();

@@ -31,6 +31,14 @@
  * relocate pages; private mappings give the same isolation from the kernel for free, and the
  * journal write is sequential. The cost is writing each dirty chunk twice per flush.
  *
+ * <h2>Extents</h2>
+ * Normal pages are mapped in extents (up to 256 pages or 64 MiB, one {@code FileChannel.map} and
+ * one shared arena each), not one by one: Linux caps a process's mappings
+ * ({@code vm.max_map_count}), opening maps each extent once, and a flush maps each written extent
+ * again at once (so written pages become clean file pages, not private copies). Remapping an
+ * extent also drops the mapped pages of its clean pages, which fault in again from the page cache
+ * when next read; that is the price of one mapping per extent.
+ *
  * <h2>Checksums and damage</h2>
  * Journal headers and metadata are checked at every open. Each 4 KiB data chunk has a CRC32C in a
  * {@code .sum} file beside its data file, written with the chunk, checked by

@@ -1,6 +1,5 @@
 package io.offstate.offheap.memory;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -13,8 +12,10 @@ import java.lang.foreign.MemorySegment;
  * flush copies exactly the dirty chunks to the file. That is why every mutation in the memory
  * layer is paired with a {@code markDirty}: a missing one is a lost write after reopen.
  *
- * <p>Single writer, like the store. The segment is valid until the region is remapped (after a
- * flush) or unmapped; later accesses through an old segment throw {@link IllegalStateException}.
+ * <p>The bytes are a slice of a {@link Mapping}, which several regions may share (the pages of an
+ * extent). Single writer, like the store. The segment is valid until the region is remapped
+ * (after a flush) or unmapped and its mapping has no other region left; later accesses through
+ * an unmapped segment throw {@link IllegalStateException}, never crash the JVM.
  */
 public final class MappedRegion {
     /** log2 of the dirty-tracking and checksum granularity. */
@@ -27,25 +28,25 @@ public final class MappedRegion {
     private final long size;
     private final long[] dirty;
     private MemorySegment segment;
-    private Arena arena;
+    private Mapping mapping;
     private boolean anyDirty;
 
     /**
      * @param fileId     the store file holding the bytes (0 for the pages file)
      * @param fileOffset where the region starts in that file, a multiple of {@value #CHUNK_SIZE}
-     * @param segment    the private mapping of {@code [fileOffset, fileOffset + segment.byteSize())}
-     * @param arena      the arena of that mapping, owned by this region (counted in {@link MappingCount}
-     *                   by whoever mapped it; this region uncounts it when it closes the arena)
+     * @param size       bytes in the region
+     * @param mapping    a private mapping of the file holding the region's bytes
+     * @param at         where the region's bytes start in {@code mapping}
      */
-    public MappedRegion(int fileId, long fileOffset, MemorySegment segment, Arena arena) {
+    public MappedRegion(int fileId, long fileOffset, long size, Mapping mapping, long at) {
         if ((fileOffset & (CHUNK_SIZE - 1)) != 0) {
             throw new IllegalArgumentException("region offset " + fileOffset + " is not chunk-aligned");
         }
         this.fileId = fileId;
         this.fileOffset = fileOffset;
-        this.size = segment.byteSize();
-        this.segment = segment;
-        this.arena = arena;
+        this.size = size;
+        this.segment = mapping.acquire(at, size);
+        this.mapping = mapping;
         this.dirty = new long[(int) ((chunks() + 63) >>> 6)];
     }
 
@@ -118,27 +119,28 @@ public final class MappedRegion {
     }
 
     /**
-     * Replaces the mapping with {@code fresh} (same range, mapped again after a flush so written
-     * pages become clean, evictable file pages) and unmaps the old one.
+     * Moves the region to {@code fresh}, a new mapping of the same file range (after a flush, so
+     * written pages become clean, evictable file pages), and lets go of the old mapping.
+     *
+     * @param at where the region's bytes start in {@code fresh}
      */
-    public void remap(MemorySegment fresh, Arena freshArena) {
-        if (fresh.byteSize() != size) {
-            throw new IllegalArgumentException("remapped region has " + fresh.byteSize() + " bytes, expected " + size);
+    public void remap(Mapping fresh, long at) {
+        if (mapping == null) {
+            throw new IllegalStateException("region at " + fileOffset + " of file " + fileId + " is unmapped");
         }
-        Arena previous = arena;
-        segment = fresh;
-        arena = freshArena;
-        if (previous.scope().isAlive()) {
-            previous.close();
-            MappingCount.unmapped();
-        }
+        MemorySegment s = fresh.acquire(at, size);
+        Mapping previous = mapping;
+        segment = s;
+        mapping = fresh;
+        previous.release();
     }
 
-    /** Unmaps the region; idempotent. Later accesses through its segment throw. */
+    /** Lets go of the mapping; idempotent. Once no region uses it, accesses through its segments throw. */
     public void unmap() {
-        if (arena.scope().isAlive()) {
-            arena.close();
-            MappingCount.unmapped();
+        if (mapping != null) {
+            Mapping m = mapping;
+            mapping = null;
+            m.release();
         }
     }
 }

@@ -1,0 +1,71 @@
+package io.offstate.offheap.memory;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One memory mapping of a store file, shared by the {@link MappedRegion regions} cut from it: a
+ * run of normal pages (an extent) or one segment file. Mapping pages in extents rather than one
+ * by one keeps the process's mapping count (capped by {@code vm.max_map_count}, see
+ * {@link MappingCount}) and the work of opening a store proportional to extents, not pages.
+ *
+ * <p>The mapping is unmapped (its arena closed, {@link MappingCount#unmapped()} counted) when the
+ * last region using it lets go; a mapping nobody took is closed by {@link #closeIfUnused()}.
+ * Single writer, like the store.
+ */
+public final class Mapping {
+    private final MemorySegment segment;
+    private final Arena arena;
+    private int users;
+
+    /**
+     * @param segment the mapped bytes
+     * @param arena   the arena of that mapping, owned by this object from now on (already counted in
+     *                {@link MappingCount} by whoever mapped it)
+     */
+    public Mapping(MemorySegment segment, Arena arena) {
+        this.segment = segment;
+        this.arena = arena;
+    }
+
+    /** Bytes mapped. */
+    public long size() {
+        return segment.byteSize();
+    }
+
+    /** Takes {@code [offset, offset + length)} for a region; the region must {@link #release()} it. */
+    MemorySegment acquire(long offset, long length) {
+        if (!arena.scope().isAlive()) {
+            throw new IllegalStateException("mapping already unmapped");
+        }
+        MemorySegment slice = offset == 0 && length == segment.byteSize() ? segment : segment.asSlice(offset, length);
+        users++;
+        return slice;
+    }
+
+    /** A region lets go; the last one unmaps. */
+    void release() {
+        if (--users == 0) {
+            unmap();
+        }
+    }
+
+    /** Unmaps a mapping no region took (a failed or abandoned map). */
+    public void closeIfUnused() {
+        if (users == 0) {
+            unmap();
+        }
+    }
+
+    /** Whether the mapping is still mapped. */
+    public boolean isMapped() {
+        return arena.scope().isAlive();
+    }
+
+    private void unmap() {
+        if (arena.scope().isAlive()) {
+            arena.close();
+            MappingCount.unmapped();
+        }
+    }
+}
