@@ -394,7 +394,7 @@ final class Summary {
         Double disk = measured.metric(c, "disk.offstate");
         Double cmMem = measured.metric(c, "memory.chronicle-persisted");
         sb.append("| bytes per entry | ").append(mo == null ? "n/a" : Cells.fmt(mo) + " (memoryUsed)")
-            .append(" | ").append(disk == null ? "n/a" : Cells.fmt(disk) + " (directory, all files)")
+            .append(" | ").append(disk == null ? "n/a" : Cells.fmt(disk) + " (directory, disk blocks)")
             .append(" | ").append(Cells.plainRatio(disk, mo))
             .append(" | ").append(cmMem == null ? "n/a" : Cells.fmt(cmMem) + " (offHeapMemoryUsed: its file)")
             .append(" | ").append(Cells.plainRatio(disk, cmMem)).append(" | | | |\n");
@@ -471,7 +471,7 @@ final class Summary {
             + " place), forces both, and maps every written region again.\n");
 
         sb.append("\n### KeyValueStore.open of a flushed directory against entries (16 B keys, 64 B values)\n\n");
-        sb.append("| entries | directory MB | open ms | open ms, median | first get after open µs (median / max)"
+        sb.append("| entries | directory MB (disk) | open ms | open ms, median | first get after open µs (median / max)"
             + " | open B/op |\n");
         sb.append("|---|---|---|---|---|---|\n");
         Double smallest = null;
