@@ -16,6 +16,28 @@ import io.offstate.engine.KeyValueStore;
  */
 sealed interface FileCommand extends StoreCommand permits FileCommand.Flush, FileCommand.VerifyFiles, FileCommand.Reopen {
 
+    /**
+     * Runs {@code call}, which flushes once, and checks what a flush must do: the generation one
+     * higher, the view and cursor positions invalidated, the directory holding the store's contents
+     * as committed. Returns the new generation.
+     */
+    private static long flushingCall(FileCommand command, StoreUnderTest sut, Runnable call, String why) {
+        KeyValueStore store = sut.store;
+        boolean viewValid = sut.view.isValid();
+        long before = store.flushGeneration();
+        sut.attemptingWrite(); // a flush remaps the written regions: scan the whole index again after it
+        call.run();
+        sut.wrote(); // a positioned cursor must now fail fast, as after a write
+        long generation = store.flushGeneration();
+        if (generation != before + 1) {
+            throw new AssertionError(command + ": flushGeneration went from " + before + " to " + generation + why);
+        }
+        StoreCommand.assertViewInvalidated(command, sut.view, viewValid);
+        sut.flushed();
+        StoreDirectory.checkCommitted(command, sut, StoreUnderTest.contents(store));
+        return generation;
+    }
+
     /** flush(): one generation later, the entries are durable; views and cursor positions are invalidated. */
     final class Flush implements FileCommand {
         private long generation;
@@ -23,19 +45,7 @@ sealed interface FileCommand extends StoreCommand permits FileCommand.Flush, Fil
         @Override
         public void run(StoreUnderTest sut) {
             generation = 0;
-            KeyValueStore store = sut.store;
-            boolean viewValid = sut.view.isValid();
-            long before = store.flushGeneration();
-            sut.attemptingWrite(); // flush remaps the written regions: scan the whole index again after it
-            store.flush();
-            sut.wrote(); // a positioned cursor must now fail fast, as after a write
-            generation = store.flushGeneration();
-            if (generation != before + 1) {
-                throw new AssertionError(this + ": flushGeneration went from " + before + " to " + generation);
-            }
-            StoreCommand.assertViewInvalidated(this, sut.view, viewValid);
-            sut.flushed();
-            StoreDirectory.checkCommitted(this, sut, StoreUnderTest.contents(store));
+            generation = flushingCall(this, sut, sut.store::flush, "");
         }
 
         @Override
@@ -56,20 +66,7 @@ sealed interface FileCommand extends StoreCommand permits FileCommand.Flush, Fil
         @Override
         public void run(StoreUnderTest sut) {
             generation = 0;
-            KeyValueStore store = sut.store;
-            boolean viewValid = sut.view.isValid();
-            long before = store.flushGeneration();
-            sut.attemptingWrite();
-            store.verifyFiles();
-            sut.wrote();
-            generation = store.flushGeneration();
-            if (generation != before + 1) {
-                throw new AssertionError(this + ": flushGeneration went from " + before + " to " + generation
-                    + " (verifyFiles flushes first)");
-            }
-            StoreCommand.assertViewInvalidated(this, sut.view, viewValid);
-            sut.flushed();
-            StoreDirectory.checkCommitted(this, sut, StoreUnderTest.contents(store));
+            generation = flushingCall(this, sut, sut.store::verifyFiles, " (verifyFiles flushes first)");
         }
 
         @Override

@@ -549,14 +549,19 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
 
     /** Maps {@code [start, start + bytes)} of the pages file (extending it, sparsely, if it is shorter). */
     private Mapping mapPages(long start, long bytes) {
+        return mapFile(pages, PAGES_FILE, start, bytes);
+    }
+
+    /** Maps {@code [offset, offset + bytes)} of file {@code fileId} privately, counted in {@link MappingCount}. */
+    private static Mapping mapFile(FileChannel c, int fileId, long offset, long bytes) {
         Arena arena = Arena.ofShared();
         try {
-            MemorySegment s = pages.map(FileChannel.MapMode.PRIVATE, start, bytes, arena);
+            MemorySegment s = c.map(FileChannel.MapMode.PRIVATE, offset, bytes, arena);
             MappingCount.mapped();
             return new Mapping(s, arena);
         } catch (IOException e) {
             arena.close();
-            throw new UncheckedIOException("cannot map " + fileName(PAGES_FILE, KIND_DATA) + " at " + start + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot map " + fileName(fileId, KIND_DATA) + " at " + offset + ": " + e.getMessage(), e);
         } catch (RuntimeException | Error e) {
             arena.close();
             throw e;
@@ -604,20 +609,15 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
     }
 
     private MappedRegion map(FileChannel c, int fileId, long offset, long bytes) {
-        Arena arena = Arena.ofShared();
+        Mapping m = mapFile(c, fileId, offset, bytes);
+        MappedRegion r;
         try {
-            MemorySegment s = c.map(FileChannel.MapMode.PRIVATE, offset, bytes, arena);
-            MappingCount.mapped();
-            MappedRegion r = new MappedRegion(fileId, offset, bytes, new Mapping(s, arena), 0);
-            live.add(r);
-            return r;
-        } catch (IOException e) {
-            arena.close();
-            throw new UncheckedIOException("cannot map " + fileName(fileId, KIND_DATA) + " at " + offset + ": " + e.getMessage(), e);
-        } catch (RuntimeException | Error e) {
-            arena.close();
-            throw e;
+            r = new MappedRegion(fileId, offset, bytes, m, 0);
+        } finally {
+            m.closeIfUnused();
         }
+        live.add(r);
+        return r;
     }
 
     @Override
@@ -870,17 +870,16 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
                 written.add(extents.get(region.fileOffset() / pageSize / extentPages));
                 continue;
             }
-            Arena arena = Arena.ofShared();
-            Mapping fresh;
+            Mapping fresh; // not checked against the limit: it replaces a mapping, released by the remap
             try (FileChannel c = FileChannel.open(segmentFile(region.fileId(), KIND_DATA), StandardOpenOption.READ,
                 StandardOpenOption.WRITE)) {
-                fresh = new Mapping(c.map(FileChannel.MapMode.PRIVATE, 0, region.size(), arena), arena);
-            } catch (IOException | RuntimeException e) {
-                arena.close();
-                throw e;
+                fresh = mapFile(c, region.fileId(), 0, region.size());
             }
-            MappingCount.mapped(); // not checked: it replaces a mapping, released just below
-            region.remap(fresh, 0);
+            try {
+                region.remap(fresh, 0);
+            } finally {
+                fresh.closeIfUnused();
+            }
         }
         for (Extent e : written) {
             Mapping fresh = mapPages(e.start, e.mapping.size()); // not checked: it replaces the extent's mapping

@@ -57,11 +57,6 @@ public final class Mapping {
         }
     }
 
-    /** Whether the mapping is still mapped. */
-    public boolean isMapped() {
-        return arena.scope().isAlive();
-    }
-
     private void unmap() {
         if (arena.scope().isAlive()) {
             arena.close();
