@@ -1,15 +1,10 @@
 package io.offstate.engine;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.ConcurrentModificationException;
 import java.util.Objects;
 
 import io.offstate.offheap.ByteSource;
-import io.offstate.offheap.Varint;
-import io.offstate.offheap.index.EntryDescriptor;
 import io.offstate.offheap.index.SortedIndex;
-import io.offstate.offheap.memory.PagedMemory;
 
 /**
  * A reusable cursor over a {@link KeyValueStore} with a sorted index, in <b>unsigned lexicographic
@@ -74,7 +69,7 @@ public final class Cursor {
     private final ValueView valueView = new ValueView();
     private final ByteSource from = new ByteSource();
     private final ByteSource to = new ByteSource();
-    private final ByteSource restScratch = new ByteSource();
+    private final EntryReader reader = new EntryReader();
     private byte[] fromBytes = new byte[32];
     private byte[] toBytes = new byte[32];
     private long fromPrefix;
@@ -88,8 +83,6 @@ public final class Cursor {
     private int status = UNPOSITIONED;
     private long start;
     private long position;
-    private MemorySegment decoded;
-    private MemorySegment decodedReadOnly;
     private long prefetchLeaf;
     private int prefetchLimit;
     private long prefetchSink;
@@ -241,29 +234,7 @@ public final class Cursor {
      */
     public ValueView key() {
         final long address = entry();
-        final PagedMemory memory = state.memory;
-        final MemorySegment page = memory.readOnlyPage(address);
-        final long offset = memory.offset(address);
-        final int keyLength = EntryDescriptor.keyLength(page, offset);
-        final long keyOffset = EntryDescriptor.keyOffset(page, offset);
-        if (state.dictionary == null) {
-            keyView.set(store, version, page, keyOffset, keyLength);
-            return keyView;
-        }
-        ByteSource rest = state.map.storedKey(address, restScratch);
-        long componentAddress = state.dictionary.componentAddress(rest.code());
-        MemorySegment cPage = memory.readOnlyPage(componentAddress);
-        long cOffset = memory.offset(componentAddress);
-        int componentLength = EntryDescriptor.keyLength(cPage, cOffset);
-        int restLength = keyLength - Varint.size(rest.code());
-        int total = componentLength + restLength;
-        if (decoded == null || decoded.byteSize() < total) {
-            decoded = Arena.ofAuto().allocate(Math.max(total, 256));
-            decodedReadOnly = decoded.asReadOnly();
-        }
-        MemorySegment.copy(cPage, EntryDescriptor.keyOffset(cPage, cOffset), decoded, 0, componentLength);
-        rest.copyTo(decoded, componentLength);
-        keyView.set(store, version, decodedReadOnly, 0, total);
+        reader.key(store, version, state, address, keyView);
         return keyView;
     }
 
@@ -274,12 +245,7 @@ public final class Cursor {
      * @throws ConcurrentModificationException if the store was written since positioning
      */
     public ValueView value() {
-        final long address = entry();
-        final PagedMemory memory = state.memory;
-        final MemorySegment page = memory.readOnlyPage(address);
-        final long offset = memory.offset(address);
-        final long span = EntryDescriptor.valueSpan(page, offset);
-        valueView.set(store, version, page, offset + EntryDescriptor.spanOffset(span), EntryDescriptor.spanLength(span));
+        EntryReader.value(store, version, state.memory, entry(), valueView);
         return valueView;
     }
 

@@ -12,12 +12,9 @@ import io.offstate.offheap.CorruptStateException;
 import io.offstate.offheap.CorruptStoreFileException;
 import io.offstate.offheap.KeyComponent;
 import io.offstate.offheap.StoreClosedException;
-import io.offstate.offheap.Varint;
-import io.offstate.offheap.index.EntryDescriptor;
-import io.offstate.offheap.file.StoreFiles;
+import io.offstate.offheap.file.CommitObserver;
 import io.offstate.offheap.index.SortedIndex;
 import io.offstate.offheap.memory.MemoryBudget;
-import io.offstate.offheap.memory.PagedMemory;
 
 /**
  * An off-heap key-value store of byte keys and byte values.
@@ -78,31 +75,23 @@ public final class KeyValueStore implements AutoCloseable {
     /** Largest value in bytes (64 MiB). */
     public static final int MAX_VALUE_LENGTH = 64 * 1024 * 1024;
 
+    /** Largest caller metadata one {@link #flush(byte[])} may carry (1 MiB). */
+    public static final int MAX_FLUSH_METADATA = StoreState.MAX_FLUSH_METADATA;
+
     private final StoreOptions options;
     private final String name;
-    private final ByteSource key = new ByteSource();
-    private final ByteSource value = new ByteSource();
-    private final ByteSource component = new ByteSource();
-    private final ByteSource scratchKey = new ByteSource();
-    private final ByteSource original = new ByteSource();
-    private StoreState state;
-    private long version;
+    private final CallerBytes caller;
+    private final StoreCore core;
+    private final Persistence persistence;
+    private final ValueView copyView = new ValueView();
     private boolean closed;
-    /** The directory's files of a file-backed store; null for an in-memory one. */
-    private final StoreFiles files;
 
-    private KeyValueStore(StoreOptions options) {
+    private KeyValueStore(StoreOptions options, StoreState state, Persistence persistence) {
         this.options = options;
         this.name = options.name();
-        this.state = StoreState.create(options);
-        this.files = null;
-    }
-
-    private KeyValueStore(StoreOptions options, StoreState state, StoreFiles files) {
-        this.options = options;
-        this.name = options.name();
-        this.state = state;
-        this.files = files;
+        this.caller = new CallerBytes(name);
+        this.core = new StoreCore(state);
+        this.persistence = persistence;
     }
 
     /**
@@ -128,34 +117,15 @@ public final class KeyValueStore implements AutoCloseable {
      * @throws java.io.UncheckedIOException if the file system fails
      */
     public static KeyValueStore open(Path directory, StoreOptions options) {
+        return open(directory, options, CommitObserver.NONE);
+    }
+
+    /** As {@link #open(Path, StoreOptions)}, with {@code observer} told each step of every commit (crash tests). */
+    static KeyValueStore open(Path directory, StoreOptions options, CommitObserver observer) {
         Objects.requireNonNull(directory, "directory");
         Objects.requireNonNull(options, "options");
-        StoreFiles files = StoreFiles.open(directory);
-        StoreState state = null;
-        try {
-            byte[] meta = files.storeMeta();
-            StoreOptions effective = options;
-            if (meta == null) {
-                state = StoreState.create(options, files);
-                files.commit(state.writeMeta(options));
-                state.refreshMappings();
-            } else {
-                Path journal = files.directory().resolve("journal-" + (files.generation() & 1));
-                try {
-                    effective = StoreState.storedOptions(meta, options);
-                    state = StoreState.reopen(meta, effective, files);
-                } catch (CorruptStateException e) {
-                    throw new CorruptStoreFileException(journal, "store metadata: " + e.getMessage(), e);
-                }
-            }
-            return new KeyValueStore(effective, state, files);
-        } catch (RuntimeException | Error e) {
-            if (state != null) {
-                state.close();
-            }
-            files.close();
-            throw e;
-        }
+        FilePersistence.Opened opened = FilePersistence.open(directory, options, observer);
+        return new KeyValueStore(opened.options(), opened.state(), opened.persistence());
     }
 
     /**
@@ -164,7 +134,8 @@ public final class KeyValueStore implements AutoCloseable {
      * @throws io.offstate.offheap.StoreFullException if even the first index table exceeds the budget
      */
     public static KeyValueStore create(StoreOptions options) {
-        return new KeyValueStore(Objects.requireNonNull(options, "options"));
+        Objects.requireNonNull(options, "options");
+        return new KeyValueStore(options, StoreState.create(options), new InMemoryPersistence());
     }
 
     /** Creates an empty store with {@link StoreOptions#defaults()}. */
@@ -187,64 +158,64 @@ public final class KeyValueStore implements AutoCloseable {
      * @return whether the key is present
      */
     public boolean get(byte[] key, ValueView view) {
-        return lookup(wrapKey(key), view);
+        return lookup(checkedKey(key), view);
     }
 
     /** As {@link #get(byte[], ValueView)}, with the key being all of {@code key}. */
     public boolean get(MemorySegment key, ValueView view) {
-        return lookup(wrapKey(key), view);
+        return lookup(checkedKey(key), view);
     }
 
     /** As {@link #get(byte[], ValueView)}, with the key being {@code length} bytes of {@code key} at {@code offset}. */
     public boolean get(MemorySegment key, long offset, int length, ValueView view) {
-        return lookup(wrapKey(key, offset, length), view);
+        return lookup(checkedKey(key, offset, length), view);
     }
 
     /** As {@link #get(byte[], ValueView)}, with the key being {@code length} bytes of {@code key} at {@code offset}. */
     public boolean get(DirectBuffer key, int offset, int length, ValueView view) {
-        return lookup(wrapKey(key, offset, length), view);
+        return lookup(checkedKey(key, offset, length), view);
     }
 
     /** A copy of the value of {@code key}, or {@code null} if absent. Allocates; prefer {@link #get(byte[], ValueView)} on hot paths. */
     public byte[] getCopy(byte[] key) {
-        return copyOf(wrapKey(key));
+        return copyOf(checkedKey(key));
     }
 
     /** A copy of the value of {@code key}, or {@code null} if absent. */
     public byte[] getCopy(MemorySegment key) {
-        return copyOf(wrapKey(key));
+        return copyOf(checkedKey(key));
     }
 
     /** Whether {@code key} is present. */
     public boolean contains(byte[] key) {
-        return locate(wrapKey(key)) != 0;
+        return core.locate(checkedKey(key)) != 0;
     }
 
     /** Whether {@code key} is present. */
     public boolean contains(MemorySegment key) {
-        return locate(wrapKey(key)) != 0;
+        return core.locate(checkedKey(key)) != 0;
     }
 
     /** Whether the {@code length} bytes of {@code key} at {@code offset} are a present key. */
     public boolean contains(MemorySegment key, long offset, int length) {
-        return locate(wrapKey(key, offset, length)) != 0;
+        return core.locate(checkedKey(key, offset, length)) != 0;
     }
 
     /** Whether the {@code length} bytes of {@code key} at {@code offset} are a present key. */
     public boolean contains(DirectBuffer key, int offset, int length) {
-        return locate(wrapKey(key, offset, length)) != 0;
+        return core.locate(checkedKey(key, offset, length)) != 0;
     }
 
     /** Number of entries. */
     public long size() {
         ensureOpen();
-        return state.map.size();
+        return core.state().map.size();
     }
 
     /** Off-heap bytes held: data pages, large-value segments, index tables (dictionary included). */
     public long memoryUsed() {
         ensureOpen();
-        return state.budget.used();
+        return core.state().budget.used();
     }
 
     /** The hard memory budget in bytes. */
@@ -256,7 +227,7 @@ public final class KeyValueStore implements AutoCloseable {
     /** Number of distinct dictionary components (0 without dictionary encoding). */
     public int dictionarySize() {
         ensureOpen();
-        return state.dictionary == null ? 0 : state.dictionary.size();
+        return core.state().dictionary == null ? 0 : core.state().dictionary.size();
     }
 
     /** Whether {@link #close()} was called. */
@@ -268,48 +239,46 @@ public final class KeyValueStore implements AutoCloseable {
 
     /** Inserts or replaces {@code key} → {@code value}. */
     public void put(byte[] key, byte[] value) {
-        ByteSource k = wrapKey(key);
-        write(k, wrapValue(value));
+        ByteSource k = checkedKey(key);
+        core.put(k, caller.value(value));
     }
 
     /** Inserts or replaces {@code key} → {@code value} (whole segments). */
     public void put(MemorySegment key, MemorySegment value) {
-        ByteSource k = wrapKey(key);
-        write(k, wrapValue(value, 0, checkedLength(value, "value", MAX_VALUE_LENGTH)));
+        ByteSource k = checkedKey(key);
+        core.put(k, caller.value(value));
     }
 
     /** Inserts or replaces a key and value given as segment ranges. */
     public void put(MemorySegment key, long keyOffset, int keyLength, MemorySegment value, long valueOffset, int valueLength) {
-        ByteSource k = wrapKey(key, keyOffset, keyLength);
-        write(k, wrapValue(value, valueOffset, valueLength));
+        ByteSource k = checkedKey(key, keyOffset, keyLength);
+        core.put(k, caller.value(value, valueOffset, valueLength));
     }
 
     /** Inserts or replaces a key and value given as Agrona buffer ranges. */
     public void put(DirectBuffer key, int keyOffset, int keyLength, DirectBuffer value, int valueOffset, int valueLength) {
-        ByteSource k = wrapKey(key, keyOffset, keyLength);
-        Objects.requireNonNull(value, "value");
-        checkRange(value.capacity(), valueOffset, valueLength, "value", MAX_VALUE_LENGTH);
-        write(k, this.value.wrap(value, valueOffset, valueLength));
+        ByteSource k = checkedKey(key, keyOffset, keyLength);
+        core.put(k, caller.value(value, valueOffset, valueLength));
     }
 
     /** Removes {@code key}; returns whether it was present. */
     public boolean delete(byte[] key) {
-        return remove(wrapKey(key));
+        return core.delete(checkedKey(key));
     }
 
     /** Removes {@code key}; returns whether it was present. */
     public boolean delete(MemorySegment key) {
-        return remove(wrapKey(key));
+        return core.delete(checkedKey(key));
     }
 
     /** Removes the key given as a segment range; returns whether it was present. */
     public boolean delete(MemorySegment key, long offset, int length) {
-        return remove(wrapKey(key, offset, length));
+        return core.delete(checkedKey(key, offset, length));
     }
 
     /** Removes the key given as a buffer range; returns whether it was present. */
     public boolean delete(DirectBuffer key, int offset, int length) {
-        return remove(wrapKey(key, offset, length));
+        return core.delete(checkedKey(key, offset, length));
     }
 
     // ---------------------------------------------------------------- snapshot, iteration, close
@@ -321,7 +290,7 @@ public final class KeyValueStore implements AutoCloseable {
      */
     public StoreSnapshot snapshot() {
         ensureOpen();
-        StoreState copy = state.copy(new MemoryBudget(name + " (snapshot)", Long.MAX_VALUE));
+        StoreState copy = core.state().copy(new MemoryBudget(name + " (snapshot)", Long.MAX_VALUE));
         return new StoreSnapshot(name, options.pageShift(), options.dictionaryKeyComponent(), copy);
     }
 
@@ -348,11 +317,21 @@ public final class KeyValueStore implements AutoCloseable {
                 + sortedSnapshot + ") does not fit store '" + name + "' (page size " + options.pageSize() + ", dictionary "
                 + options.dictionaryKeyComponent() + ", sorted index " + options.sortedIndex() + ")");
         }
-        StoreState fresh = source.copy(new MemoryBudget(name, options.memoryBudget()), files);
-        StoreState old = state;
-        state = fresh;
-        version++;
-        old.close();
+        core.replace(source.copy(new MemoryBudget(name, options.memoryBudget()), persistence.backing()), true);
+    }
+
+    /**
+     * Removes every entry (and every dictionary component): the store is as if just created, with
+     * the same options, and holds the memory of an empty store. A file-backed store's files keep
+     * the last flush until the next one. Invalidates every {@link ValueView} and cursor position.
+     *
+     * @throws io.offstate.offheap.StoreFullException if even an empty store's first index table
+     *                                  exceeds the budget (store unchanged)
+     * @throws StoreClosedException     if the store is closed
+     */
+    public void clear() {
+        ensureOpen();
+        core.replace(StoreState.create(options, persistence.backing()), false);
     }
 
     /**
@@ -364,36 +343,21 @@ public final class KeyValueStore implements AutoCloseable {
     public void forEach(EntryVisitor visitor) {
         ensureOpen();
         Objects.requireNonNull(visitor, "visitor");
-        final StoreState s = state;
-        final long expected = version;
-        final PagedMemory memory = s.memory;
+        final StoreState s = core.state();
+        final long expected = core.version();
+        final EntryReader reader = new EntryReader();
+        final ValueView key = new ValueView();
+        final ValueView value = new ValueView();
         final long positions = s.map.index().positions();
-        MemorySegment decoded = null;
         for (long p = 0; p < positions; p++) {
             long address = s.map.index().addressAt(p);
             if (address == 0) {
                 continue;
             }
-            MemorySegment page = memory.readOnlyPage(address);
-            long offset = memory.offset(address);
-            long span = EntryDescriptor.valueSpan(page, offset);
-            MemorySegment v = page.asSlice(offset + EntryDescriptor.spanOffset(span), EntryDescriptor.spanLength(span));
-            MemorySegment k;
-            if (s.dictionary == null) {
-                k = page.asSlice(EntryDescriptor.keyOffset(page, offset), EntryDescriptor.keyLength(page, offset));
-            } else {
-                ByteSource rest = s.map.storedKey(address, scratchKey);
-                ByteSource comp = s.dictionary.component(rest.code(), component);
-                int total = comp.length() + rest.length();
-                if (decoded == null || decoded.byteSize() < total) {
-                    decoded = MemorySegment.ofArray(new byte[Math.max(total, 64)]);
-                }
-                comp.copyTo(decoded, 0);
-                rest.copyTo(decoded, comp.length());
-                k = decoded.asSlice(0, total).asReadOnly();
-            }
-            visitor.accept(k, v);
-            if (version != expected || closed) {
+            reader.key(this, expected, s, address, key);
+            EntryReader.value(this, expected, s.memory, address, value);
+            visitor.accept(key.segment(), value.segment());
+            if (core.version() != expected || closed) {
                 throw new ConcurrentModificationException("store '" + name + "' was written during forEach");
             }
         }
@@ -426,12 +390,13 @@ public final class KeyValueStore implements AutoCloseable {
      */
     public void verify() {
         ensureOpen();
-        SortedIndex sorted = state.sorted;
+        StoreState s = core.state();
+        SortedIndex sorted = s.sorted;
         if (sorted != null) {
             sorted.verify();
-            if (sorted.size() != state.map.size()) {
-                throw new io.offstate.offheap.CorruptStateException("store '" + name + "': sorted index holds "
-                    + sorted.size() + " keys, hash index " + state.map.size());
+            if (sorted.size() != s.map.size()) {
+                throw new CorruptStateException("store '" + name + "': sorted index holds "
+                    + sorted.size() + " keys, hash index " + s.map.size());
             }
         }
     }
@@ -451,15 +416,40 @@ public final class KeyValueStore implements AutoCloseable {
      */
     public void flush() {
         ensureOpen();
-        if (files == null) {
-            return;
+        persistence.flush(core, options, persistence.flushMetadata());
+    }
+
+    /**
+     * As {@link #flush()}, committing {@code metadata} with it: the caller's bytes (a change-log
+     * offset, a log position, input offsets) become durable atomically with the data, and
+     * {@link #lastFlushMetadata()} returns them, also after a reopen or a crash that kept this
+     * flush. A {@link #flush()} without metadata keeps the last metadata. In memory nothing is
+     * written, but the metadata is recorded all the same.
+     *
+     * @throws NullPointerException     if {@code metadata} is null
+     * @throws IllegalArgumentException if it exceeds {@value #MAX_FLUSH_METADATA} bytes (nothing flushed)
+     * @throws StoreClosedException     if the store is closed
+     * @throws java.io.UncheckedIOException as for {@link #flush()}
+     */
+    public void flush(byte[] metadata) {
+        ensureOpen();
+        Objects.requireNonNull(metadata, "metadata");
+        if (metadata.length > MAX_FLUSH_METADATA) {
+            throw new IllegalArgumentException("flush metadata of " + metadata.length + " bytes exceeds the maximum of "
+                + MAX_FLUSH_METADATA + " bytes (store '" + name + "')");
         }
-        version++;
-        try {
-            files.commit(state.writeMeta(options));
-        } finally {
-            state.refreshMappings(); // regions remapped before a failure must not be read through old segments
-        }
+        persistence.flush(core, options, metadata.clone());
+    }
+
+    /**
+     * A copy of the metadata of the last completed {@link #flush(byte[])} (carried by later plain
+     * flushes and across reopens); empty if no flush carried any.
+     *
+     * @throws StoreClosedException if the store is closed
+     */
+    public byte[] lastFlushMetadata() {
+        ensureOpen();
+        return persistence.flushMetadata().clone();
     }
 
     /**
@@ -469,19 +459,19 @@ public final class KeyValueStore implements AutoCloseable {
      */
     public long flushGeneration() {
         ensureOpen();
-        return files == null ? 0 : files.generation();
+        return persistence.generation();
     }
 
     /** Whether this store is file-backed ({@link #open}) rather than in memory ({@link #create}). */
     public boolean isPersistent() {
         ensureOpen();
-        return files != null;
+        return persistence.isFileBacked();
     }
 
     /** The directory of a file-backed store (absolute), or null for an in-memory store. */
     public Path directory() {
         ensureOpen();
-        return files == null ? null : files.directory();
+        return persistence.directory();
     }
 
     /**
@@ -494,9 +484,26 @@ public final class KeyValueStore implements AutoCloseable {
      */
     public void verifyFiles() {
         flush();
-        if (files != null) {
-            files.verify();
-        }
+        persistence.verifyFiles();
+    }
+
+    /**
+     * The store's figures now: entries, memory, pages, hash index capacity, load and growth,
+     * sorted-index nodes, dictionary size, flushes and the last flush's bytes and duration,
+     * dirty chunks and mappings. Allocates one small record; O(sorted-index nodes) with a sorted
+     * index (its nodes are counted by a walk), O(1) otherwise. Not for hot paths.
+     *
+     * @throws StoreClosedException if the store is closed
+     */
+    public StoreStats stats() {
+        ensureOpen();
+        StoreState s = core.state();
+        long capacity = s.map.index().capacity();
+        return new StoreStats(s.map.size(), s.budget.used(), options.memoryBudget(), s.memory.normalPages(),
+            s.memory.pageSize(), s.memory.largeBytes(), capacity, (double) s.map.index().size() / capacity,
+            s.map.index().isMigrating(), s.sorted == null ? 0 : s.sorted.nodes(),
+            s.dictionary == null ? 0 : s.dictionary.size(), persistence.flushes(), persistence.generation(),
+            persistence.lastFlushBytes(), persistence.lastFlushNanos(), persistence.dirtyChunks(), persistence.mappings());
     }
 
     /**
@@ -510,9 +517,7 @@ public final class KeyValueStore implements AutoCloseable {
             return;
         }
         try {
-            if (files != null) {
-                flush();
-            }
+            flush();
         } finally {
             release();
         }
@@ -531,28 +536,31 @@ public final class KeyValueStore implements AutoCloseable {
 
     private void release() {
         closed = true;
-        version++;
         try {
-            state.close();
+            core.close();
         } finally {
-            if (files != null) {
-                files.close();
-            }
+            persistence.close();
         }
     }
 
     // ---------------------------------------------------------------- internals
 
     long version() {
-        return version;
+        return core.version();
     }
 
     StoreState state() {
-        return state;
+        return core.state();
     }
 
     String name() {
         return name;
+    }
+
+    /** Installs {@code observer} to see every change applied from now on (null: none). */
+    void observer(WriteObserver observer) {
+        ensureOpen();
+        core.observer(observer);
     }
 
     void ensureOpen() {
@@ -563,227 +571,38 @@ public final class KeyValueStore implements AutoCloseable {
 
     private boolean lookup(ByteSource k, ValueView view) {
         Objects.requireNonNull(view, "view");
-        long address = locate(k);
+        long address = core.locate(k);
         if (address == 0) {
             view.clear();
             return false;
         }
-        final PagedMemory memory = state.memory;
-        final MemorySegment page = memory.readOnlyPage(address);
-        final long offset = memory.offset(address);
-        final long span = EntryDescriptor.valueSpan(page, offset);
-        view.set(this, version, page, offset + EntryDescriptor.spanOffset(span), EntryDescriptor.spanLength(span));
+        final StoreState s = core.state();
+        EntryReader.value(this, core.version(), s.memory, address, view);
         return true;
     }
 
     private byte[] copyOf(ByteSource k) {
-        long address = locate(k);
-        if (address == 0) {
-            return null;
-        }
-        final PagedMemory memory = state.memory;
-        final MemorySegment page = memory.page(address);
-        final long offset = memory.offset(address);
-        final long span = EntryDescriptor.valueSpan(page, offset);
-        return page.asSlice(offset + EntryDescriptor.spanOffset(span), EntryDescriptor.spanLength(span))
-            .toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+        return lookup(k, copyView) ? copyView.toByteArray() : null;
     }
 
-    /** Address of the entry for the caller key {@code k}, or 0; encodes {@code k} in place if needed. */
-    private long locate(ByteSource k) {
-        final StoreState s = state;
-        if (s.dictionary != null && !encodeExisting(s, k)) {
-            return 0;
-        }
-        return s.map.find(k, s.map.hash(k));
-    }
-
-    /** Replaces the dictionary component of {@code k} by its code; false if the component is unknown. */
-    private boolean encodeExisting(StoreState s, ByteSource k) {
-        final int total = k.length();
-        final int componentLength = s.keyComponent.componentLength(k);
-        int code = s.dictionary.find(component.wrap(k).narrow(0, componentLength));
-        if (code < 0) {
-            return false;
-        }
-        k.narrow(componentLength, total - componentLength).code(code);
-        return true;
-    }
-
-    private void write(ByteSource k, ByteSource v) {
-        final StoreState s = state;
-        final SortedIndex sorted = s.sorted;
-        if (sorted != null) {
-            original.wrap(k); // the sorted index orders the caller's bytes, not the dictionary-encoded form
-        }
-        final boolean prepared = s.dictionary != null && encodeForWrite(s, sorted, k, v);
-        if (sorted == null) {
-            s.map.put(k, s.map.hash(k), v);
-        } else {
-            writeSorted(s, sorted, k, v, prepared);
-        }
-        version++;
-    }
-
-    /**
-     * Replaces the dictionary component of {@code k} by its code. A new component means a new key:
-     * everything the put could allocate (dictionary entry, entry, hash growth, sorted index nodes)
-     * is checked against the budget before the component is added, with one page of headroom for
-     * their sharing pages. Returns whether it prepared the sorted index insert.
-     */
-    private boolean encodeForWrite(StoreState s, SortedIndex sorted, ByteSource k, ByteSource v) {
-        final int total = k.length();
-        final int componentLength = s.keyComponent.componentLength(k);
-        component.wrap(k).narrow(0, componentLength);
-        int code = s.dictionary.find(component);
-        boolean prepared = false;
-        if (code < 0) {
-            int entrySize = EntryDescriptor.entrySize(Varint.size(s.dictionary.size()) + total - componentLength, v.length());
-            long needed = s.dictionary.bytesNeededToAdd(componentLength);
-            if (sorted == null) {
-                needed += s.map.bytesNeededForInsert(entrySize) + (entrySize <= s.memory.largeThreshold() ? s.memory.pageSize() : 0);
-            } else {
-                sorted.prepareInsert(original);
-                prepared = true;
-                needed += sorted.bytesNeededForInsert(entrySize) + s.map.index().bytesNeededForInsert() + s.memory.pageSize();
-            }
-            s.budget.check(needed);
-            code = s.dictionary.add(component);
-        }
-        k.narrow(componentLength, total - componentLength).code(code);
-        return prepared;
-    }
-
-    /**
-     * The map and sorted index part of a write to a store with a sorted index: an insert is planned
-     * and budget-checked whole before anything changes; an entry that moves is re-pointed.
-     */
-    private void writeSorted(StoreState s, SortedIndex sorted, ByteSource k, ByteSource v, boolean prepared) {
-        final long hash = s.map.hash(k);
-        final long found = s.map.find(k, hash);
-        if (found == 0) {
-            if (!prepared) {
-                sorted.prepareInsert(original);
-            }
-            int entrySize = EntryDescriptor.entrySize(k.storedLength(), v.length());
-            s.budget.check(sorted.bytesNeededForInsert(entrySize) + s.map.index().bytesNeededForInsert());
-            sorted.insertPrepared(s.map.putAfterFind(0, k, hash, v));
-        } else if (s.map.updateMoves(found, k, v)) {
-            // locate the index element before the entry moves: finding it compares against the old entry
-            long position = sorted.positionOf(original);
-            sorted.setAddress(position, s.map.putAfterFind(found, k, hash, v));
-        } else {
-            s.map.putAfterFind(found, k, hash, v);
-        }
-    }
-
-    private boolean remove(ByteSource k) {
-        final StoreState s = state;
-        if (s.sorted != null) {
-            original.wrap(k);
-        }
-        if (s.dictionary != null && !encodeExisting(s, k)) {
-            return false;
-        }
-        final long hash = s.map.hash(k);
-        final long found = s.map.find(k, hash);
-        if (found == 0) {
-            return false;
-        }
-        if (s.sorted != null) {
-            s.sorted.delete(original); // before the entry is freed: the index reads it to find the key
-        }
-        s.map.removeAfterFind(found);
-        version++;
-        return true;
-    }
-
-    private ByteSource wrapKey(byte[] k) {
+    private ByteSource checkedKey(byte[] k) {
         ensureOpen();
-        Objects.requireNonNull(k, "key");
-        if (k.length > MAX_KEY_LENGTH) {
-            throw tooLong("key", k.length, MAX_KEY_LENGTH);
-        }
-        return key.wrap(k);
+        return caller.key(k);
     }
 
-    private ByteSource wrapKey(MemorySegment k) {
+    private ByteSource checkedKey(MemorySegment k) {
         ensureOpen();
-        int length = checkedLength(k, "key", MAX_KEY_LENGTH);
-        return key.wrap(k, 0, length);
+        return caller.key(k);
     }
 
-    private ByteSource wrapKey(MemorySegment k, long offset, int length) {
+    private ByteSource checkedKey(MemorySegment k, long offset, int length) {
         ensureOpen();
-        Objects.requireNonNull(k, "key");
-        checkRange(k, offset, length, "key", MAX_KEY_LENGTH);
-        return key.wrap(k, offset, length);
+        return caller.key(k, offset, length);
     }
 
-    private ByteSource wrapKey(DirectBuffer k, int offset, int length) {
+    private ByteSource checkedKey(DirectBuffer k, int offset, int length) {
         ensureOpen();
-        Objects.requireNonNull(k, "key");
-        checkRange(k.capacity(), offset, length, "key", MAX_KEY_LENGTH);
-        return key.wrap(k, offset, length);
-    }
-
-    private ByteSource wrapValue(byte[] v) {
-        Objects.requireNonNull(v, "value");
-        if (v.length > MAX_VALUE_LENGTH) {
-            throw tooLong("value", v.length, MAX_VALUE_LENGTH);
-        }
-        return value.wrap(v);
-    }
-
-    private ByteSource wrapValue(MemorySegment v, long offset, int length) {
-        Objects.requireNonNull(v, "value");
-        checkRange(v, offset, length, "value", MAX_VALUE_LENGTH);
-        return value.wrap(v, offset, length);
-    }
-
-    private int checkedLength(MemorySegment segment, String what, int max) {
-        Objects.requireNonNull(segment, what);
-        checkAlive(segment, what);
-        long size = segment.byteSize();
-        if (size > max) {
-            throw tooLong(what, size, max);
-        }
-        return (int) size;
-    }
-
-    private void checkRange(MemorySegment segment, long offset, int length, String what, int max) {
-        checkAlive(segment, what);
-        if (length < 0 || offset < 0 || offset > segment.byteSize() - length) {
-            throw new IllegalArgumentException(what + " range [offset " + offset + ", length " + length
-                + ") is outside its segment of " + segment.byteSize() + " bytes (store '" + name + "')");
-        }
-        if (length > max) {
-            throw tooLong(what, length, max);
-        }
-    }
-
-    private void checkRange(int capacity, int offset, int length, String what, int max) {
-        if (length < 0 || offset < 0 || offset > capacity - length) {
-            throw new IllegalArgumentException(what + " range [offset " + offset + ", length " + length
-                + ") is outside its buffer of " + capacity + " bytes (store '" + name + "')");
-        }
-        if (length > max) {
-            throw tooLong(what, length, max);
-        }
-    }
-
-    private static void checkAlive(MemorySegment segment, String what) {
-        if (!segment.scope().isAlive()) {
-            throw new IllegalArgumentException(what + " segment is already closed");
-        }
-        if (!segment.isAccessibleBy(Thread.currentThread())) {
-            throw new IllegalArgumentException(what + " segment is confined to another thread");
-        }
-    }
-
-    private IllegalArgumentException tooLong(String what, long length, int max) {
-        return new IllegalArgumentException(what + " of " + length + " bytes exceeds the maximum " + what
-            + " length of " + max + " bytes (store '" + name + "')");
+        return caller.key(k, offset, length);
     }
 
     /** The key component used for dictionary encoding, or null. */

@@ -4,6 +4,9 @@ import java.security.SecureRandom;
 import java.util.Objects;
 
 import io.offstate.offheap.KeyComponent;
+import io.offstate.offheap.index.NodeDescriptor;
+import io.offstate.offheap.index.SlotDescriptor;
+import io.offstate.offheap.index.SortedIndex;
 import io.offstate.offheap.memory.PagedMemory;
 
 /**
@@ -102,7 +105,7 @@ public final class StoreOptions {
         return hashSeed;
     }
 
-    /** Fingerprint bits kept in index slots (12 unless reduced for testing). */
+    /** Fingerprint bits kept in index slots (12 unless reduced by a test). */
     public int fingerprintBits() {
         return fingerprintBits;
     }
@@ -181,7 +184,7 @@ public final class StoreOptions {
         private int maxDictionaryCodes = DEFAULT_MAX_DICTIONARY_CODES;
         private long hashSeed;
         private boolean hashSeedSet;
-        private int fingerprintBits = 12;
+        private int fingerprintBits = SlotDescriptor.MAX_FINGERPRINT_BITS;
         private boolean sortedIndex;
         private int sortedIndexNodeSize;
 
@@ -256,13 +259,12 @@ public final class StoreOptions {
         }
 
         /**
-         * <b>For tests only.</b> Keeps only {@code bits} (0..12) fingerprint bits in index slots, so
-         * that fingerprints collide and every probe compares key bytes. Slows lookups; never use in
-         * production.
+         * Tests only, hence not public: keeps only {@code bits} (0..12) fingerprint bits in index
+         * slots, so that fingerprints collide and every probe compares key bytes.
          */
-        public Builder fingerprintBitsForTesting(int bits) {
-            if (bits < 0 || bits > 12) {
-                throw new IllegalArgumentException("fingerprint bits must be 0..12, was " + bits);
+        Builder fingerprintBitsForTesting(int bits) {
+            if (bits < 0 || bits > SlotDescriptor.MAX_FINGERPRINT_BITS) {
+                throw new IllegalArgumentException("fingerprint bits must be 0.." + SlotDescriptor.MAX_FINGERPRINT_BITS + ", was " + bits);
             }
             this.fingerprintBits = bits;
             return this;
@@ -281,13 +283,14 @@ public final class StoreOptions {
         }
 
         /**
-         * <b>For tests only.</b> Sorted index nodes of {@code bytes} (128..65536, at most a quarter
-         * page) instead of the default, so that small stores have deep trees and split and merge
-         * often. Never needed in production.
+         * Tests only, hence not public: sorted index nodes of {@code bytes} (128..65536, at most a
+         * quarter page) instead of the default, so that small stores have deep trees and split and
+         * merge often.
          */
-        public Builder sortedIndexNodeSizeForTesting(int bytes) {
-            if (bytes < 128 || bytes > 65536) {
-                throw new IllegalArgumentException("sorted index node size must be 128..65536 bytes, was " + bytes);
+        Builder sortedIndexNodeSizeForTesting(int bytes) {
+            if (bytes < NodeDescriptor.MIN_NODE_SIZE || bytes > SortedIndex.MAX_NODE_SIZE) {
+                throw new IllegalArgumentException("sorted index node size must be " + NodeDescriptor.MIN_NODE_SIZE + ".."
+                    + SortedIndex.MAX_NODE_SIZE + " bytes, was " + bytes);
             }
             this.sortedIndexNodeSize = bytes;
             return this;

@@ -4,6 +4,7 @@ import io.offstate.offheap.CorruptStateException;
 import io.offstate.offheap.KeyComponent;
 import io.offstate.offheap.index.EntryMap;
 import io.offstate.offheap.index.KeyDictionary;
+import io.offstate.offheap.index.SlotDescriptor;
 import io.offstate.offheap.index.SortedIndex;
 import io.offstate.offheap.memory.MemoryBudget;
 import io.offstate.offheap.memory.MetaIn;
@@ -37,8 +38,23 @@ final class StoreState implements AutoCloseable {
         this.sorted = sorted;
     }
 
-    /** Version of the engine's part of the metadata (the files' format version covers the rest). */
-    private static final int META_VERSION = 1;
+    /**
+     * Version of the engine's part of the metadata (the files' format version covers the rest):
+     * 1 had no caller flush metadata, 2 adds it after the options. Both are read; 2 is written.
+     */
+    private static final int META_VERSION = 2;
+    private static final int META_VERSION_WITHOUT_FLUSH_METADATA = 1;
+    /** Largest caller metadata one flush may carry (1 MiB). */
+    static final int MAX_FLUSH_METADATA = 1 << 20;
+    private static final byte[] NO_FLUSH_METADATA = new byte[0];
+
+    /**
+     * What a flush recorded ahead of the components' state: the structural options (merged into
+     * the options given at open) and the caller's flush metadata; {@code rest} is positioned at
+     * the components' state, for {@link #reopen}.
+     */
+    record Header(StoreOptions options, byte[] flushMetadata, MetaIn rest) {
+    }
 
     static StoreState create(StoreOptions options) {
         return create(options, null);
@@ -93,10 +109,10 @@ final class StoreState implements AutoCloseable {
     }
 
     /**
-     * The metadata a flush commits: the structural options this state was built with, then each
-     * component's state. Everything else is in the mapped regions.
+     * The metadata a flush commits: the structural options this state was built with, the caller's
+     * {@code flushMetadata}, then each component's state. Everything else is in the mapped regions.
      */
-    byte[] writeMeta(StoreOptions options) {
+    byte[] writeMeta(StoreOptions options, byte[] flushMetadata) {
         MetaOut out = new MetaOut();
         out.putInt(META_VERSION).putInt(options.pageShift()).putInt(sorted != null ? 1 : 0)
             .putInt(options.sortedIndexNodeSize()).putInt(options.fingerprintBits());
@@ -104,6 +120,7 @@ final class StoreState implements AutoCloseable {
         out.putInt(k == null ? 0 : k.fixedPrefixLength() > 0 ? 1 : 2)
             .putInt(k == null ? 0 : k.fixedPrefixLength() > 0 ? k.fixedPrefixLength() : k.delimiter())
             .putInt(options.maxDictionaryCodes()).putLong(map.seed());
+        out.putBytes(flushMetadata);
         memory.writeMeta(out);
         map.writeMeta(out);
         if (dictionary != null) {
@@ -115,39 +132,46 @@ final class StoreState implements AutoCloseable {
         return out.toByteArray();
     }
 
-    /** The structural options recorded in {@code meta}, merged into {@code given} (whose budget and name are kept). */
-    static StoreOptions storedOptions(byte[] meta, StoreOptions given) {
+    /**
+     * Reads what {@link #writeMeta} put ahead of the components: the structural options, merged into
+     * {@code given} (whose budget, name and expected entries are kept), and the flush metadata.
+     *
+     * @throws CorruptStateException    if the header is malformed
+     * @throws IllegalArgumentException if {@code given} disagrees with the stored structural options
+     */
+    static Header readHeader(byte[] meta, StoreOptions given) {
         MetaIn in = new MetaIn(meta);
         int version = in.getInt("engine metadata version");
-        if (version != META_VERSION) {
-            throw new CorruptStateException("engine metadata version " + version + " is not " + META_VERSION);
+        if (version != META_VERSION && version != META_VERSION_WITHOUT_FLUSH_METADATA) {
+            throw new CorruptStateException("engine metadata version " + version + " is not "
+                + META_VERSION_WITHOUT_FLUSH_METADATA + " or " + META_VERSION);
         }
         int pageShift = in.getInt("page shift", PagedMemory.MIN_PAGE_SHIFT, PagedMemory.MAX_PAGE_SHIFT);
         boolean sortedIndex = in.getInt("sorted index", 0, 1) == 1;
         int nodeSize = in.getInt("sorted node size", 0, SortedIndex.MAX_NODE_SIZE);
-        int fingerprintBits = in.getInt("fingerprint bits", 0, 12);
+        int fingerprintBits = in.getInt("fingerprint bits", 0, SlotDescriptor.MAX_FINGERPRINT_BITS);
         int kind = in.getInt("key component kind", 0, 2);
         int param = in.getInt("key component parameter", 0, 65536);
         KeyComponent component = kind == 0 ? null : kind == 1 ? KeyComponent.fixedPrefix(Math.max(1, param))
             : KeyComponent.untilDelimiter((byte) param);
         int maxCodes = in.getInt("max dictionary codes", 1, Integer.MAX_VALUE);
         long seed = in.getLong("hash seed");
-        return given.reopened(pageShift, sortedIndex, nodeSize, fingerprintBits, component, maxCodes, seed);
+        byte[] flushMetadata = version == META_VERSION_WITHOUT_FLUSH_METADATA ? NO_FLUSH_METADATA
+            : in.getBytes("flush metadata", MAX_FLUSH_METADATA);
+        StoreOptions options = given.reopened(pageShift, sortedIndex, nodeSize, fingerprintBits, component, maxCodes, seed);
+        return new Header(options, flushMetadata, in);
     }
 
     /**
-     * The state recorded in {@code meta} over {@code backing}'s files: regions are mapped, nothing is
-     * rebuilt. {@code options} are the ones {@link #storedOptions} returned.
+     * The state recorded after {@code header} over {@code backing}'s files: regions are mapped,
+     * nothing is rebuilt.
      *
      * @throws CorruptStateException if the metadata is inconsistent
-     * @throws io.offstate.offheap.StoreFullException if the store exceeds the budget of {@code options}
+     * @throws io.offstate.offheap.StoreFullException if the store exceeds the budget of the header's options
      */
-    static StoreState reopen(byte[] meta, StoreOptions options, RegionBacking backing) {
-        MetaIn in = new MetaIn(meta);
-        for (int i = 0; i < 8; i++) { // the options, read by storedOptions
-            in.getInt("options");
-        }
-        in.getLong("hash seed");
+    static StoreState reopen(Header header, RegionBacking backing) {
+        MetaIn in = header.rest();
+        StoreOptions options = header.options();
         MemoryBudget budget = new MemoryBudget(options.name(), options.memoryBudget());
         PagedMemory memory = PagedMemory.reopen(in, budget, backing);
         EntryMap map = null;

@@ -2,16 +2,13 @@ package io.offstate.jmh;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.reflect.Field;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Collection;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
 import io.offstate.engine.KeyValueStore;
-import io.offstate.offheap.memory.MappedRegion;
 
 /**
  * Where the benchmarks' file-backed stores (offstate's {@code KeyValueStore.open}, Chronicle Map's
@@ -99,25 +96,10 @@ final class FileStores {
     }
 
     /**
-     * The number of dirty 4 KiB chunks a file-backed store would write at its next flush, read
-     * from its regions' dirty bitmaps by reflection ({@code KeyValueStore.files},
-     * {@code StoreFiles.live}); -1 if the engine's fields changed. Only for checking a benchmark's
-     * setup, never on a measured path: no public API tells how many chunks a flush will write.
+     * The number of dirty 4 KiB chunks a file-backed store would write at its next flush (from
+     * {@link KeyValueStore#stats()}). Only for checking a benchmark's setup, never on a measured path.
      */
     static long dirtyChunks(KeyValueStore store) {
-        try {
-            Field files = KeyValueStore.class.getDeclaredField("files");
-            files.setAccessible(true);
-            Object storeFiles = files.get(store);
-            Field live = storeFiles.getClass().getDeclaredField("live");
-            live.setAccessible(true);
-            long n = 0;
-            for (Object region : (Collection<?>) live.get(storeFiles)) {
-                n += ((MappedRegion) region).dirtyChunks();
-            }
-            return n;
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            return -1;
-        }
+        return store.stats().dirtyChunks();
     }
 }

@@ -1,6 +1,7 @@
 package io.offstate.propertytests;
 
 import io.offstate.engine.StoreOptions;
+import io.offstate.engine.TestOptions;
 import io.offstate.offheap.KeyComponent;
 
 /**
@@ -33,21 +34,21 @@ enum StoreConfig {
     COLLIDING(false) {
         @Override
         StoreOptions.Builder configure(StoreOptions.Builder b) {
-            return b.fingerprintBitsForTesting(0);
+            return TestOptions.fingerprintBits(b, 0);
         }
     },
     /** No fingerprint bits, with dictionary encoding (until '|'). */
     COLLIDING_DICT_DELIMITER(false) {
         @Override
         StoreOptions.Builder configure(StoreOptions.Builder b) {
-            return b.fingerprintBitsForTesting(0).dictionaryKeyComponent(DELIMITER);
+            return TestOptions.fingerprintBits(b, 0).dictionaryKeyComponent(DELIMITER);
         }
     },
     /** No fingerprint bits, a 1-entry initial index (grows all the time), fixed-prefix dictionary. */
     COLLIDING_TINY_INDEX_DICT_PREFIX3(false) {
         @Override
         StoreOptions.Builder configure(StoreOptions.Builder b) {
-            return b.fingerprintBitsForTesting(0).expectedEntries(1).dictionaryKeyComponent(KeyComponent.fixedPrefix(3));
+            return TestOptions.fingerprintBits(b, 0).expectedEntries(1).dictionaryKeyComponent(KeyComponent.fixedPrefix(3));
         }
     },
     /** A 1-entry initial index: the index grows (incrementally) throughout. */
@@ -124,7 +125,7 @@ enum StoreConfig {
     SORTED_COLLIDING_TINY_INDEX_DICT_PREFIX3(false) {
         @Override
         StoreOptions.Builder configure(StoreOptions.Builder b) {
-            return b.sortedIndex(true).fingerprintBitsForTesting(0).expectedEntries(1)
+            return TestOptions.fingerprintBits(b.sortedIndex(true), 0).expectedEntries(1)
                 .dictionaryKeyComponent(KeyComponent.fixedPrefix(3));
         }
     },

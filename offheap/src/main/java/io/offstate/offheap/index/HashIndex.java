@@ -78,8 +78,8 @@ public final class HashIndex implements AutoCloseable {
 
     /** As {@link #HashIndex(EntryKeys, MemoryBudget, long, int)}, with tables in files of {@code backing} (null: anonymous). */
     public HashIndex(EntryKeys keys, MemoryBudget budget, long expectedEntries, int fingerprintBits, RegionBacking backing) {
-        if (fingerprintBits < 0 || fingerprintBits > 12) {
-            throw new IllegalArgumentException("fingerprint bits must be 0..12, was " + fingerprintBits);
+        if (fingerprintBits < 0 || fingerprintBits > SlotDescriptor.MAX_FINGERPRINT_BITS) {
+            throw new IllegalArgumentException("fingerprint bits must be 0.." + SlotDescriptor.MAX_FINGERPRINT_BITS + ", was " + fingerprintBits);
         }
         this.keys = keys;
         this.budget = budget;

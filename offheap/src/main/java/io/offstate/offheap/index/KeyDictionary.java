@@ -152,7 +152,7 @@ public final class KeyDictionary implements AutoCloseable {
             }
             LongArrayList a = new LongArrayList(n);
             for (int i = 0; i < n; i++) {
-                a.add(in.getLong("dictionary entry address", 1, (1L << PagedMemory.ADDRESS_BITS) - 1));
+                a.add(in.getLong("dictionary entry address", 1, PagedMemory.MAX_ADDRESS));
             }
             return new KeyDictionary(map, a, max);
         } catch (RuntimeException | Error e) {

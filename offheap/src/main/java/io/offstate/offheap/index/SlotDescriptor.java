@@ -1,5 +1,7 @@
 package io.offstate.offheap.index;
 
+import io.offstate.offheap.memory.PagedMemory;
+
 /**
  * Layout of one 8-byte slot of a {@link HashIndex} table.
  *
@@ -21,20 +23,20 @@ package io.offstate.offheap.index;
 public final class SlotDescriptor {
     /** An empty slot. */
     public static final long EMPTY = 0L;
-    /** Bits of an entry address. */
-    public static final int ADDRESS_BITS = 40;
-    /** Mask of the address field. */
-    public static final long ADDRESS_MASK = (1L << ADDRESS_BITS) - 1;
+    /** Mask of the address field: an address has {@link PagedMemory#ADDRESS_BITS} bits. */
+    public static final long ADDRESS_MASK = PagedMemory.MAX_ADDRESS;
     /** Shift of the distance field. */
-    public static final int DISTANCE_SHIFT = ADDRESS_BITS;
+    public static final int DISTANCE_SHIFT = PagedMemory.ADDRESS_BITS;
     /** One unit of the distance field, added to a slot to move it one place further from home. */
     public static final long DISTANCE_ONE = 1L << DISTANCE_SHIFT;
-    /** Largest value of the distance field (distance + 1). */
-    public static final int MAX_DISTANCE = (1 << 12) - 1;
     /** Shift of the fingerprint field. */
     public static final int FINGERPRINT_SHIFT = 52;
+    /** Largest value of the distance field (distance + 1). */
+    public static final int MAX_DISTANCE = (1 << (FINGERPRINT_SHIFT - DISTANCE_SHIFT)) - 1;
+    /** Most fingerprint bits a slot keeps (the default; fewer only to force collisions in tests). */
+    public static final int MAX_FINGERPRINT_BITS = 64 - FINGERPRINT_SHIFT;
     /** Mask of a fingerprint value (before shifting). */
-    public static final int FINGERPRINT_MASK = (1 << 12) - 1;
+    public static final int FINGERPRINT_MASK = (1 << MAX_FINGERPRINT_BITS) - 1;
 
     private SlotDescriptor() {
     }

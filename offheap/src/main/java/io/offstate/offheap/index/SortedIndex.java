@@ -6,7 +6,6 @@ import java.util.Arrays;
 
 import io.offstate.offheap.ByteSource;
 import io.offstate.offheap.CorruptStateException;
-import io.offstate.offheap.Varint;
 import io.offstate.offheap.memory.PagedMemory;
 
 /**
@@ -84,6 +83,7 @@ public final class SortedIndex {
     private byte[] rightKey = new byte[64];
     private MemorySegment leftKeySegment = MemorySegment.ofArray(leftKey);
     private MemorySegment rightKeySegment = MemorySegment.ofArray(rightKey);
+    private final OriginalKey originalKey = new OriginalKey();
     private final ByteSource separatorSource = new ByteSource();
 
     /**
@@ -131,51 +131,12 @@ public final class SortedIndex {
 
     /** Compares {@code key} (original form) with the original key of the entry at {@code address}. */
     private int compareEntry(ByteSource key, long address) {
-        final MemorySegment page = memory.page(address);
-        final long offset = memory.offset(address);
-        final int keyLength = EntryDescriptor.keyLength(page, offset);
-        final long keyOffset = EntryDescriptor.keyOffset(page, offset);
-        if (dictionary == null) {
-            return compareSplit(key, null, 0, 0, page, keyOffset, keyLength);
-        }
-        final long c = Varint.read(page, keyOffset);
-        final int n = Varint.sizeOf(c);
-        final long component = dictionary.componentAddress(Varint.value(c));
-        final MemorySegment cPage = memory.page(component);
-        final long cOffset = memory.offset(component);
-        return compareSplit(key, cPage, EntryDescriptor.keyOffset(cPage, cOffset), EntryDescriptor.keyLength(cPage, cOffset),
-            page, keyOffset + n, keyLength - n);
+        return originalKey.of(memory, dictionary, address).compare(key);
     }
 
     /** Compares {@code key} with the key of the block at {@code address} (a separator). */
     private int compareBlockKey(ByteSource key, long address) {
-        final MemorySegment page = memory.page(address);
-        final long offset = memory.offset(address);
-        return compareSplit(key, null, 0, 0, page, EntryDescriptor.keyOffset(page, offset), EntryDescriptor.keyLength(page, offset));
-    }
-
-    /** Compares {@code key} with the concatenation {@code first[0 .. firstLength) ++ second[0 .. secondLength)}. */
-    private static int compareSplit(ByteSource key, MemorySegment first, long firstOffset, int firstLength,
-                                    MemorySegment second, long secondOffset, int secondLength) {
-        final int length = key.length();
-        final int n1 = Math.min(length, firstLength);
-        if (n1 > 0) {
-            int c = key.compareTo(0, first, firstOffset, n1);
-            if (c != 0) {
-                return c;
-            }
-        }
-        if (length < firstLength) {
-            return -1; // key is a proper prefix of the stored key
-        }
-        final int n2 = Math.min(length - firstLength, secondLength);
-        if (n2 > 0) {
-            int c = key.compareTo(firstLength, second, secondOffset, n2);
-            if (c != 0) {
-                return c;
-            }
-        }
-        return Integer.compare(length, firstLength + secondLength);
+        return originalKey.of(memory, null, address).compare(key);
     }
 
     private int compareLeafElement(ByteSource key, long prefix, MemorySegment page, long node, int i) {
@@ -469,26 +430,10 @@ public final class SortedIndex {
 
     /** Copies the original key of the entry at {@code address} into the left or right scratch array. */
     private int materializeEntry(long address, boolean left) {
-        final MemorySegment page = memory.page(address);
-        final long offset = memory.offset(address);
-        final int keyLength = EntryDescriptor.keyLength(page, offset);
-        final long keyOffset = EntryDescriptor.keyOffset(page, offset);
-        if (dictionary == null) {
-            ensureScratchKey(left, keyLength);
-            MemorySegment.copy(page, keyOffset, left ? leftKeySegment : rightKeySegment, 0, keyLength);
-            return keyLength;
-        }
-        final long c = Varint.read(page, keyOffset);
-        final int n = Varint.sizeOf(c);
-        final long component = dictionary.componentAddress(Varint.value(c));
-        final MemorySegment cPage = memory.page(component);
-        final long cOffset = memory.offset(component);
-        final int componentLength = EntryDescriptor.keyLength(cPage, cOffset);
-        final int total = componentLength + keyLength - n;
+        final OriginalKey k = originalKey.of(memory, dictionary, address);
+        final int total = k.length();
         ensureScratchKey(left, total);
-        MemorySegment target = left ? leftKeySegment : rightKeySegment;
-        MemorySegment.copy(cPage, EntryDescriptor.keyOffset(cPage, cOffset), target, 0, componentLength);
-        MemorySegment.copy(page, keyOffset + n, target, componentLength, keyLength - n);
+        k.copyTo(left ? leftKeySegment : rightKeySegment, 0);
         return total;
     }
 
@@ -875,7 +820,7 @@ public final class SortedIndex {
      * @throws CorruptStateException if the metadata is inconsistent
      */
     public static SortedIndex reopen(io.offstate.offheap.memory.MetaIn in, PagedMemory memory, KeyDictionary dictionary) {
-        long maxAddress = (1L << PagedMemory.ADDRESS_BITS) - 1;
+        long maxAddress = PagedMemory.MAX_ADDRESS;
         SortedIndex s = new SortedIndex(memory, dictionary, in.getInt("node size", NodeDescriptor.MIN_NODE_SIZE, MAX_NODE_SIZE));
         s.root = in.getLong("root", 0, maxAddress);
         s.head = in.getLong("head", 0, maxAddress);
@@ -901,6 +846,28 @@ public final class SortedIndex {
         c.height = height;
         c.size = size;
         return c;
+    }
+
+    /**
+     * Number of nodes (inner and leaves) the tree holds now, by walking its inner levels: O(nodes),
+     * for statistics, not for hot paths. Reads only, allocates nothing.
+     */
+    public long nodes() {
+        return root == NONE ? 0 : countNodes(root, height);
+    }
+
+    private long countNodes(long node, int level) {
+        if (level == 0) {
+            return 1;
+        }
+        final MemorySegment page = memory.page(node);
+        final long offset = memory.offset(node);
+        final int count = NodeDescriptor.count(page, offset);
+        long n = 1;
+        for (int j = 0; j <= count; j++) {
+            n += countNodes(NodeDescriptor.child(page, offset, j), level - 1);
+        }
+        return n;
     }
 
     /**

@@ -42,6 +42,8 @@ import io.offstate.offheap.OffstateException;
 public final class PagedMemory implements AutoCloseable {
     /** Bits of an address. */
     public static final int ADDRESS_BITS = 40;
+    /** Largest address; also the mask of an address field. */
+    public static final long MAX_ADDRESS = (1L << ADDRESS_BITS) - 1;
     /** Smallest allowed page: 4 KiB. */
     public static final int MIN_PAGE_SHIFT = 12;
     /** Largest allowed page: 1 GiB. */
@@ -141,6 +143,16 @@ public final class PagedMemory implements AutoCloseable {
     /** The budget this memory charges. */
     public MemoryBudget budget() {
         return budget;
+    }
+
+    /** Normal pages allocated now (large blocks not included). */
+    public long normalPages() {
+        return normalPages;
+    }
+
+    /** Bytes held by large blocks (each a segment of its own). */
+    public long largeBytes() {
+        return largeBytes;
     }
 
     /** Bytes held by normal pages and large segments (index tables are accounted elsewhere). */

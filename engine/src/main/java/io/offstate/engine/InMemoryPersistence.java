@@ -1,0 +1,78 @@
+package io.offstate.engine;
+
+import java.nio.file.Path;
+
+import io.offstate.offheap.memory.RegionBacking;
+
+/**
+ * The persistence of a store created in memory: anonymous memory, no files; a flush only records
+ * its metadata, so {@link KeyValueStore#lastFlushMetadata()} answers alike for both kinds of store.
+ *
+ * <p>Single writer: owned by one store.
+ */
+final class InMemoryPersistence implements Persistence {
+    private byte[] flushMetadata = new byte[0];
+
+    @Override
+    public RegionBacking backing() {
+        return null;
+    }
+
+    @Override
+    public boolean isFileBacked() {
+        return false;
+    }
+
+    @Override
+    public Path directory() {
+        return null;
+    }
+
+    @Override
+    public long generation() {
+        return 0;
+    }
+
+    @Override
+    public byte[] flushMetadata() {
+        return flushMetadata;
+    }
+
+    @Override
+    public void flush(StoreCore core, StoreOptions options, byte[] metadata) {
+        flushMetadata = metadata; // nothing moves: views stay valid
+    }
+
+    @Override
+    public void verifyFiles() {
+    }
+
+    @Override
+    public long flushes() {
+        return 0;
+    }
+
+    @Override
+    public long lastFlushBytes() {
+        return 0;
+    }
+
+    @Override
+    public long lastFlushNanos() {
+        return 0;
+    }
+
+    @Override
+    public long dirtyChunks() {
+        return 0;
+    }
+
+    @Override
+    public int mappings() {
+        return 0;
+    }
+
+    @Override
+    public void close() {
+    }
+}

@@ -1,0 +1,59 @@
+package io.offstate.engine;
+
+import java.nio.file.Path;
+
+import io.offstate.offheap.memory.RegionBacking;
+
+/**
+ * Where a store's state lives between flushes, and what a flush does: the one place in-memory and
+ * file-backed stores differ ({@link InMemoryPersistence}, {@link FilePersistence}). The facade
+ * calls these unconditionally; it never asks which kind it has except to answer
+ * {@link KeyValueStore#isPersistent()}.
+ *
+ * <p>Single writer: owned by one store, used on its thread.
+ */
+interface Persistence {
+    /** Where new regions (pages, tables, large values) are placed: the files, or null for anonymous memory. */
+    RegionBacking backing();
+
+    /** Whether this is a file-backed store. */
+    boolean isFileBacked();
+
+    /** The directory (absolute), or null in memory. */
+    Path directory();
+
+    /** Generation of the last completed flush; 0 in memory. */
+    long generation();
+
+    /** The caller metadata of the last completed flush (empty if none); the caller must not change it. */
+    byte[] flushMetadata();
+
+    /**
+     * Makes the state of {@code core} durable with {@code metadata} (already validated, owned by the
+     * persistence from now on) atomically; in memory, only records the metadata.
+     *
+     * @throws java.io.UncheckedIOException if the file system fails (further flushes are then refused)
+     */
+    void flush(StoreCore core, StoreOptions options, byte[] metadata);
+
+    /** Reads the files back and checks every chunk's checksum; nothing in memory. */
+    void verifyFiles();
+
+    /** Flushes done since open. */
+    long flushes();
+
+    /** Bytes the last flush wrote. */
+    long lastFlushBytes();
+
+    /** Nanoseconds the last flush took. */
+    long lastFlushNanos();
+
+    /** Chunks the next flush would write. */
+    long dirtyChunks();
+
+    /** Memory mappings held now. */
+    int mappings();
+
+    /** Releases files and locks (writes nothing); idempotent. */
+    void close();
+}
