@@ -16,8 +16,10 @@ import io.offstate.engine.CrashWorkload.Config;
  * before the kill, so it is an acknowledgement):
  * <ul>
  *   <li>{@code OPENING} before {@link KeyValueStore#open} (which may be replaying a journal);</li>
- *   <li>{@code OPENED <generation> <digest>} once it has opened the store and checked its invariants;</li>
- *   <li>{@code FLUSHING <g>} after the operations of generation {@code g}, just before {@code flush()};</li>
+ *   <li>{@code OPENED <generation> <digest> <metadata generation>} once it has opened the store and
+ *       checked its invariants (the last: which flush its {@code lastFlushMetadata()} names);</li>
+ *   <li>{@code FLUSHING <g>} after the operations of generation {@code g}, just before
+ *       {@code flush(CrashWorkload.flushMetadata(g))};</li>
  *   <li>{@code STEP <name>} as {@code flush()} passes each step of its commit (see
  *       {@link #reportCommitSteps()}), so the parent knows where in the flush a kill landed;</li>
  *   <li>{@code FLUSHED <g>} after {@code flush()} returned with generation {@code g}.</li>
@@ -44,7 +46,8 @@ final class CrashChild {
         say("OPENING");
         KeyValueStore store = KeyValueStore.open(directory, config.options());
         store.verify();
-        say("OPENED " + store.flushGeneration() + " " + CrashWorkload.digest(store, config));
+        say("OPENED " + store.flushGeneration() + " " + CrashWorkload.digest(store, config) + " "
+            + CrashWorkload.flushMetadataGeneration(store.lastFlushMetadata()));
         CrashWorkload.Target target = new CrashWorkload.Target() {
             @Override
             public void put(byte[] key, int valueLength, long valueSeed) {
@@ -60,7 +63,7 @@ final class CrashChild {
             long next = store.flushGeneration() + 1;
             CrashWorkload.batch(config, seed, next, target);
             say("FLUSHING " + next);
-            store.flush();
+            store.flush(CrashWorkload.flushMetadata(next));
             if (store.flushGeneration() != next) {
                 say("WRONG generation " + store.flushGeneration() + " after flush of " + next);
                 System.exit(2);

@@ -1,5 +1,6 @@
 package io.offstate.engine;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -99,7 +100,8 @@ final class CrashRecoveryTest {
     }
 
     /** What the directory may hold: its generation and the contents it must have then. */
-    record Candidate(long generation, TreeMap<byte[], Value> model) {
+    /** A state the directory may hold: its generation, contents, and the generation its flush metadata names. */
+    record Candidate(long generation, TreeMap<byte[], Value> model, long metadataGeneration) {
     }
 
     /**
@@ -130,7 +132,7 @@ final class CrashRecoveryTest {
             this.seed = seed;
             this.stats = stats;
             try (KeyValueStore s = KeyValueStore.open(path, config.options())) {
-                candidates.add(new Candidate(s.flushGeneration(), CrashWorkload.emptyModel()));
+                candidates.add(new Candidate(s.flushGeneration(), CrashWorkload.emptyModel(), 0));
                 s.closeWithoutFlush();
             }
         }
@@ -200,6 +202,9 @@ final class CrashRecoveryTest {
             Candidate base = resolve(Long.parseLong(opened[1]), "the child opened");
             assertEquals(CrashWorkload.digest(base.model), opened[2],
                 "contents the child found at generation " + base.generation + " (count:sha256), output " + said);
+            assertEquals(Long.toString(base.metadataGeneration), opened[3],
+                "flush metadata the child found at generation " + base.generation + " (the flush it names), output " + said);
+            long metadataGeneration = base.metadataGeneration;
             long acknowledged = base.generation;
             TreeMap<byte[], Value> model = base.model;
             TreeMap<byte[], Value> announced = null;
@@ -221,15 +226,16 @@ final class CrashRecoveryTest {
                 } else {
                     assertTrue(announced != null && line.equals("FLUSHED " + (acknowledged + 1)), "unexpected line " + line + " in " + said);
                     acknowledged = g;
+                    metadataGeneration = g;
                     model = announced;
                     announced = null;
                     stats.acknowledged++;
                 }
             }
             unopened = true;
-            candidates = new ArrayList<>(List.of(new Candidate(acknowledged, model)));
+            candidates = new ArrayList<>(List.of(new Candidate(acknowledged, model, metadataGeneration)));
             if (announced != null) {
-                candidates.add(new Candidate(acknowledged + 1, announced));
+                candidates.add(new Candidate(acknowledged + 1, announced, acknowledged + 1));
                 String phase = "mid-flush " + (step == null ? "(writing journal)" : "after " + step);
                 pending = new PendingFlush(acknowledged + 1, phase, expectedGeneration(step, acknowledged));
                 stats.phase(phase);
@@ -313,10 +319,12 @@ final class CrashRecoveryTest {
             try (KeyValueStore s = KeyValueStore.open(path, config.options())) {
                 Candidate c = resolve(s.flushGeneration(), "reopened");
                 assertContents(s, c.model);
+                assertArrayEquals(CrashWorkload.flushMetadata(c.metadataGeneration), s.lastFlushMetadata(),
+                    config + " generation " + s.flushGeneration() + ": flush metadata must name generation " + c.metadataGeneration);
                 s.verify();
                 s.verifyFiles(); // flushes (an empty generation) and reads every chunk against its checksum
                 assertEquals(c.generation + 1, s.flushGeneration());
-                candidates = new ArrayList<>(List.of(new Candidate(s.flushGeneration(), c.model)));
+                candidates = new ArrayList<>(List.of(new Candidate(s.flushGeneration(), c.model, c.metadataGeneration)));
                 unopened = false;
                 stats.parentChecks++;
                 log("parent checked it and flushed generation " + s.flushGeneration() + "; journals " + journals(path));

@@ -133,6 +133,33 @@ final class CrashWorkload {
     }
 
     /** The expected contents of a store: keys in unsigned order, as a sorted store's cursor reads them. */
+    /**
+     * The metadata a child's flush of {@code generation} carries: the generation (8 bytes, big
+     * endian) then 0..200 bytes derived from it, so that a reopened store's metadata names the flush
+     * it came from and damage to it shows. Generation 0 stands for "no flush carried any": empty.
+     */
+    static byte[] flushMetadata(long generation) {
+        if (generation == 0) {
+            return new byte[0];
+        }
+        byte[] tail = value((int) Math.floorMod(generation * 37, 201), generation * 7919);
+        byte[] m = new byte[8 + tail.length];
+        java.nio.ByteBuffer.wrap(m).putLong(generation).put(tail);
+        return m;
+    }
+
+    /** The generation {@code metadata} names (0 if empty), or -1 if it is not one of {@link #flushMetadata}'s. */
+    static long flushMetadataGeneration(byte[] metadata) {
+        if (metadata.length == 0) {
+            return 0;
+        }
+        if (metadata.length < 8) {
+            return -1;
+        }
+        long g = java.nio.ByteBuffer.wrap(metadata).getLong();
+        return g > 0 && java.util.Arrays.equals(metadata, flushMetadata(g)) ? g : -1;
+    }
+
     static TreeMap<byte[], Value> emptyModel() {
         return new TreeMap<>(Arrays::compareUnsigned);
     }
