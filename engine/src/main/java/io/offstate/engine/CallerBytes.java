@@ -27,52 +27,59 @@ final class CallerBytes {
     }
 
     ByteSource key(byte[] k) {
-        Objects.requireNonNull(k, "key");
-        if (k.length > KeyValueStore.MAX_KEY_LENGTH) {
-            throw tooLong("key", k.length, KeyValueStore.MAX_KEY_LENGTH);
-        }
-        return key.wrap(k);
+        return whole(key, k, "key", KeyValueStore.MAX_KEY_LENGTH);
     }
 
     ByteSource key(MemorySegment k) {
-        int length = checkedLength(k, "key", KeyValueStore.MAX_KEY_LENGTH);
-        return key.wrap(k, 0, length);
+        return whole(key, k, "key", KeyValueStore.MAX_KEY_LENGTH);
     }
 
     ByteSource key(MemorySegment k, long offset, int length) {
-        Objects.requireNonNull(k, "key");
-        checkRange(k, offset, length, "key", KeyValueStore.MAX_KEY_LENGTH);
-        return key.wrap(k, offset, length);
+        return range(key, k, offset, length, "key", KeyValueStore.MAX_KEY_LENGTH);
     }
 
     ByteSource key(DirectBuffer k, int offset, int length) {
-        Objects.requireNonNull(k, "key");
-        checkRange(k.capacity(), offset, length, "key", KeyValueStore.MAX_KEY_LENGTH);
-        return key.wrap(k, offset, length);
+        return range(key, k, offset, length, "key", KeyValueStore.MAX_KEY_LENGTH);
     }
 
     ByteSource value(byte[] v) {
-        Objects.requireNonNull(v, "value");
-        if (v.length > KeyValueStore.MAX_VALUE_LENGTH) {
-            throw tooLong("value", v.length, KeyValueStore.MAX_VALUE_LENGTH);
-        }
-        return value.wrap(v);
+        return whole(value, v, "value", KeyValueStore.MAX_VALUE_LENGTH);
     }
 
     ByteSource value(MemorySegment v) {
-        return value.wrap(v, 0, checkedLength(v, "value", KeyValueStore.MAX_VALUE_LENGTH));
+        return whole(value, v, "value", KeyValueStore.MAX_VALUE_LENGTH);
     }
 
     ByteSource value(MemorySegment v, long offset, int length) {
-        Objects.requireNonNull(v, "value");
-        checkRange(v, offset, length, "value", KeyValueStore.MAX_VALUE_LENGTH);
-        return value.wrap(v, offset, length);
+        return range(value, v, offset, length, "value", KeyValueStore.MAX_VALUE_LENGTH);
     }
 
     ByteSource value(DirectBuffer v, int offset, int length) {
-        Objects.requireNonNull(v, "value");
-        checkRange(v.capacity(), offset, length, "value", KeyValueStore.MAX_VALUE_LENGTH);
-        return value.wrap(v, offset, length);
+        return range(value, v, offset, length, "value", KeyValueStore.MAX_VALUE_LENGTH);
+    }
+
+    private ByteSource whole(ByteSource target, byte[] bytes, String what, int max) {
+        Objects.requireNonNull(bytes, what);
+        if (bytes.length > max) {
+            throw tooLong(what, bytes.length, max);
+        }
+        return target.wrap(bytes);
+    }
+
+    private ByteSource whole(ByteSource target, MemorySegment segment, String what, int max) {
+        return target.wrap(segment, 0, checkedLength(segment, what, max));
+    }
+
+    private ByteSource range(ByteSource target, MemorySegment segment, long offset, int length, String what, int max) {
+        Objects.requireNonNull(segment, what);
+        checkRange(segment, offset, length, what, max);
+        return target.wrap(segment, offset, length);
+    }
+
+    private ByteSource range(ByteSource target, DirectBuffer buffer, int offset, int length, String what, int max) {
+        Objects.requireNonNull(buffer, what);
+        checkRange(buffer.capacity(), offset, length, what, max);
+        return target.wrap(buffer, offset, length);
     }
 
     private int checkedLength(MemorySegment segment, String what, int max) {
