@@ -726,6 +726,7 @@ public final class SortedIndex {
 
     /** Position of the smallest key {@code >= key}, or {@link #NONE}. */
     public long ceiling(ByteSource key) {
+        prepared = false; // the descent below overwrites the path a prepared insert planned on
         if (root == NONE) {
             return NONE;
         }
@@ -736,6 +737,7 @@ public final class SortedIndex {
 
     /** Position of the largest key {@code < key}, or {@link #NONE}. */
     public long lower(ByteSource key) {
+        prepared = false; // the descent below overwrites the path a prepared insert planned on
         if (root == NONE) {
             return NONE;
         }
@@ -746,6 +748,7 @@ public final class SortedIndex {
 
     /** Position of the largest key {@code <= key}, or {@link #NONE}. */
     public long floor(ByteSource key) {
+        prepared = false; // the descent below overwrites the path a prepared insert planned on
         if (root == NONE) {
             return NONE;
         }

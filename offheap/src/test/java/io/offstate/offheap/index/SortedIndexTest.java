@@ -19,7 +19,6 @@ import java.util.NavigableMap;
 import java.util.Random;
 import java.util.TreeSet;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -944,8 +943,6 @@ class SortedIndexTest {
      * engine never reads between the two calls today, so stores are not affected.
      */
     @Test
-    @Disabled("SortedIndex bug: a seek between prepareInsert and insertPrepared misplaces the insert "
-        + "(plan kept in pathNodes, which ceiling/floor/lower overwrite; prepared is not cleared)")
     void aSeekBetweenPrepareAndInsertDoesNotMisplaceTheKey() {
         try (SortedIndexFixture fx = SortedIndexFixture.plain(SMALLEST)) {
             for (int i = 0; i < 100; i++) {
