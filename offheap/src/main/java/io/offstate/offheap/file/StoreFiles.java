@@ -156,8 +156,8 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
             try {
                 files.recover();
                 return files;
-            } catch (RuntimeException | Error e) {
-                files.close();
+            } catch (IOException | RuntimeException | Error e) {
+                files.close(); // releases the lock and this process's entry for the directory
                 throw e;
             }
         } catch (IOException e) {
