@@ -57,14 +57,23 @@ public final class JournalDescriptor {
     /** Header flag: a newer journal was committed after this one. */
     public static final int FLAG_SUPERSEDED = 2;
 
+    /** Header field offsets, as drawn above: magic (i64). */
     public static final int MAGIC_OFFSET = 0;
+    /** Format version (i32). */
     public static final int VERSION_OFFSET = 8;
+    /** Flags (i32), not covered by the header CRC. */
     public static final int FLAGS_OFFSET = 12;
+    /** Generation (i64). */
     public static final int GENERATION_OFFSET = 16;
+    /** Bytes of the metadata section (i64). */
     public static final int META_LENGTH_OFFSET = 24;
+    /** Bytes of the record section (i64). */
     public static final int RECORDS_LENGTH_OFFSET = 32;
+    /** CRC32C of the metadata section (i32). */
     public static final int META_CRC_OFFSET = 40;
+    /** CRC32C of the record section (i32). */
     public static final int RECORDS_CRC_OFFSET = 44;
+    /** CRC32C of the header (i32), see {@link #computeHeaderCrc}. */
     public static final int HEADER_CRC_OFFSET = 48;
 
     static final int RECORD_FILE_ID_OFFSET = 0;
