@@ -10,7 +10,9 @@ import io.offstate.offheap.memory.MappedRegion;
 
 /**
  * One run of dirty chunks of a region, with their checksum entries: what a commit writes, once
- * into the journal and once in place ({@link #collect}).
+ * into the journal and once in place ({@link #collect}). Lives for one commit, on the store's
+ * thread: {@link #data()} is a view of the region's memory (not a copy), valid until the region is
+ * remapped or freed.
  *
  * @param region the region
  * @param from   offset of the run in the region, at a chunk boundary
