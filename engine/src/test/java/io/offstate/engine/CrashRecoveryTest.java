@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.offstate.engine.CrashWorkload.Config;
 import io.offstate.engine.CrashWorkload.Value;
-import io.offstate.offheap.file.StoreFiles;
+import io.offstate.offheap.file.JournalDescriptor;
 
 /**
  * Crash consistency against a real process death: a child JVM ({@link CrashChild}) writes and
@@ -401,19 +401,20 @@ final class CrashRecoveryTest {
                 continue;
             }
             try (FileChannel ch = FileChannel.open(file)) {
-                ByteBuffer h = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
+                ByteBuffer h = ByteBuffer.allocate(JournalDescriptor.GENERATION_OFFSET + Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
                 while (h.hasRemaining() && ch.read(h) > 0) {
-                    // read the first 24 bytes: magic, version, flags, generation
+                    // read the header up to the generation: magic, version, flags, generation
                 }
-                if (h.position() == 24 && h.getLong(0) == StoreFiles.JOURNAL_MAGIC && h.getLong(16) > newest) {
-                    newest = h.getLong(16);
-                    flags = h.getInt(12);
+                if (!h.hasRemaining() && h.getLong(JournalDescriptor.MAGIC_OFFSET) == JournalDescriptor.MAGIC
+                    && h.getLong(JournalDescriptor.GENERATION_OFFSET) > newest) {
+                    newest = h.getLong(JournalDescriptor.GENERATION_OFFSET);
+                    flags = h.getInt(JournalDescriptor.FLAGS_OFFSET);
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
-        return newest >= 0 && (flags & StoreFiles.FLAG_APPLIED) == 0;
+        return newest >= 0 && (flags & JournalDescriptor.FLAG_APPLIED) == 0;
     }
 
     /**

@@ -46,5 +46,26 @@
  * throws {@link io.offstate.offheap.CorruptStoreFileException} naming the file and offset; a newer
  * format throws {@link io.offstate.offheap.UnsupportedFormatVersionException}. The byte layout is
  * described in {@code offheap/FORMAT.md}.
+ *
+ * <h2>Classes</h2>
+ * {@link io.offstate.offheap.file.StoreFiles} is the facade a store uses; behind it, one concept
+ * per class (all single writer, owned by one {@code StoreFiles}, except where noted):
+ * <ul>
+ *   <li>{@code DirectoryLock}: the OS lock on {@code offstate.lock} plus this process's registry of
+ *       open directories (an OS lock belongs to the process, so a second open in the same process is
+ *       refused before it opens the lock file, whose closing would drop the first store's lock);</li>
+ *   <li>{@code FileNames}: the name of every file in the directory, defined once;</li>
+ *   <li>{@link io.offstate.offheap.file.JournalDescriptor} and {@code ChunkSumDescriptor}: the bytes
+ *       of a journal and of a checksum file, drawn in their Javadoc; {@code FileTable}: the file list
+ *       each commit records after the store's metadata;</li>
+ *   <li>{@code JournalWriter} and {@code JournalReader} (into a {@code Journal}): the journal codec;</li>
+ *   <li>{@code CommitProtocol}: the steps of a commit (reported to a
+ *       {@link io.offstate.offheap.file.CommitObserver} as
+ *       {@link io.offstate.offheap.file.CommitStep}s), writing {@code DirtyRun}s into the journal and
+ *       then in place through {@code DataChannels};</li>
+ *   <li>{@code Recovery}: newest committed journal, replay of an unapplied one, orphan deletion;</li>
+ *   <li>{@code RegionMapper}: extents, segment files, mapping counts, remapping after a commit;</li>
+ *   <li>{@code ChunkVerifier}: {@code verify()}; {@code ChannelIo}: positional I/O helpers.</li>
+ * </ul>
  */
 package io.offstate.offheap.file;

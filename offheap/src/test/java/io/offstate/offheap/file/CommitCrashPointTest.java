@@ -10,7 +10,6 @@ import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -29,10 +28,15 @@ class CommitCrashPointTest {
     @TempDir
     Path dir;
 
-    @AfterEach
-    void clearHook() {
-        StoreFiles.testHook = null;
-    }
+    /** The label of the step the observer crashes at, or null. */
+    private volatile String crashAt;
+
+    /** Throws {@link Crash} at step {@link #crashAt}. */
+    private final CommitObserver observer = s -> {
+        if (s.label().equals(crashAt)) {
+            throw new Crash(s.label());
+        }
+    };
 
     static final class Crash extends RuntimeException {
         private static final long serialVersionUID = 1L;
@@ -76,7 +80,7 @@ class CommitCrashPointTest {
         byte[] segAfter;
         byte[] page2After;
         int segId;
-        try (StoreFiles f = StoreFiles.open(dir)) {
+        try (StoreFiles f = StoreFiles.open(dir, observer)) {
             MappedRegion page1 = f.mapPage(1, PAGE);
             MappedRegion seg = f.newSegment(3 * 4096 + 100);
             segId = seg.fileId();
@@ -95,13 +99,9 @@ class CommitCrashPointTest {
             page1After = bytes(page1);
             segAfter = bytes(seg);
             page2After = bytes(page2);
-            StoreFiles.testHook = s -> {
-                if (s.equals(step)) {
-                    throw new Crash(s);
-                }
-            };
+            crashAt = step;
             assertThrows(Crash.class, () -> f.commit(meta("gen3")));
-            StoreFiles.testHook = null;
+            crashAt = null;
             assertThrows(IllegalStateException.class, () -> f.commit(meta("again")), "a failed commit refuses more");
         } // close writes nothing: as if the process died here
 
