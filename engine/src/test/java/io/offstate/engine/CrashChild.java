@@ -1,12 +1,13 @@
 package io.offstate.engine;
 
-import java.lang.reflect.Field;
-import java.lang.reflect.Proxy;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
 import io.offstate.engine.CrashWorkload.Config;
+import io.offstate.offheap.file.CommitObserver;
+import io.offstate.offheap.file.CommitStep;
 
 /**
  * The child JVM of {@link CrashRecoveryTest}: writes and flushes a file-backed store in a loop until
@@ -21,7 +22,7 @@ import io.offstate.engine.CrashWorkload.Config;
  *   <li>{@code FLUSHING <g>} after the operations of generation {@code g}, just before
  *       {@code flush(CrashWorkload.flushMetadata(g))};</li>
  *   <li>{@code STEP <name>} as {@code flush()} passes each step of its commit (see
- *       {@link #reportCommitSteps()}), so the parent knows where in the flush a kill landed;</li>
+ *       {@link #commitStepReporter()}), so the parent knows where in the flush a kill landed;</li>
  *   <li>{@code FLUSHED <g>} after {@code flush()} returned with generation {@code g}.</li>
  * </ul>
  * It never closes the store; it exits on its own only if something is wrong (or after a safety
@@ -29,8 +30,7 @@ import io.offstate.engine.CrashWorkload.Config;
  */
 final class CrashChild {
     /** The commit steps, in order, as {@code StoreFiles.commit} reports them; the first starts each flush. */
-    static final List<String> STEPS = List.of("journal-body-written", "journal-body-forced", "journal-written", "committed",
-        "superseded", "applying", "applied", "marked-applied");
+    static final List<String> STEPS = Arrays.stream(CommitStep.values()).map(CommitStep::label).toList();
     static final int DWELL_MILLIS = 25;
     private static final long DEADLINE_NANOS = 120_000_000_000L;
 
@@ -42,9 +42,8 @@ final class CrashChild {
         Path directory = Path.of(args[0]);
         Config config = Config.valueOf(args[1]);
         long seed = Long.parseLong(args[2]);
-        reportCommitSteps();
         say("OPENING");
-        KeyValueStore store = KeyValueStore.open(directory, config.options());
+        KeyValueStore store = KeyValueStore.open(directory, config.options(), commitStepReporter());
         store.verify();
         say("OPENED " + store.flushGeneration() + " " + CrashWorkload.digest(store, config) + " "
             + CrashWorkload.flushMetadataGeneration(store.lastFlushMetadata()));
@@ -75,48 +74,37 @@ final class CrashChild {
     }
 
     /**
-     * Prints {@code STEP <name>} at each step of a commit (a repeated step, such as one per region
-     * applied, once), through the package-private test hook of {@code StoreFiles}. The hook is
-     * reached by reflection, which works because the child runs on the class path; a test source
-     * cannot name it (the engine's tests are compiled into the engine module, where a split package
-     * would not compile). If the hook is gone, prints {@code NOSTEPS} and the parent only knows
-     * that a kill came between {@code FLUSHING} and {@code FLUSHED}.
+     * A commit observer that prints {@code STEP <name>} at each step of a commit (a repeated step,
+     * such as one per region applied, once); the store is opened with it through the
+     * package-private {@link KeyValueStore#open(Path, StoreOptions, CommitObserver)}.
      *
      * <p>In one flush of three it also dwells {@value #DWELL_MILLIS} ms after one step picked at
      * random: most of a flush's time goes to forcing files, so without this, kills would rarely land
      * between the commit point and the end of writing the records in place — the window where
      * recovery has to replay the journal. The bytes written are the same either way.
      */
-    static void reportCommitSteps() {
-        try {
-            Class<?> files = Class.forName("io.offstate.offheap.file.StoreFiles");
-            Class<?> step = Class.forName("io.offstate.offheap.file.StoreFiles$Step");
-            Field hook = files.getDeclaredField("testHook");
-            hook.setAccessible(true);
-            Random random = new Random();
-            String[] last = {null};
-            String[] dwell = {null};
-            hook.set(null, Proxy.newProxyInstance(step.getClassLoader(), new Class<?>[] {step}, (proxy, method, args) -> {
-                if (!method.getName().equals("reached")) {
-                    throw new UnsupportedOperationException(method.getName());
-                }
-                String name = (String) args[0];
-                if (name.equals(last[0])) {
-                    return null;
-                }
-                last[0] = name;
-                say("STEP " + name);
-                if (name.equals(STEPS.get(0))) {
-                    dwell[0] = random.nextInt(3) == 0 ? STEPS.get(random.nextInt(STEPS.size())) : null;
-                }
-                if (name.equals(dwell[0])) {
+    static CommitObserver commitStepReporter() {
+        Random random = new Random();
+        CommitStep[] last = {null};
+        String[] dwell = {null};
+        return step -> {
+            if (step == last[0]) {
+                return;
+            }
+            last[0] = step;
+            String name = step.label();
+            say("STEP " + name);
+            if (name.equals(STEPS.get(0))) {
+                dwell[0] = random.nextInt(3) == 0 ? STEPS.get(random.nextInt(STEPS.size())) : null;
+            }
+            if (name.equals(dwell[0])) {
+                try {
                     Thread.sleep(DWELL_MILLIS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
-                return null;
-            }));
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            say("NOSTEPS " + e);
-        }
+            }
+        };
     }
 
     private static void say(String line) {

@@ -183,11 +183,7 @@ final class CrashRecoveryTest {
 
         /** Turns what the killed child said into the states the directory may be in now. */
         private void account(List<String> said) {
-            List<String> out = new ArrayList<>(said);
-            if (!out.isEmpty() && out.get(0).startsWith("NOSTEPS")) {
-                stats.noSteps = out.remove(0);
-            }
-            Iterator<String> it = out.iterator();
+            Iterator<String> it = said.iterator();
             if (!it.hasNext()) {
                 stats.phase("startup");
                 return; // killed before it touched the directory: the candidates stand
@@ -488,7 +484,6 @@ final class CrashRecoveryTest {
         final Map<String, Integer> phases = new TreeMap<>(BY_ORDER);
         /** Per mid-flush phase: how many reopened at A, and at A+1. */
         final Map<String, int[]> outcomes = new TreeMap<>(BY_ORDER);
-        String noSteps;
         long acknowledged;
         int parentChecks;
         int replaysByParent;
@@ -527,7 +522,6 @@ final class CrashRecoveryTest {
         String summary(int planned, long seconds) {
             return kills + " SIGKILLs (of " + planned + " planned) in " + seconds + " s, per configuration " + killsPerConfig
                 + "; phase at the kill " + phases + "; kills mid-flush reopened at [A, A+1]: " + outcomesText()
-                + (noSteps == null ? "" : " (commit steps not reported: " + noSteps + ")")
                 + "; flushes acknowledged " + acknowledged + "; full checks in the parent " + parentChecks
                 + "; reopens that replayed an unapplied journal: by the parent " + replaysByParent + ", by a child " + replaysByChild
                 + " (children killed while opening such a directory " + killedWhileReplayDue + ")";

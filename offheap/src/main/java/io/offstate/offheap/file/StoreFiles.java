@@ -101,6 +101,11 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
         return commits.generation();
     }
 
+    /** The journal holding the last commit's metadata ({@link #storeMeta()}), for naming it in errors. */
+    public Path metaFile() {
+        return names.journal(commits.generation());
+    }
+
     /** The store's metadata of the last commit, or null if there is none yet. */
     public byte[] storeMeta() {
         return commits.storeMeta();
