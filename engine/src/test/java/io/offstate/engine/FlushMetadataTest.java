@@ -9,8 +9,12 @@ import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import io.offstate.offheap.StoreClosedException;
+import io.offstate.offheap.file.CommitObserver;
+import io.offstate.offheap.file.CommitStep;
 
 /** Caller bytes committed with a flush: atomic with the data, kept by plain flushes, read back after reopen. */
 class FlushMetadataTest {
@@ -92,6 +96,44 @@ class FlushMetadataTest {
         try (KeyValueStore store = KeyValueStore.open(dir, options())) {
             assertArrayEquals(largest, store.lastFlushMetadata());
             assertEquals(0, store.size());
+        }
+    }
+
+    /** Thrown by the observer at one commit step: the process "dies" there (the store is then closed without a flush). */
+    static final class Crash extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Crash(CommitStep step) {
+            super("simulated crash at " + step);
+        }
+    }
+
+    @ParameterizedTest(name = "crash at {0}")
+    @EnumSource(CommitStep.class)
+    void aCrashAtEachCommitStepKeepsDataAndMetadataTogether(CommitStep step) {
+        CommitStep[] crashAt = {null};
+        CommitObserver observer = s -> {
+            if (s == crashAt[0]) {
+                throw new Crash(s);
+            }
+        };
+        KeyValueStore store = KeyValueStore.open(dir, options(), observer);
+        store.put(utf8("k"), utf8("old"));
+        store.flush(utf8("offset=1"));
+        long before = store.flushGeneration();
+        store.put(utf8("k"), utf8("new"));
+        store.put(utf8("n"), TestData.pattern(5000, 3)); // more than one chunk and page
+        crashAt[0] = step;
+        assertThrows(Crash.class, () -> store.flush(utf8("offset=2")));
+        store.closeWithoutFlush();
+        // the new journal's header is the commit point: from it on, the new flush is the one kept
+        boolean committed = step.compareTo(CommitStep.JOURNAL_WRITTEN) >= 0;
+        try (KeyValueStore reopened = KeyValueStore.open(dir, options())) {
+            assertEquals(committed ? before + 1 : before, reopened.flushGeneration());
+            assertArrayEquals(utf8(committed ? "offset=2" : "offset=1"), reopened.lastFlushMetadata());
+            assertArrayEquals(utf8(committed ? "new" : "old"), reopened.getCopy(utf8("k")));
+            assertEquals(committed ? 2 : 1, reopened.size());
+            reopened.verifyFiles();
         }
     }
 
