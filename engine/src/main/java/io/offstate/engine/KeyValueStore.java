@@ -48,6 +48,9 @@ import io.offstate.offheap.memory.MemoryBudget;
  *   <li>With {@link StoreOptions.Builder#sortedIndex(boolean) sortedIndex(true)}, {@link #cursor()}
  *       reads the store in unsigned lexicographic key order (see {@link Cursor}); point operations
  *       are unchanged.</li>
+ *   <li>{@link #flush(byte[]) flush(metadata)} commits the caller's bytes (a change-log offset, input
+ *       offsets) atomically with the data; {@link #lastFlushMetadata()} reads them back, also after
+ *       a reopen. {@link #clear()} empties the store; {@link #stats()} reports its figures.</li>
  * </ol>
  *
  * <h2>Memory</h2>
