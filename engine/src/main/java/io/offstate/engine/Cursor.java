@@ -105,7 +105,11 @@ public final class Cursor {
         setFrom(fromInclusive);
         setTo(toExclusive);
         reverse = false;
-        start = hasFrom ? index().ceiling(from) : index().first();
+        try {
+            start = hasFrom ? index().ceiling(from) : index().first();
+        } catch (RuntimeException e) {
+            throw store.failure(e);
+        }
         return this;
     }
 
@@ -120,7 +124,11 @@ public final class Cursor {
         setFrom(fromInclusive);
         setTo(toExclusive);
         reverse = true;
-        start = hasTo ? index().lower(to) : index().last();
+        try {
+            start = hasTo ? index().lower(to) : index().last();
+        } catch (RuntimeException e) {
+            throw store.failure(e);
+        }
         return this;
     }
 
@@ -135,7 +143,11 @@ public final class Cursor {
         begin();
         setPrefixBounds(prefix);
         reverse = false;
-        start = index().ceiling(from);
+        try {
+            start = index().ceiling(from);
+        } catch (RuntimeException e) {
+            throw store.failure(e);
+        }
         return this;
     }
 
@@ -149,7 +161,11 @@ public final class Cursor {
         begin();
         setPrefixBounds(prefix);
         reverse = true;
-        start = hasTo ? index().lower(to) : index().last();
+        try {
+            start = hasTo ? index().lower(to) : index().last();
+        } catch (RuntimeException e) {
+            throw store.failure(e);
+        }
         return this;
     }
 
@@ -180,7 +196,11 @@ public final class Cursor {
         hasFrom = false;
         hasTo = false;
         reverse = true;
-        start = index().floor(from.wrap(key));
+        try {
+            start = index().floor(from.wrap(key));
+        } catch (RuntimeException e) {
+            throw store.failure(e);
+        }
         from.clear(); // the caller's array must not be kept
         return next();
     }
@@ -199,6 +219,14 @@ public final class Cursor {
         if (status == DONE) {
             return false;
         }
+        try {
+            return step();
+        } catch (RuntimeException e) {
+            throw store.failure(e);
+        }
+    }
+
+    private boolean step() {
         final SortedIndex index = state.sorted;
         long p = status == BEFORE ? start : (reverse ? index.previous(position) : index.next(position));
         if (p != SortedIndex.NONE && !inBounds(index, p)) {
@@ -234,7 +262,11 @@ public final class Cursor {
      */
     public ValueView key() {
         final long address = entry();
-        reader.key(store, version, state, address, keyView);
+        try {
+            reader.key(store, version, state, address, keyView);
+        } catch (RuntimeException e) {
+            throw store.failure(e);
+        }
         return keyView;
     }
 
@@ -245,7 +277,12 @@ public final class Cursor {
      * @throws ConcurrentModificationException if the store was written since positioning
      */
     public ValueView value() {
-        EntryReader.value(store, version, state.memory, entry(), valueView);
+        final long address = entry();
+        try {
+            EntryReader.value(store, version, state.memory, address, valueView);
+        } catch (RuntimeException e) {
+            throw store.failure(e);
+        }
         return valueView;
     }
 

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 
 import io.offstate.offheap.CorruptStateException;
 import io.offstate.offheap.CorruptStoreFileException;
+import io.offstate.offheap.StoreFileException;
 import io.offstate.offheap.file.CommitObserver;
 import io.offstate.offheap.file.StoreFiles;
 import io.offstate.offheap.memory.RegionBacking;
@@ -134,6 +135,20 @@ final class FilePersistence implements Persistence {
     @Override
     public int mappings() {
         return files.mappings();
+    }
+
+    @Override
+    public RuntimeException corruption(String storeName, RuntimeException cause) {
+        if (cause instanceof StoreFileException) {
+            return cause; // names the file and offset already
+        }
+        return new CorruptStoreFileException(files.directory(), "store '" + storeName + "': data read from the files is damaged ("
+            + (cause instanceof CorruptStateException ? cause.getMessage() : cause.toString()) + ")", cause);
+    }
+
+    @Override
+    public RuntimeException refusal(String message) {
+        return new CorruptStoreFileException(files.directory(), message);
     }
 
     @Override

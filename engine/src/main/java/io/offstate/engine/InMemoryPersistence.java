@@ -2,6 +2,7 @@ package io.offstate.engine;
 
 import java.nio.file.Path;
 
+import io.offstate.offheap.CorruptStateException;
 import io.offstate.offheap.memory.RegionBacking;
 
 /**
@@ -70,6 +71,22 @@ final class InMemoryPersistence implements Persistence {
     @Override
     public int mappings() {
         return 0;
+    }
+
+    @Override
+    public RuntimeException corruption(String storeName, RuntimeException cause) {
+        if (cause instanceof CorruptStateException) {
+            String message = cause.getMessage();
+            return message != null && message.startsWith("store '") ? cause
+                : new CorruptStateException("store '" + storeName + "': " + message, cause);
+        }
+        return new CorruptStateException("store '" + storeName + "': its memory does not have the shape its layout promises ("
+            + cause + ")", cause);
+    }
+
+    @Override
+    public RuntimeException refusal(String message) {
+        return new CorruptStateException(message);
     }
 
     @Override

@@ -87,14 +87,17 @@ public final class KeyValueStore implements AutoCloseable {
     private final StoreCore core;
     private final Persistence persistence;
     private final ValueView copyView = new ValueView();
+    /** The writer thread: the only one allowed to call (see {@link #handOverTo}). */
+    private volatile Thread owner;
     private boolean closed;
 
     private KeyValueStore(StoreOptions options, StoreState state, Persistence persistence) {
         this.options = options;
         this.name = options.name();
         this.caller = new CallerBytes(name);
-        this.core = new StoreCore(state);
+        this.core = new StoreCore(name, state, persistence);
         this.persistence = persistence;
+        this.owner = Thread.currentThread();
     }
 
     /**
@@ -293,7 +296,12 @@ public final class KeyValueStore implements AutoCloseable {
      */
     public StoreSnapshot snapshot() {
         ensureOpen();
-        StoreState copy = core.state().copy(new MemoryBudget(name + " (snapshot)", Long.MAX_VALUE));
+        StoreState copy;
+        try {
+            copy = core.state().copy(new MemoryBudget(name + " (snapshot)", Long.MAX_VALUE));
+        } catch (RuntimeException e) {
+            throw core.failure(e);
+        }
         return new StoreSnapshot(name, options.pageShift(), options.dictionaryKeyComponent(), copy);
     }
 
@@ -357,9 +365,17 @@ public final class KeyValueStore implements AutoCloseable {
             if (address == 0) {
                 continue;
             }
-            reader.key(this, expected, s, address, key);
-            EntryReader.value(this, expected, s.memory, address, value);
-            visitor.accept(key.segment(), value.segment());
+            MemorySegment k;
+            MemorySegment v;
+            try {
+                reader.key(this, expected, s, address, key);
+                EntryReader.value(this, expected, s.memory, address, value);
+                k = key.segment();
+                v = value.segment();
+            } catch (RuntimeException e) {
+                throw core.failure(e);
+            }
+            visitor.accept(k, v); // outside the try: the visitor's own exceptions are not damage
             if (core.version() != expected || closed) {
                 throw new ConcurrentModificationException("store '" + name + "' was written during forEach");
             }
@@ -393,14 +409,10 @@ public final class KeyValueStore implements AutoCloseable {
      */
     public void verify() {
         ensureOpen();
-        StoreState s = core.state();
-        SortedIndex sorted = s.sorted;
-        if (sorted != null) {
-            sorted.verify();
-            if (sorted.size() != s.map.size()) {
-                throw new CorruptStateException("store '" + name + "': sorted index holds "
-                    + sorted.size() + " keys, hash index " + s.map.size());
-            }
+        try {
+            core.state().verify(name);
+        } catch (RuntimeException e) {
+            throw core.failure(e);
         }
     }
 
@@ -419,6 +431,7 @@ public final class KeyValueStore implements AutoCloseable {
      */
     public void flush() {
         ensureOpen();
+        core.ensureWritable();
         persistence.flush(core, options, persistence.flushMetadata());
     }
 
@@ -441,6 +454,7 @@ public final class KeyValueStore implements AutoCloseable {
             throw new IllegalArgumentException("flush metadata of " + metadata.length + " bytes exceeds the maximum of "
                 + MAX_FLUSH_METADATA + " bytes (store '" + name + "')");
         }
+        core.ensureWritable();
         persistence.flush(core, options, metadata.clone());
     }
 
@@ -486,7 +500,11 @@ public final class KeyValueStore implements AutoCloseable {
      * @throws StoreClosedException if the store is closed
      */
     public void verifyFiles() {
-        flush();
+        if (!core.isDamaged()) {
+            flush();
+        } else {
+            ensureOpen(); // a damaged store is not flushed (that would write the damage back); its files are checked as they are
+        }
         persistence.verifyFiles();
     }
 
@@ -502,11 +520,52 @@ public final class KeyValueStore implements AutoCloseable {
         ensureOpen();
         StoreState s = core.state();
         long capacity = s.map.index().capacity();
+        long sortedNodes;
+        try {
+            sortedNodes = s.sorted == null ? 0 : s.sorted.nodes();
+        } catch (RuntimeException e) {
+            throw core.failure(e);
+        }
         return new StoreStats(s.map.size(), s.budget.used(), options.memoryBudget(), s.memory.normalPages(),
             s.memory.pageSize(), s.memory.largeBytes(), capacity, (double) s.map.index().size() / capacity,
-            s.map.index().isMigrating(), s.sorted == null ? 0 : s.sorted.nodes(),
+            s.map.index().isMigrating(), sortedNodes,
             s.dictionary == null ? 0 : s.dictionary.size(), persistence.flushes(), persistence.generation(),
             persistence.lastFlushBytes(), persistence.lastFlushNanos(), persistence.dirtyChunks(), persistence.mappings());
+    }
+
+    /**
+     * Makes {@code newOwner} the only thread allowed to use this store (and its views and cursors)
+     * from now on: the explicit way to move a store with a task. Called by the owner; or by any
+     * thread once the owner has terminated (so that a store whose thread died can still be closed).
+     * The caller must publish the store to {@code newOwner} with a happens-before edge (a queue, a
+     * lock), as for any object handed between threads.
+     *
+     * @throws NullPointerException  if {@code newOwner} is null
+     * @throws WrongThreadException  if called by another thread while the owner is alive (nothing changed)
+     * @throws StoreClosedException if the store is closed
+     */
+    public void handOverTo(Thread newOwner) {
+        Objects.requireNonNull(newOwner, "newOwner");
+        Thread o = owner;
+        if (Thread.currentThread() != o && o.isAlive()) {
+            throw wrongThread();
+        }
+        if (closed) {
+            throw new StoreClosedException("store '" + name + "'");
+        }
+        owner = newOwner;
+    }
+
+    /**
+     * The thread allowed to use this store now (see {@link #handOverTo}); callable from any thread.
+     *
+     * @throws StoreClosedException if the store is closed
+     */
+    public Thread owner() {
+        if (closed) {
+            throw new StoreClosedException("store '" + name + "'");
+        }
+        return owner;
     }
 
     /**
@@ -517,6 +576,11 @@ public final class KeyValueStore implements AutoCloseable {
     @Override
     public void close() {
         if (closed) {
+            return;
+        }
+        ensureOpen();
+        if (core.isDamaged()) {
+            release(); // flushing would write the damage back; the last flush stays on disk
             return;
         }
         try {
@@ -533,6 +597,7 @@ public final class KeyValueStore implements AutoCloseable {
      */
     public void closeWithoutFlush() {
         if (!closed) {
+            ensureOpen();
             release();
         }
     }
@@ -560,16 +625,33 @@ public final class KeyValueStore implements AutoCloseable {
         return name;
     }
 
+    /** What to throw for {@code e} raised while reading the store (see {@link StoreCore#failure}). */
+    RuntimeException failure(RuntimeException e) {
+        return core.failure(e);
+    }
+
     /** Installs {@code observer} to see every change applied from now on (null: none). */
     void observer(WriteObserver observer) {
         ensureOpen();
         core.observer(observer);
     }
 
+    /** Every call but {@link #isClosed()} starts here: the store must be open and called by its owner. */
     void ensureOpen() {
+        if (Thread.currentThread() != owner) {
+            throw wrongThread();
+        }
         if (closed) {
             throw new StoreClosedException("store '" + name + "'");
         }
+    }
+
+    private WrongThreadException wrongThread() {
+        Thread o = owner;
+        Thread t = Thread.currentThread();
+        return new WrongThreadException("store '" + name + "' is owned by thread '" + o.getName() + "' (id " + o.threadId()
+            + "), but was called from thread '" + t.getName() + "' (id " + t.threadId()
+            + "); the owner hands it to another thread with handOverTo(thread)");
     }
 
     private boolean lookup(ByteSource k, ValueView view) {
@@ -579,8 +661,11 @@ public final class KeyValueStore implements AutoCloseable {
             view.clear();
             return false;
         }
-        final StoreState s = core.state();
-        EntryReader.value(this, core.version(), s.memory, address, view);
+        try {
+            EntryReader.value(this, core.version(), core.state().memory, address, view);
+        } catch (RuntimeException e) {
+            throw core.failure(e);
+        }
         return true;
     }
 

@@ -54,6 +54,16 @@ interface Persistence {
     /** Memory mappings held now. */
     int mappings();
 
+    /**
+     * The exception to throw for damage found in store {@code storeName}: {@code cause} itself if it
+     * already says what and where, else an offstate exception naming the store (and, for files,
+     * the directory) that wraps it.
+     */
+    RuntimeException corruption(String storeName, RuntimeException cause);
+
+    /** The exception refusing a change to a store in which damage was found ({@code message} says what and how to recover). */
+    RuntimeException refusal(String message);
+
     /** Releases files and locks (writes nothing); idempotent. */
     void close();
 }

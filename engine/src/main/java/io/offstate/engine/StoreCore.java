@@ -1,6 +1,8 @@
 package io.offstate.engine;
 
 import io.offstate.offheap.ByteSource;
+import io.offstate.offheap.CorruptStateException;
+import io.offstate.offheap.StoreFileException;
 import io.offstate.offheap.Varint;
 import io.offstate.offheap.index.EntryDescriptor;
 import io.offstate.offheap.index.SortedIndex;
@@ -19,20 +21,32 @@ import io.offstate.offheap.index.SortedIndex;
  *   <li>Every applied change bumps {@link #version()}, which invalidates views and cursors.</li>
  *   <li>Keys and values are passed as {@link ByteSource}s already validated by the caller (lengths
  *       within the store's limits); a dictionary-encoded key's source is narrowed and coded in place.</li>
+ *   <li>Damage found in the store's memory or files — an offstate corruption exception, or a JDK
+ *       exception (index out of bounds, null, negative size) that only a damaged layout can cause —
+ *       goes through {@link #failure}: it is reported as a specific offstate exception naming the
+ *       store, and from then on the core refuses every change ({@link #ensureWritable()}) so that
+ *       nothing damaged is written back by a flush. {@link #replace} (restore, clear) makes the
+ *       store trustworthy again.</li>
  * </ol>
  *
  * <p>Single writer: owned by one store and used on its thread. Owns its {@link StoreState} (closes
  * it when replaced or on {@link #close()}).
  */
 final class StoreCore {
+    private final String name;
+    private final Persistence persistence;
     private final ByteSource component = new ByteSource();
     private final ByteSource original = new ByteSource();
     private StoreState state;
     private long version;
     private WriteObserver observer;
+    /** What damage was found, or null while the store is trusted. */
+    private String damage;
 
-    StoreCore(StoreState state) {
+    StoreCore(String name, StoreState state, Persistence persistence) {
+        this.name = name;
         this.state = state;
+        this.persistence = persistence;
     }
 
     StoreState state() {
@@ -56,15 +70,69 @@ final class StoreCore {
 
     /** Address of the entry for the caller key {@code k}, or 0; encodes {@code k} in place if needed. */
     long locate(ByteSource k) {
-        final StoreState s = state;
-        if (s.dictionary != null && !encodeExisting(s, k)) {
-            return 0;
+        try {
+            final StoreState s = state;
+            if (s.dictionary != null && !encodeExisting(s, k)) {
+                return 0;
+            }
+            return s.map.find(k, s.map.hash(k));
+        } catch (RuntimeException e) {
+            throw failure(e);
         }
-        return s.map.find(k, s.map.hash(k));
+    }
+
+    /**
+     * What to throw for {@code e}, raised while reading or changing the store: {@code e} itself
+     * unless it reveals damage; for damage, the store is marked untrusted (further changes are
+     * refused) and the exception names the store (see {@link Persistence#corruption}).
+     */
+    RuntimeException failure(RuntimeException e) {
+        if (!(e instanceof CorruptStateException || e instanceof StoreFileException || e instanceof IndexOutOfBoundsException
+            || e instanceof NullPointerException || e instanceof NegativeArraySizeException || e instanceof ArithmeticException)) {
+            return e;
+        }
+        RuntimeException reported = persistence.corruption(name, e);
+        if (damage == null) {
+            damage = reported.getMessage();
+        }
+        return reported;
+    }
+
+    /** Whether damage was found since the state was last replaced. */
+    boolean isDamaged() {
+        return damage != null;
+    }
+
+    /**
+     * Throws unless the store is trusted: a store in which damage was found must not change (a
+     * flush would write the damage back).
+     *
+     * @throws CorruptStateException (in memory) or {@link io.offstate.offheap.CorruptStoreFileException}
+     *         (file-backed) saying what was found and how to recover
+     */
+    void ensureWritable() {
+        if (damage != null) {
+            throw persistence.refusal("store '" + name + "' refuses changes and flushes: damage was found in it earlier ("
+                + damage + "). Recover it: close it (without flushing) and reopen the directory to check the files again, "
+                + "restore a snapshot, or clear() it and rebuild it from its source (a checkpoint or change log)");
+        }
     }
 
     /** Inserts or replaces {@code k} → {@code v}. */
     void put(ByteSource k, ByteSource v) {
+        ensureWritable();
+        try {
+            apply(k, v);
+        } catch (RuntimeException e) {
+            throw failure(e);
+        }
+        final WriteObserver o = observer;
+        if (o != null) {
+            o.put(state.dictionary == null ? k : original, v);
+        }
+    }
+
+    private void apply(ByteSource k, ByteSource v) {
         final StoreState s = state;
         final SortedIndex sorted = s.sorted;
         // the sorted index and observers see the caller's bytes, not the dictionary-encoded form
@@ -76,14 +144,25 @@ final class StoreCore {
             putSorted(s, sorted, k, v, originalKey, prepared);
         }
         version++;
-        final WriteObserver o = observer;
-        if (o != null) {
-            o.put(originalKey, v);
-        }
     }
 
     /** Removes {@code k}; returns whether it was present. */
     boolean delete(ByteSource k) {
+        ensureWritable();
+        final boolean removed;
+        try {
+            removed = remove(k);
+        } catch (RuntimeException e) {
+            throw failure(e);
+        }
+        final WriteObserver o = observer;
+        if (removed && o != null) {
+            o.delete(state.dictionary == null ? k : original);
+        }
+        return removed;
+    }
+
+    private boolean remove(ByteSource k) {
         final StoreState s = state;
         final ByteSource originalKey = s.dictionary == null ? k : original.wrap(k);
         if (s.dictionary != null && !encodeExisting(s, k)) {
@@ -99,10 +178,6 @@ final class StoreCore {
         }
         s.map.removeAfterFind(found);
         version++;
-        final WriteObserver o = observer;
-        if (o != null) {
-            o.delete(originalKey);
-        }
         return true;
     }
 
@@ -114,6 +189,7 @@ final class StoreCore {
         final StoreState old = state;
         state = fresh;
         version++;
+        damage = null; // nothing of the damaged state is left
         old.close();
         final WriteObserver o = observer;
         if (o != null) {

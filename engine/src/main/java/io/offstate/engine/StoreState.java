@@ -201,6 +201,21 @@ final class StoreState implements AutoCloseable {
         }
     }
 
+    /**
+     * Checks every structure's invariants, O(n), reading only.
+     *
+     * @throws CorruptStateException naming the first broken invariant
+     */
+    void verify(String storeName) {
+        if (sorted != null) {
+            sorted.verify();
+            if (sorted.size() != map.size()) {
+                throw new CorruptStateException("store '" + storeName + "': sorted index holds "
+                    + sorted.size() + " keys, hash index " + map.size());
+            }
+        }
+    }
+
     /** Re-reads every segment from its region after a flush remapped them. */
     void refreshMappings() {
         memory.refreshMappings();

@@ -95,7 +95,8 @@ class StoreLifecycleTest {
             StoreSnapshot.class, snapshot,
             EntryVisitor.class, (EntryVisitor) (k, v) -> { },
             int.class, 0,
-            long.class, 0L);
+            long.class, 0L,
+            Thread.class, Thread.currentThread());
         List<String> notThrowing = new ArrayList<>();
         for (Method m : KeyValueStore.class.getMethods()) {
             if (Modifier.isStatic(m.getModifiers()) || m.getDeclaringClass() != KeyValueStore.class

@@ -14,4 +14,9 @@ public final class CorruptStateException extends OffstateException {
     public CorruptStateException(String message) {
         super(message);
     }
+
+    /** Creates the exception with a message naming what is wrong and where, and the failure that revealed it. */
+    public CorruptStateException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }
