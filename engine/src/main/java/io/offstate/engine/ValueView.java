@@ -147,6 +147,7 @@ public final class ValueView {
 
     /** Copies the value into {@code target} at {@code targetOffset}. */
     public void copyTo(byte[] target, int targetOffset) {
+        Objects.requireNonNull(target, "target");
         check();
         Objects.checkFromIndexSize(targetOffset, length, target.length);
         MemorySegment.copy(memory, ValueLayout.JAVA_BYTE, offset, target, targetOffset, length);
@@ -154,6 +155,7 @@ public final class ValueView {
 
     /** Whether the value's bytes equal {@code bytes}. */
     public boolean contentEquals(byte[] bytes) {
+        Objects.requireNonNull(bytes, "bytes");
         check();
         return bytes.length == length
             && MemorySegment.mismatch(memory, offset, offset + length, MemorySegment.ofArray(bytes), 0, length) < 0;
