@@ -68,6 +68,7 @@ final class BulkDeleteCommand implements StoreCommand {
         if (!chosen.isEmpty()) {
             sut.wrote();
         }
+        sut.expectObserved(this, chosen.stream().map(ObservedWrites.Event::delete).toList());
     }
 
     @Override

@@ -59,6 +59,8 @@ final class BulkPutCommand implements StoreCommand {
         if (stored > 0) {
             sut.wrote();
         }
+        sut.expectObserved(this, entries().subList(0, stored).stream()
+            .map(e -> ObservedWrites.Event.put(e.getKey(), e.getValue())).toList());
     }
 
     @Override

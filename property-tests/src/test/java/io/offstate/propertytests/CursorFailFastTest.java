@@ -23,11 +23,12 @@ import io.offstate.engine.ValueView;
 
 /**
  * A positioned cursor fails fast exactly when its store is written: after a put that stores, a
- * delete that removes or a restore (even of an identical snapshot), next() — and key()/value() if
- * it was on an entry — throw ConcurrentModificationException until the cursor is re-positioned,
- * which then gives the model's answer over the new contents. Reads, snapshots, deletes of absent
- * keys and restoring this store's snapshot into another store are not writes: the cursor then goes
- * on exactly where it was.
+ * delete that removes, a restore (even of an identical snapshot) or a clear (even of an empty
+ * store), next() — and key()/value() if it was on an entry — throw
+ * ConcurrentModificationException until the cursor is re-positioned, which then gives the model's
+ * answer over the new contents. Reads, snapshots, deletes of absent keys, restoring this store's
+ * snapshot into another store and flushes of an in-memory store (with metadata: they only record
+ * it) are not writes: the cursor then goes on exactly where it was.
  *
  * <p>Each example fills a store (of an unlimited sorted configuration) with a few to a few hundred
  * keys, taking a snapshot halfway, positions a cursor with a random query, reads 0..3 entries, does
@@ -37,8 +38,9 @@ class CursorFailFastTest {
     /** What happens between positioning the cursor and using it again. */
     enum Action {
         PUT_NEW_KEY(true), OVERWRITE(true), OVERWRITE_WITH_SAME_VALUE(true), DELETE_PRESENT_KEY(true),
-        RESTORE_OLDER_SNAPSHOT(true), RESTORE_IDENTICAL_SNAPSHOT(true),
-        DELETE_ABSENT_KEY(false), TAKE_SNAPSHOT(false), READ(false), RESTORE_INTO_ANOTHER_STORE(false);
+        RESTORE_OLDER_SNAPSHOT(true), RESTORE_IDENTICAL_SNAPSHOT(true), CLEAR(true),
+        DELETE_ABSENT_KEY(false), TAKE_SNAPSHOT(false), READ(false), RESTORE_INTO_ANOTHER_STORE(false),
+        FLUSH_IN_MEMORY(false);
 
         final boolean writes;
 
@@ -188,6 +190,14 @@ class CursorFailFastTest {
                 try (StoreSnapshot same = store.snapshot()) {
                     store.restore(same);
                 }
+            }
+            case CLEAR -> {
+                store.clear();
+                model.clear();
+            }
+            case FLUSH_IN_MEMORY -> {
+                store.flush(Gens.latin1("metadata of " + where.length()));
+                store.flush();
             }
             case DELETE_ABSENT_KEY -> {
                 Bytes absent = absentAfter(near, model);

@@ -14,7 +14,9 @@ import org.quicktheories.core.stateful.Sequential;
  * Model check of file-backed stores ({@code KeyValueStore.open}): random sequences of the stateful
  * model's commands (puts and overwrites with values of every size, deletes, bulk puts, bulk
  * deletes and {@link RewriteCommand rewrites}, snapshots and restores, scans on sorted stores)
- * interleaved with flush(), verifyFiles() and reopens of the store's directory ({@link FileCommand}).
+ * and clear(), interleaved with flushes (plain, carrying metadata of 0..300 bytes or
+ * {@code MAX_FLUSH_METADATA}, and refused: null or oversize), verifyFiles() and reopens of the
+ * store's directory ({@link FileCommand}).
  * Configurations: hash-only and sorted, plain and dictionary-encoded, 1 MiB and 4 KiB pages (many
  * pages; values over ~1 KiB in segment files of their own, made, replaced and freed across
  * flushes), hash indexes that start tiny and keep growing (flushes and reopens find them in
@@ -24,10 +26,17 @@ import org.quicktheories.core.stateful.Sequential;
  *       which flushes, and a reopen: the store must equal the model, one generation later.</li>
  *   <li>{@link #reopenedAfterDyingTheStoreIsAsOfTheLastFlush}: each round ends with
  *       closeWithoutFlush(), as if the process died, and a reopen: the store must equal the model
- *       as of the last flush (or close), same generation; the next round goes on working with it.</li>
+ *       as of the last flush (or close), same generation; the next round goes on working with it.
+ *       Its stores have a recording write observer installed ({@link ObservedWrites}, installed
+ *       again on each reopened store), which must see each write once and nothing else.</li>
  * </ul>
+ * A clear() empties the open store but not the directory: dying then reopens the last flush,
+ * while a flush or close() makes the empty store durable. The model knows the metadata of the
+ * last flush that carried some; lastFlushMetadata() must equal it after every command, every
+ * reopen included (after close(), which keeps it, and after dying).
  * After every command, as in {@link StatefulModelTest}, the store's contents, size(), snapshot
- * sizes and flushGeneration() must equal the model's, and on sorted stores full cursor scans both
+ * sizes, flushGeneration() and lastFlushMetadata() must equal the model's, stats() must agree
+ * (no dirty chunk right after a flush or an open), and on sorted stores full cursor scans both
  * ways must yield the contents (after every write, flush and reopen). After each flush and open,
  * the directory's files must be those the format documents, with no segment file left over
  * ({@link StoreDirectory}); after each open, verify() must hold and every key be found with its
@@ -58,7 +67,7 @@ class FileBackedModelTest {
     }
 
     private void run(String name, StoreConfig config, boolean died) {
-        FailureMinimizer minimizer = new FailureMinimizer((setup, commands) -> check(root, setup, commands));
+        FailureMinimizer minimizer = new FailureMinimizer((setup, commands) -> check(root, setup, commands, died));
         try {
             qt().withFixedSeed(Settings.seed(name))
                 .withExamples(Settings.fileExamples())
@@ -72,9 +81,10 @@ class FileBackedModelTest {
 
     /**
      * Runs {@code commands} against a store of {@code setup} created in a new directory under
-     * {@code root}, starting from the empty model; always closes the store and deletes the directory.
+     * {@code root} (with a recording write observer if {@code observed}), starting from the empty
+     * model; always closes the store and deletes the directory.
      */
-    static void check(Path root, StoreSetup setup, List<StoreCommand> commands) {
+    static void check(Path root, StoreSetup setup, List<StoreCommand> commands, boolean observed) {
         Path directory = StoreDirectory.newExampleDirectory(root);
         StoreUnderTest[] sut = new StoreUnderTest[1];
         try {
@@ -82,7 +92,7 @@ class FileBackedModelTest {
                 if (model.size != 0 || model.generation != 1) {
                     throw new IllegalArgumentException("the initial model must be an empty new store");
                 }
-                sut[0] = StoreUnderTest.open(setup, directory);
+                sut[0] = StoreUnderTest.open(setup, directory, observed);
                 return sut[0];
             }, StoreUnderTest::observe);
         } finally {

@@ -1,5 +1,6 @@
 package io.offstate.propertytests;
 
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -7,14 +8,19 @@ import java.util.TreeMap;
 import io.offstate.engine.KeyValueStore;
 
 /**
- * The commands of file-backed stores ({@link FileBackedModelTest}): flush, close and reopen, die
- * and reopen, verifyFiles. Each checks what it can see at once (flushGeneration, views and
- * cursors invalidated, the directory's files, every key found through the hash index after an
- * open, memory in use and dictionary as of the flush reopened); the contents are compared with the
+ * The commands of file-backed stores ({@link FileBackedModelTest}): flush (plain, or carrying
+ * metadata), refused flushes, close and reopen, die and reopen, verifyFiles. Each checks what it
+ * can see at once (flushGeneration, views and cursors invalidated, no chunk left dirty, the
+ * directory's files, every key found through the hash index after an open, memory in use and
+ * dictionary as of the flush reopened); the contents and lastFlushMetadata() are compared with the
  * model by the observation after the command, which reads the whole store (and on sorted stores
- * scans the whole index both ways).
+ * scans the whole index both ways). The flushes also run on in-memory stores
+ * ({@link StatefulModelTest}), where they only record the metadata.
  */
-sealed interface FileCommand extends StoreCommand permits FileCommand.Flush, FileCommand.VerifyFiles, FileCommand.Reopen {
+sealed interface FileCommand extends StoreCommand
+    permits FileCommand.Flush, FileCommand.RefusedFlush, FileCommand.VerifyFiles, FileCommand.Reopen {
+    /** One byte more than a flush may carry (shared: refused flushes must not allocate a MiB each). */
+    byte[] OVERSIZE_METADATA = new byte[KeyValueStore.MAX_FLUSH_METADATA + 1];
 
     /**
      * Runs {@code call}, which flushes once, and checks what a flush must do: the generation one
@@ -27,10 +33,16 @@ sealed interface FileCommand extends StoreCommand permits FileCommand.Flush, Fil
         long before = store.flushGeneration();
         sut.attemptingWrite(); // a flush remaps the written regions: scan the whole index again after it
         call.run();
+        sut.flushesSinceOpen++;
         sut.wrote(); // a positioned cursor must now fail fast, as after a write
+        sut.expectNothingObserved(command);
         long generation = store.flushGeneration();
         if (generation != before + 1) {
             throw new AssertionError(command + ": flushGeneration went from " + before + " to " + generation + why);
+        }
+        long dirty = store.stats().dirtyChunks();
+        if (dirty != 0) {
+            throw new AssertionError(command + ": " + dirty + " chunks still dirty right after the flush");
         }
         StoreCommand.assertViewInvalidated(command, sut.view, viewValid);
         sut.flushed();
@@ -38,28 +50,123 @@ sealed interface FileCommand extends StoreCommand permits FileCommand.Flush, Fil
         return generation;
     }
 
-    /** flush(): one generation later, the entries are durable; views and cursor positions are invalidated. */
+    /**
+     * flush(), or flush(metadata) if {@link #metadata} is not null: one generation later, the
+     * entries are durable; views and cursor positions are invalidated. flush(metadata) must copy
+     * the caller's array (it is overwritten after the call), and lastFlushMetadata() must return a
+     * copy (overwriting what it returned changes nothing); the observation after the command
+     * compares lastFlushMetadata() with the model's. On an in-memory store, only the metadata is
+     * recorded: generation 0, nothing invalidated.
+     */
     final class Flush implements FileCommand {
-        private long generation;
+        /** The metadata to commit, or null for a plain flush() (which keeps the last metadata). */
+        final Bytes metadata;
+        private long generation = -1;
+
+        Flush(Bytes metadata) {
+            this.metadata = metadata;
+        }
 
         @Override
         public void run(StoreUnderTest sut) {
-            generation = 0;
-            generation = flushingCall(this, sut, sut.store::flush, "");
+            generation = -1;
+            Runnable call;
+            byte[] given = metadata == null ? null : metadata.array().clone();
+            if (given == null) {
+                call = sut.store::flush;
+            } else {
+                call = () -> sut.store.flush(given);
+            }
+            if (sut.directory == null) {
+                call.run();
+                sut.expectNothingObserved(this);
+                generation = sut.store.flushGeneration();
+                if (generation != 0) {
+                    throw new AssertionError(this + ": an in-memory store has flushGeneration " + generation);
+                }
+            } else {
+                generation = flushingCall(this, sut, call, "");
+            }
+            if (given != null) {
+                Arrays.fill(given, (byte) 0x5A);
+                byte[] returned = sut.store.lastFlushMetadata();
+                if (!Bytes.wrap(returned).equals(metadata)) {
+                    throw new AssertionError(this + ": lastFlushMetadata() is " + Bytes.wrap(returned)
+                        + " after the caller overwrote its array (was it not copied?)");
+                }
+                Arrays.fill(returned, (byte) 0xA5);
+                // the observation compares lastFlushMetadata() with the model's: the store's own copy must not have changed
+            }
         }
 
         @Override
         public Model nextState(Model model) {
-            return model.flushed();
+            return model.flushed(metadata);
         }
 
         @Override
         public String toString() {
-            return "flush()" + (generation == 0 ? "" : " -> generation " + generation);
+            String call = metadata == null ? "flush()" : "flush(metadata " + metadata + ")";
+            return call + (generation < 0 ? "" : generation == 0 ? " (in memory)" : " -> generation " + generation);
         }
     }
 
-    /** verifyFiles(): flushes (one generation later), then every chunk's CRC32C must hold. */
+    /**
+     * A flush the store must refuse before doing anything: flush(null) (NullPointerException) or
+     * flush of {@code MAX_FLUSH_METADATA + 1} bytes (IllegalArgumentException). Nothing is flushed:
+     * same generation, flush count, dirty chunks, memory and lastFlushMetadata(); no write observed.
+     */
+    final class RefusedFlush implements FileCommand {
+        /** Whether the metadata is null rather than oversize. */
+        final boolean nullMetadata;
+
+        RefusedFlush(boolean nullMetadata) {
+            this.nullMetadata = nullMetadata;
+        }
+
+        @Override
+        public void run(StoreUnderTest sut) {
+            KeyValueStore store = sut.store;
+            long generation = store.flushGeneration();
+            long flushes = store.stats().flushes();
+            long dirty = store.stats().dirtyChunks();
+            long used = store.memoryUsed();
+            Bytes metadata = Bytes.wrap(store.lastFlushMetadata());
+            try {
+                store.flush(nullMetadata ? null : OVERSIZE_METADATA);
+                throw new AssertionError(this + ": accepted");
+            } catch (NullPointerException | IllegalArgumentException e) {
+                Class<?> expected = nullMetadata ? NullPointerException.class : IllegalArgumentException.class;
+                if (e.getClass() != expected) {
+                    throw new AssertionError(this + ": threw " + e + ", expected " + expected.getSimpleName(), e);
+                }
+                if (!nullMetadata && !String.valueOf(e.getMessage()).contains(String.valueOf(KeyValueStore.MAX_FLUSH_METADATA))) {
+                    throw new AssertionError(this + ": the message does not name the limit: " + e.getMessage(), e);
+                }
+            }
+            sut.expectNothingObserved(this);
+            if (store.flushGeneration() != generation || store.stats().flushes() != flushes
+                || store.stats().dirtyChunks() != dirty || store.memoryUsed() != used
+                || !Bytes.wrap(store.lastFlushMetadata()).equals(metadata)) {
+                throw new AssertionError(this + ": refused, but flushGeneration " + generation + " -> " + store.flushGeneration()
+                    + ", flushes " + flushes + " -> " + store.stats().flushes() + ", dirtyChunks " + dirty + " -> "
+                    + store.stats().dirtyChunks() + ", memoryUsed " + used + " -> " + store.memoryUsed()
+                    + ", lastFlushMetadata " + metadata + " -> " + Bytes.wrap(store.lastFlushMetadata()));
+            }
+        }
+
+        @Override
+        public Model nextState(Model model) {
+            return model;
+        }
+
+        @Override
+        public String toString() {
+            return nullMetadata ? "flush(null) (refused)" : "flush(" + OVERSIZE_METADATA.length + " bytes of metadata) (refused)";
+        }
+    }
+
+    /** verifyFiles(): flushes (one generation later, metadata kept), then every chunk's CRC32C must hold. */
     final class VerifyFiles implements FileCommand {
         private long generation;
 

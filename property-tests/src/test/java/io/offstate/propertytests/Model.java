@@ -19,6 +19,9 @@ import java.util.TreeMap;
  *
  * <p>For file-backed stores the model also knows the {@link #durable} entries (those of the last
  * flush: what the directory reopens as after a crash) and the {@link #generation} of that flush.
+ * For every store it knows the {@link #metadata} of the last flush that carried some (what
+ * {@code lastFlushMetadata()} returns: in memory, after every flush, and after every reopen,
+ * whether the store was closed or died); it is part of equality.
  * The durable entries are not part of equality: an open store cannot show them, only a reopen can
  * (the reopen commands compare them). In-memory models have generation 0, like
  * {@code flushGeneration()} of an in-memory store.
@@ -35,38 +38,43 @@ final class Model {
     final NavigableMap<Bytes, Bytes> durable;
     /** flushGeneration(): of the last flush of a file-backed store, 0 for an in-memory one. */
     final long generation;
+    /** lastFlushMetadata(): the metadata of the last flush(metadata), carried by plain flushes; empty before any. */
+    final Bytes metadata;
 
     private Model(NavigableMap<Bytes, Bytes> entries, long size, List<Long> snapshotSizes,
-                  List<SortedMap<Bytes, Bytes>> snapshotContents, NavigableMap<Bytes, Bytes> durable, long generation) {
+                  List<SortedMap<Bytes, Bytes>> snapshotContents, NavigableMap<Bytes, Bytes> durable, long generation,
+                  Bytes metadata) {
         this.entries = Collections.unmodifiableNavigableMap(entries);
         this.size = size;
         this.snapshotSizes = List.copyOf(snapshotSizes);
         this.snapshotContents = snapshotContents == null ? null : List.copyOf(snapshotContents);
         this.durable = durable == null ? null : Collections.unmodifiableNavigableMap(durable);
         this.generation = generation;
+        this.metadata = Objects.requireNonNull(metadata, "metadata");
     }
 
     /** An empty in-memory store. */
     static Model empty() {
-        return new Model(new TreeMap<>(), 0, List.of(), List.of(), new TreeMap<>(), 0);
+        return new Model(new TreeMap<>(), 0, List.of(), List.of(), new TreeMap<>(), 0, Bytes.EMPTY);
     }
 
     /** A file-backed store just created in an empty directory: its creation is generation 1. */
     static Model emptyFileBacked() {
-        return new Model(new TreeMap<>(), 0, List.of(), List.of(), new TreeMap<>(), 1);
+        return new Model(new TreeMap<>(), 0, List.of(), List.of(), new TreeMap<>(), 1, Bytes.EMPTY);
     }
 
-    static Model observed(NavigableMap<Bytes, Bytes> entries, long size, List<Long> snapshotSizes, long generation) {
-        return new Model(entries, size, snapshotSizes, null, null, generation);
+    static Model observed(NavigableMap<Bytes, Bytes> entries, long size, List<Long> snapshotSizes, long generation,
+                          Bytes metadata) {
+        return new Model(entries, size, snapshotSizes, null, null, generation, metadata);
     }
 
-    /** {@code entries} and {@code snapshots}, with this model's durable entries and generation. */
+    /** {@code entries} and {@code snapshots}, with this model's durable entries, generation and metadata. */
     private Model of(NavigableMap<Bytes, Bytes> entries, List<SortedMap<Bytes, Bytes>> snapshots) {
         List<Long> sizes = new ArrayList<>(snapshots.size());
         for (SortedMap<Bytes, Bytes> s : snapshots) {
             sizes.add((long) s.size());
         }
-        return new Model(entries, entries.size(), sizes, snapshots, durable, generation);
+        return new Model(entries, entries.size(), sizes, snapshots, durable, generation, metadata);
     }
 
     Bytes get(Bytes key) {
@@ -124,9 +132,23 @@ final class Model {
         return of(new TreeMap<>(snapshotContents.get(index)), snapshotContents);
     }
 
-    /** After a flush (also that of close() or verifyFiles()): the entries are durable, one generation later. */
+    /** No entries (clear()); snapshots, durable entries, generation and metadata as they were. */
+    Model cleared() {
+        return of(new TreeMap<>(), snapshotContents);
+    }
+
+    /**
+     * After a plain flush (also that of close() or verifyFiles()): the entries are durable, one
+     * generation later (an in-memory store stays at generation 0); the metadata is kept.
+     */
     Model flushed() {
-        return new Model(entries, size, snapshotSizes, snapshotContents, entries, generation + 1);
+        return flushed(metadata);
+    }
+
+    /** After flush({@code flushMetadata}), or a plain flush if null: as {@link #flushed()}, with that metadata. */
+    Model flushed(Bytes flushMetadata) {
+        return new Model(entries, size, snapshotSizes, snapshotContents, entries, generation == 0 ? 0 : generation + 1,
+            flushMetadata == null ? metadata : flushMetadata);
     }
 
     /**
@@ -144,18 +166,19 @@ final class Model {
     @Override
     public boolean equals(Object o) {
         return o instanceof Model m && m.size == size && m.generation == generation && m.entries.equals(entries)
-            && m.snapshotSizes.equals(snapshotSizes);
+            && m.snapshotSizes.equals(snapshotSizes) && m.metadata.equals(metadata);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(entries, size, snapshotSizes, generation);
+        return Objects.hash(entries, size, snapshotSizes, generation, metadata);
     }
 
     @Override
     public String toString() {
         String files = generation == 0 ? "" : ", flushGeneration=" + generation
             + (durable == null ? "" : ", durable entries=" + (durable.equals(entries) ? "all" : durable.size()));
-        return "{size=" + size + ", snapshotSizes=" + snapshotSizes + files + ", entries=" + entries + "}";
+        String meta = metadata.length() == 0 ? "" : ", lastFlushMetadata=" + metadata;
+        return "{size=" + size + ", snapshotSizes=" + snapshotSizes + files + meta + ", entries=" + entries + "}";
     }
 }

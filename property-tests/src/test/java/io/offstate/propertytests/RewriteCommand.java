@@ -70,6 +70,7 @@ final class RewriteCommand implements StoreCommand {
         if (!done.isEmpty()) {
             sut.wrote();
         }
+        sut.expectObserved(this, done.stream().map(e -> ObservedWrites.Event.put(e.getKey(), e.getValue())).toList());
     }
 
     @Override

@@ -14,14 +14,17 @@ import org.quicktheories.generators.Generate;
 
 /**
  * Stateful model check: random sequences of put / get / getCopy / delete / contains / snapshot /
- * restore / bulk put / cursor scans against a sorted-map model (a {@code TreeMap<Bytes, Bytes>} in
- * unsigned lexicographic key order), over every {@link StoreConfig}. After every command the
- * store's contents (read with forEach), size() and its snapshots' sizes must equal the model's,
- * and on sorted stores a full cursor scan must yield the contents in key order. Every scan
- * command compares the whole sequence of (key, value) pairs it read with the model's answer;
- * on hash-only stores, cursor() must throw UnsupportedOperationException. A failure is reported
- * as QuickTheories' shrunk example, then as that sequence with every command dropped that the
- * failure does not need ({@link FailureMinimizer}).
+ * restore / clear / flush (with and without metadata, and refused) / bulk put / cursor scans
+ * against a sorted-map model (a {@code TreeMap<Bytes, Bytes>} in unsigned lexicographic key order,
+ * plus the last flush metadata), over every {@link StoreConfig}. After every command the store's
+ * contents (read with forEach), size(), its snapshots' sizes and lastFlushMetadata() must equal
+ * the model's, stats() must agree with them and with the other accessors, and on sorted stores a
+ * full cursor scan must yield the contents in key order. Every scan command compares the whole
+ * sequence of (key, value) pairs it read with the model's answer; on hash-only stores, cursor()
+ * must throw UnsupportedOperationException. {@link #aWriteObserverSeesEveryAppliedChangeOnce}
+ * runs such sequences with a recording write observer installed ({@link ObservedWrites}). A
+ * failure is reported as QuickTheories' shrunk example, then as that sequence with every command
+ * dropped that the failure does not need ({@link FailureMinimizer}).
  */
 class StatefulModelTest {
     static final int MAX_COMMANDS = 100;
@@ -29,6 +32,9 @@ class StatefulModelTest {
     static final int MAX_COMMANDS_AFTER_BULK = 30;
     /** Default examples per sorted configuration of {@link #sortedStoreWithManyKeysScansLikeATreeMap}. */
     static final int MANY_KEYS_EXAMPLES = 40;
+    /** Default examples per configuration of {@link #aWriteObserverSeesEveryAppliedChangeOnce} (sorted ones: fewer). */
+    static final int OBSERVER_EXAMPLES = 150;
+    static final int SORTED_OBSERVER_EXAMPLES = 100;
 
     /** A store setup for {@code config}: random hash seed, and a budget for limited configurations. */
     static Gen<StoreSetup> setups(StoreConfig config) {
@@ -45,6 +51,28 @@ class StatefulModelTest {
         try {
             qt().withFixedSeed(Settings.seed("stateful/" + config))
                 .withExamples(Settings.statefulExamples(config))
+                .withShrinkCycles(Settings.shrinkCycles())
+                .forAll(setups(config), Gens.commands(MAX_COMMANDS, config.sorted()))
+                .checkAssert(minimizer::check);
+        } catch (AssertionError e) {
+            throw minimizer.explain(e);
+        }
+    }
+
+    /**
+     * With a recording write observer installed: after every command, the replay of what the
+     * observer saw (puts and deletes with the caller's original key bytes, restored: the store's
+     * contents, cleared: empty) must equal the store's contents, and each write must have been seen
+     * exactly once, in order: nothing for a put refused with StoreFullException (tight budgets), a
+     * delete of an absent key, a refused restore, a flush or a read.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(StoreConfig.class)
+    void aWriteObserverSeesEveryAppliedChangeOnce(StoreConfig config) {
+        FailureMinimizer minimizer = new FailureMinimizer((setup, commands) -> check(setup, commands, true));
+        try {
+            qt().withFixedSeed(Settings.seed("observer/" + config))
+                .withExamples(Settings.scaled(config.sorted() ? SORTED_OBSERVER_EXAMPLES : OBSERVER_EXAMPLES))
                 .withShrinkCycles(Settings.shrinkCycles())
                 .forAll(setups(config), Gens.commands(MAX_COMMANDS, config.sorted()))
                 .checkAssert(minimizer::check);
@@ -75,13 +103,18 @@ class StatefulModelTest {
 
     /** Runs {@code commands} against a fresh store of {@code setup} and the empty model; always closes the store. */
     static void check(StoreSetup setup, List<StoreCommand> commands) {
+        check(setup, commands, false);
+    }
+
+    /** As {@link #check(StoreSetup, List)}, with a recording write observer on the store if {@code observed}. */
+    static void check(StoreSetup setup, List<StoreCommand> commands, boolean observed) {
         StoreUnderTest[] sut = new StoreUnderTest[1];
         try {
             Sequential.modelCheck(Model.empty(), commands, model -> {
                 if (model.size != 0) {
                     throw new IllegalArgumentException("the initial model must be empty");
                 }
-                sut[0] = new StoreUnderTest(setup);
+                sut[0] = new StoreUnderTest(setup, observed);
                 return sut[0];
             }, StoreUnderTest::observe);
         } finally {

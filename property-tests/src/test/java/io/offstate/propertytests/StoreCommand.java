@@ -5,6 +5,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.TreeMap;
 
@@ -22,13 +23,14 @@ import io.offstate.offheap.StoreFullException;
  * return value against the model and returns the next model. Checks that need the store's state
  * before and after the call (store unchanged by a refused put, views invalidated by writes) happen
  * in {@code run}. Commands that change the store report it ({@link StoreUnderTest#wrote()}), so
- * that the cursor commands know when a positioned cursor must fail fast. Every command prints as a
- * readable call.
+ * that the cursor commands know when a positioned cursor must fail fast. Writing commands also
+ * state what a write observer must have seen of their call ({@link StoreUnderTest#expectObserved}).
+ * Every command prints as a readable call.
  */
 sealed interface StoreCommand extends Command<StoreUnderTest, Model>
     permits StoreCommand.Put, StoreCommand.Get, StoreCommand.Delete, StoreCommand.Contains, StoreCommand.TakeSnapshot,
-            StoreCommand.Restore, BulkPutCommand, BulkDeleteCommand, ScanCommand, ContinueScanCommand, RewriteCommand,
-            FileCommand {
+            StoreCommand.Restore, StoreCommand.Clear, BulkPutCommand, BulkDeleteCommand, ScanCommand, ContinueScanCommand,
+            RewriteCommand, FileCommand {
     /** Most snapshots kept at once; taking another closes the oldest. */
     int MAX_SNAPSHOTS = 4;
 
@@ -107,9 +109,12 @@ sealed interface StoreCommand extends Command<StoreUnderTest, Model>
                     throw new AssertionError(this + ": StoreFullException with an unlimited budget", e);
                 }
                 stored = false;
+                sut.expectNothingObserved(this + " (refused with StoreFullException)");
                 assertUnchanged(this, sut, e, before, usedBefore, dictionaryBefore);
                 return;
             }
+            sut.expectObserved(this, List.of(ObservedWrites.Event.put(key, value)));
+            sut.assertDirtied(this);
             assertViewInvalidated(this, sut.view, viewValid);
         }
 
@@ -240,8 +245,11 @@ sealed interface StoreCommand extends Command<StoreUnderTest, Model>
             sut.attemptingWrite();
             boolean viewValid = sut.view.isValid();
             removed = form.delete(sut.store, key.array(), pad);
+            sut.expectObserved(this + (removed ? "" : " (returned false)"),
+                removed ? List.of(ObservedWrites.Event.delete(key)) : List.of());
             if (removed) {
                 sut.wrote();
+                sut.assertDirtied(this);
                 assertViewInvalidated(this, sut.view, viewValid);
             }
         }
@@ -357,9 +365,11 @@ sealed interface StoreCommand extends Command<StoreUnderTest, Model>
                     throw new AssertionError(this + ": StoreFullException although the snapshot's memoryUsed "
                         + snapshot.memoryUsed() + " fits the budget " + store.memoryBudget(), e);
                 }
+                sut.expectNothingObserved(this + " (refused with StoreFullException)");
                 assertUnchanged(this, sut, e, before, usedBefore, dictionaryBefore);
                 return;
             }
+            sut.expectObserved(this, List.of(ObservedWrites.Event.RESTORED));
             if (store.memoryUsed() != snapshot.memoryUsed()) {
                 throw new AssertionError(this + ": after restore memoryUsed is " + store.memoryUsed()
                     + ", the snapshot's is " + snapshot.memoryUsed());
@@ -376,6 +386,41 @@ sealed interface StoreCommand extends Command<StoreUnderTest, Model>
         @Override
         public String toString() {
             return "restore(snapshot[" + pick + " % count])";
+        }
+    }
+
+    /**
+     * clear(): the store holds no entry and no dictionary component, with the memory of a new empty
+     * store; views (and cursor positions) are invalidated. Snapshots are kept; a file-backed store's
+     * files keep the last flush until the next one (the model's durable entries stay as they were).
+     */
+    final class Clear implements StoreCommand {
+        private long sizeBefore = -1;
+
+        @Override
+        public void run(StoreUnderTest sut) {
+            sut.attemptingWrite();
+            KeyValueStore store = sut.store;
+            boolean viewValid = sut.view.isValid();
+            sizeBefore = store.size();
+            store.clear();
+            sut.wrote();
+            sut.expectObserved(this, List.of(ObservedWrites.Event.CLEARED));
+            if (store.size() != 0 || store.dictionarySize() != 0 || store.memoryUsed() != sut.memoryUsedWhenEmpty) {
+                throw new AssertionError(this + ": left size " + store.size() + ", dictionarySize " + store.dictionarySize()
+                    + ", memoryUsed " + store.memoryUsed() + " (a new empty store uses " + sut.memoryUsedWhenEmpty + ")");
+            }
+            assertViewInvalidated(this, sut.view, viewValid);
+        }
+
+        @Override
+        public Model nextState(Model model) {
+            return model.cleared();
+        }
+
+        @Override
+        public String toString() {
+            return "clear()" + (sizeBefore < 0 ? "" : " of " + sizeBefore + " entries");
         }
     }
 }

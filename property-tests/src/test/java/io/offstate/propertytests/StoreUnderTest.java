@@ -11,6 +11,7 @@ import java.util.TreeMap;
 import io.offstate.engine.Cursor;
 import io.offstate.engine.KeyValueStore;
 import io.offstate.engine.StoreSnapshot;
+import io.offstate.engine.StoreStats;
 import io.offstate.engine.ValueView;
 import io.offstate.offheap.KeyComponent;
 
@@ -20,7 +21,8 @@ import io.offstate.offheap.KeyComponent;
  * know whether a positioned cursor must fail fast) and keeps the keys observed after the last
  * command (scan commands derive bounds from them). A file-backed one ({@link #open}) can be
  * closed and reopened from its directory ({@link #reopen}); its snapshots are in memory of their
- * own and survive that.
+ * own and survive that. An observed one has a recording write observer ({@link ObservedWrites}),
+ * installed again on each reopened store.
  */
 final class StoreUnderTest implements AutoCloseable {
     final StoreSetup setup;
@@ -42,38 +44,80 @@ final class StoreUnderTest implements AutoCloseable {
     /** memoryUsed() and dictionarySize() as of the last flush (or open) of a file-backed store. */
     long memoryUsedAtFlush;
     int dictionarySizeAtFlush;
+    /** {@link #writeAttempts} as of the last flush (or open). */
+    private long writeAttemptsAtFlush;
+    /** {@link #writeAttempts} as of the last observation (a command that attempted no write must not be observed writing). */
+    private long writeAttemptsAtLastObservation;
+    /** Flushes of the store since it was opened (close()'s not included: they belong to the closed store). */
+    long flushesSinceOpen;
+    /** memoryUsed() of the store when it was new and empty: what a clear() must leave. */
+    final long memoryUsedWhenEmpty;
+    /** The recording write observer, or null if the store is not observed. */
+    final ObservedWrites observedWrites;
     private TrackedCursor shared;
     private Cursor observer;
 
-    /** An in-memory store of {@code setup}. */
-    StoreUnderTest(StoreSetup setup) {
-        this(setup, null);
+    /** A new in-memory store of {@code setup}, with a recording write observer if {@code observed}. */
+    StoreUnderTest(StoreSetup setup, boolean observed) {
+        this(setup, null, observed);
     }
 
-    private StoreUnderTest(StoreSetup setup, Path directory) {
+    private StoreUnderTest(StoreSetup setup, Path directory, boolean observed) {
         this.setup = setup;
         this.directory = directory;
         this.store = directory == null ? setup.create() : setup.open(directory);
         this.component = setup.config().keyComponent();
         this.sorted = setup.config().sorted();
+        this.observedWrites = observed ? new ObservedWrites() : null;
         try {
             checkOpened();
+            if (store.size() != 0) {
+                throw new AssertionError(setup + ": a new store holds " + store.size() + " entries");
+            }
         } catch (RuntimeException | AssertionError e) {
             store.closeWithoutFlush(); // nobody else can close it: a file-backed store would stay locked
             throw e;
         }
+        memoryUsedWhenEmpty = store.memoryUsed();
+        if (observedWrites != null) {
+            observedWrites.attach(store, Map.of());
+        }
         flushed();
     }
 
-    /** A file-backed store of {@code setup}, opened (created, if new) in {@code directory}. */
-    static StoreUnderTest open(StoreSetup setup, Path directory) {
-        return new StoreUnderTest(setup, directory);
+    /**
+     * A file-backed store of {@code setup}, created in the empty directory {@code directory}, with
+     * a recording write observer if {@code observed}.
+     */
+    static StoreUnderTest open(StoreSetup setup, Path directory, boolean observed) {
+        return new StoreUnderTest(setup, directory, observed);
     }
 
     /** Records the store's state as the durable one (after a flush, or an open). */
     void flushed() {
         memoryUsedAtFlush = store.memoryUsed();
         dictionarySizeAtFlush = store.dictionarySize();
+        writeAttemptsAtFlush = writeAttempts;
+    }
+
+    /** Asserts that a file-backed store has some dirty chunk after {@code command} changed an entry. */
+    void assertDirtied(Object command) {
+        if (directory != null && store.stats().dirtyChunks() <= 0) {
+            throw new AssertionError(command + ": changed an entry, but stats().dirtyChunks() is "
+                + store.stats().dirtyChunks() + " (would the next flush write nothing?)");
+        }
+    }
+
+    /** Asserts that the write observer (if any) saw exactly {@code events} during {@code command} so far. */
+    void expectObserved(Object command, List<ObservedWrites.Event> events) {
+        if (observedWrites != null) {
+            observedWrites.expect(command, events);
+        }
+    }
+
+    /** Asserts that the write observer (if any) saw nothing during {@code command} so far. */
+    void expectNothingObserved(Object command) {
+        expectObserved(command, List.of());
     }
 
     private void checkOpened() {
@@ -99,12 +143,17 @@ final class StoreUnderTest implements AutoCloseable {
         } else {
             store.closeWithoutFlush();
         }
+        expectNothingObserved(flush ? "close()" : "closeWithoutFlush()");
         shared = null;
         observer = null;
         writes++;
         writeAttempts++;
+        flushesSinceOpen = 0;
         store = setup.open(directory); // only assigned once open: a failed open leaves the closed store
         checkOpened();
+        if (observedWrites != null) {
+            observedWrites.attach(store, contents(store));
+        }
     }
 
     boolean limited() {
@@ -150,8 +199,10 @@ final class StoreUnderTest implements AutoCloseable {
     }
 
     /**
-     * The SUT as a model: contents via forEach, size(), snapshot sizes; checks budget and dictionary
-     * invariants, and (after every command that tried to write: reads cannot change the index)
+     * The SUT as a model: contents via forEach, size(), snapshot sizes, flushGeneration(),
+     * lastFlushMetadata(); checks budget and dictionary invariants, stats() against the other
+     * accessors ({@link #checkStats}), that the replay of the write observer's events (if any)
+     * equals the contents, and (after every command that tried to write: reads cannot change the index)
      * that full scans of the sorted index, forward and reverse, with a cursor of its own yield
      * exactly the forEach contents in key order (the reverse scan checks the links and the end a
      * forward scan never follows).
@@ -191,11 +242,86 @@ final class StoreUnderTest implements AutoCloseable {
                     + " distinct components of live keys");
             }
         }
+        checkStats(entries);
+        if (observedWrites != null) {
+            observedWrites.replay(writeAttempts == writeAttemptsAtLastObservation, entries);
+        }
+        writeAttemptsAtLastObservation = writeAttempts;
         List<Long> sizes = new ArrayList<>(snapshots.size());
         for (StoreSnapshot s : snapshots) {
             sizes.add(s.size());
         }
-        return Model.observed(entries, store.size(), sizes, store.flushGeneration());
+        return Model.observed(entries, store.size(), sizes, store.flushGeneration(), Bytes.wrap(store.lastFlushMetadata()));
+    }
+
+    /**
+     * Checks stats() against the store's other accessors and its {@code entries}: entries,
+     * memoryUsed, budget, page size, dictionarySize and flushGeneration equal theirs; a hash table
+     * of some capacity, loaded 0..1; sorted-index nodes exactly when the store is sorted and not empty;
+     * pages and large values within memoryUsed. In memory every file figure is 0. File-backed: the
+     * flushes since open are counted (the last flush's figures are 0 before the first), and no
+     * chunk is dirty if nothing was tried since the last flush (or open). (A clear() may leave no
+     * chunk dirty: an empty state is all zero bytes; puts and deletes check {@link #assertDirtied}.)
+     */
+    void checkStats(Map<Bytes, Bytes> entries) {
+        StoreStats st = store.stats();
+        List<String> wrong = new ArrayList<>();
+        if (st.entries() != entries.size() || st.entries() != store.size()) {
+            wrong.add("entries " + st.entries() + " but forEach yields " + entries.size() + " and size() is " + store.size());
+        }
+        if (st.memoryUsed() != store.memoryUsed()) {
+            wrong.add("memoryUsed " + st.memoryUsed() + " but memoryUsed() is " + store.memoryUsed());
+        }
+        if (st.memoryBudget() != store.memoryBudget()) {
+            wrong.add("memoryBudget " + st.memoryBudget() + " but memoryBudget() is " + store.memoryBudget());
+        }
+        if (st.pageSize() != store.options().pageSize()) {
+            wrong.add("pageSize " + st.pageSize() + " but the options' is " + store.options().pageSize());
+        }
+        if (st.dictionarySize() != store.dictionarySize()) {
+            wrong.add("dictionarySize " + st.dictionarySize() + " but dictionarySize() is " + store.dictionarySize());
+        }
+        if (st.flushGeneration() != store.flushGeneration()) {
+            wrong.add("flushGeneration " + st.flushGeneration() + " but flushGeneration() is " + store.flushGeneration());
+        }
+        if (st.hashCapacity() <= 0 || !(st.hashLoad() >= 0 && st.hashLoad() <= 1)) {
+            wrong.add("hashCapacity " + st.hashCapacity() + ", hashLoad " + st.hashLoad() + " (must be in [0, 1])");
+        }
+        boolean nodesExpected = sorted && !entries.isEmpty();
+        if ((st.sortedIndexNodes() > 0) != nodesExpected || st.sortedIndexNodes() < 0) {
+            wrong.add("sortedIndexNodes " + st.sortedIndexNodes() + " for a " + (sorted ? "sorted" : "hash-only") + " store of "
+                + entries.size() + " entries");
+        }
+        if (st.pages() < 0 || st.largeValueBytes() < 0
+            || st.pages() * st.pageSize() + st.largeValueBytes() > st.memoryUsed()) {
+            wrong.add("pages " + st.pages() + " of " + st.pageSize() + " bytes and largeValueBytes " + st.largeValueBytes()
+                + " exceed memoryUsed " + st.memoryUsed());
+        }
+        if (directory == null) {
+            if (st.flushes() != 0 || st.lastFlushBytes() != 0 || st.lastFlushNanos() != 0 || st.dirtyChunks() != 0
+                || st.mappings() != 0) {
+                wrong.add("file figures of an in-memory store not 0: flushes " + st.flushes() + ", lastFlushBytes "
+                    + st.lastFlushBytes() + ", lastFlushNanos " + st.lastFlushNanos() + ", dirtyChunks " + st.dirtyChunks()
+                    + ", mappings " + st.mappings());
+            }
+        } else {
+            // mappings are not checked: the file layer's figure is a stub (-1) until the StoreFiles split lands
+            if (st.flushes() != flushesSinceOpen) {
+                wrong.add("flushes " + st.flushes() + " but " + flushesSinceOpen + " since the store was opened");
+            }
+            boolean beforeFirst = flushesSinceOpen == 0;
+            if (st.lastFlushBytes() < 0 || st.lastFlushNanos() < 0
+                || beforeFirst && (st.lastFlushBytes() != 0 || st.lastFlushNanos() != 0)) {
+                wrong.add("lastFlushBytes " + st.lastFlushBytes() + ", lastFlushNanos " + st.lastFlushNanos() + " after "
+                    + flushesSinceOpen + " flushes since open");
+            }
+            if (writeAttempts == writeAttemptsAtFlush && st.dirtyChunks() != 0) {
+                wrong.add("dirtyChunks " + st.dirtyChunks() + " although nothing was written since the last flush or open");
+            }
+        }
+        if (!wrong.isEmpty()) {
+            throw new AssertionError("stats() inconsistent: " + String.join("; ", wrong) + " (" + st + ")");
+        }
     }
 
     /**
