@@ -305,7 +305,9 @@ final class StoreUnderTest implements AutoCloseable {
                     + ", mappings " + st.mappings());
             }
         } else {
-            // mappings are not checked: the file layer's figure is a stub (-1) until the StoreFiles split lands
+            if (st.mappings() < 1 + (st.pages() > 0 ? 1 : 0)) {
+                wrong.add("mappings " + st.mappings() + ": a file-backed store maps its hash table, and its pages once it has any");
+            }
             if (st.flushes() != flushesSinceOpen) {
                 wrong.add("flushes " + st.flushes() + " but " + flushesSinceOpen + " since the store was opened");
             }
