@@ -81,7 +81,7 @@ final class RegionMapper {
 
     /** See {@link RegionBacking#mapPage}. */
     MappedRegion mapPage(int index, int pageSize) {
-        MappedRegion r = page(index, pageSize);
+        MappedRegion r = page(index, pageSize, false);
         files.usePagesUpTo(r.fileOffset() + pageSize);
         return r;
     }
@@ -93,7 +93,7 @@ final class RegionMapper {
             throw new CorruptStoreFileException(names.pages(), "page " + index + " lies beyond the committed length "
                 + files.pagesLength());
         }
-        return page(index, pageSize);
+        return page(index, pageSize, true);
     }
 
     /** See {@link RegionBacking#newSegment}; the caller checked the store is usable. */
@@ -107,7 +107,7 @@ final class RegionMapper {
         try (FileChannel c = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
             StandardOpenOption.WRITE)) {
             files.fileCreated();
-            MappedRegion r = map(c, id, 0, bytes);
+            MappedRegion r = map(c, id, 0, bytes, false);
             files.addSegment(id, bytes);
             return r;
         } catch (IOException e) {
@@ -126,7 +126,7 @@ final class RegionMapper {
         }
         try (FileChannel c = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             ChannelIo.checkLength(c, file, bytes);
-            return map(c, fileId, 0, bytes);
+            return map(c, fileId, 0, bytes, true);
         } catch (NoSuchFileException e) {
             throw new CorruptStoreFileException(file, "missing", e);
         } catch (IOException e) {
@@ -228,8 +228,11 @@ final class RegionMapper {
         return page.fileOffset() / pageSize / extentPages;
     }
 
-    /** Normal page {@code index} as a region of its extent's mapping, mapping the extent if needed. */
-    private MappedRegion page(int index, int size) {
+    /**
+     * Normal page {@code index} as a region of its extent's mapping, mapping the extent if needed;
+     * {@code committed}: its bytes come from a commit, so it is checked on first touch.
+     */
+    private MappedRegion page(int index, int size, boolean committed) {
         if (pageSize == 0) {
             pageSize = size;
             extentPages = (int) Math.max(1, Math.min(MAX_EXTENT_PAGES, EXTENT_BYTES / size));
@@ -248,7 +251,8 @@ final class RegionMapper {
         long offset = (long) index * pageSize;
         MappedRegion r;
         try {
-            r = new MappedRegion(RegionBacking.PAGES_FILE, offset, pageSize, e.mapping, offset - e.start);
+            r = new MappedRegion(RegionBacking.PAGES_FILE, offset, pageSize, e.mapping, offset - e.start,
+                committed ? checker(RegionBacking.PAGES_FILE, offset, pageSize) : null);
         } catch (RuntimeException | Error failure) {
             if (e.pages.isEmpty()) { // an extent without pages holds no mapping
                 e.mapping.closeIfUnused();
@@ -261,17 +265,25 @@ final class RegionMapper {
         return r;
     }
 
+    /** The checker of a region reopened from {@code [offset, offset + bytes)} of file {@code fileId}. */
+    private StoredChunkChecker checker(int fileId, long offset, long bytes) {
+        return new StoredChunkChecker(names, fileId, offset, (bytes + MappedRegion.CHUNK_SIZE - 1) >>> MappedRegion.CHUNK_SHIFT);
+    }
+
     /** Maps {@code [start, start + bytes)} of the pages file (extending it, sparsely, if it is shorter). */
     private Mapping mapPages(long start, long bytes) {
         return mapFile(pages, RegionBacking.PAGES_FILE, start, bytes);
     }
 
-    /** Maps the whole of segment file {@code fileId} (open as {@code c}) as a region of its own. */
-    private MappedRegion map(FileChannel c, int fileId, long offset, long bytes) {
+    /**
+     * Maps the whole of segment file {@code fileId} (open as {@code c}) as a region of its own;
+     * {@code committed}: its bytes come from a commit, so it is checked on first touch.
+     */
+    private MappedRegion map(FileChannel c, int fileId, long offset, long bytes, boolean committed) {
         Mapping m = mapFile(c, fileId, offset, bytes);
         MappedRegion r;
         try {
-            r = new MappedRegion(fileId, offset, bytes, m, 0);
+            r = new MappedRegion(fileId, offset, bytes, m, 0, committed ? checker(fileId, offset, bytes) : null);
         } finally {
             m.closeIfUnused();
         }

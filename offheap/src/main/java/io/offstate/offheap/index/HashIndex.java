@@ -141,8 +141,12 @@ public final class HashIndex implements AutoCloseable {
     private long probe(Table t, ByteSource key, long hash, int fp) {
         final MemorySegment slots = t.slots;
         final long capacity = t.capacity;
+        final boolean unchecked = t.pending != null; // a table reopened from a file, not all verified yet
         long i = Math.unsignedMultiplyHigh(hash, capacity);
         for (int distance = 1; ; distance++) {
+            if (unchecked) {
+                t.check(i);
+            }
             final long slot = slots.get(ValueLayout.JAVA_LONG, i << 3);
             if (SlotDescriptor.distance(slot) < distance) {
                 return 0; // empty, or Robin Hood order proves the key is not further on
@@ -164,6 +168,7 @@ public final class HashIndex implements AutoCloseable {
     /** Points the slot of the last successful {@link #find} at {@code newAddress}. */
     public void replaceFound(long newAddress) {
         final MemorySegment slots = foundTable.slots;
+        foundTable.check(foundSlot);
         long slot = slots.get(ValueLayout.JAVA_LONG, foundSlot << 3);
         slots.set(ValueLayout.JAVA_LONG, foundSlot << 3, SlotDescriptor.withAddress(slot, newAddress));
         foundTable.dirty(foundSlot, foundSlot);
@@ -182,6 +187,7 @@ public final class HashIndex implements AutoCloseable {
         long j = at;
         while (true) {
             long n = j + 1 == capacity ? 0 : j + 1;
+            t.check(n);
             long next = slots.get(ValueLayout.JAVA_LONG, n << 3);
             if (SlotDescriptor.distance(next) <= 1) {
                 slots.set(ValueLayout.JAVA_LONG, j << 3, EMPTY);
@@ -224,6 +230,7 @@ public final class HashIndex implements AutoCloseable {
         long i = Math.unsignedMultiplyHigh(hash, capacity);
         int distance = 1;
         while (true) {
+            t.check(i);
             long slot = slots.get(ValueLayout.JAVA_LONG, i << 3);
             if (slot == EMPTY) {
                 slots.set(ValueLayout.JAVA_LONG, i << 3, SlotDescriptor.slot(fp, distance, address));
@@ -242,6 +249,7 @@ public final class HashIndex implements AutoCloseable {
         // Check the whole shift before changing anything, so an overflow leaves the table intact.
         long end = i;
         while (true) {
+            t.check(end);
             long slot = slots.get(ValueLayout.JAVA_LONG, end << 3);
             if (slot == EMPTY) {
                 break;
@@ -306,6 +314,7 @@ public final class HashIndex implements AutoCloseable {
         long i = migrationCursor;
         long done = 0;
         while (from.count > 0) {
+            from.check(i);
             long slot = slots.get(ValueLayout.JAVA_LONG, i << 3);
             if (slot == EMPTY) {
                 if (done >= quota) {
@@ -342,6 +351,7 @@ public final class HashIndex implements AutoCloseable {
             position -= t.capacity;
             t = old;
         }
+        t.check(position);
         return SlotDescriptor.address(t.slots.get(ValueLayout.JAVA_LONG, position << 3));
     }
 
@@ -444,7 +454,12 @@ public final class HashIndex implements AutoCloseable {
         foundTable = null;
     }
 
-    /** One table: an array of slots in a segment of its own (an arena's, or a mapped file's). */
+    /**
+     * One table: an array of slots in a segment of its own (an arena's, or a mapped file's). A
+     * table reopened from a file is {@link #pending}: no slot is read (or written) before the
+     * {@value MappedRegion#CHUNK_SIZE}-byte chunk holding it was verified ({@link #check}), chunk
+     * by chunk, so a lookup after open checks only the chunks its probe crosses.
+     */
     private static final class Table {
         final Arena arena;
         final MappedRegion region;
@@ -452,6 +467,8 @@ public final class HashIndex implements AutoCloseable {
         final long capacity;
         final long growAt;
         long count;
+        /** The region while some of its chunks are not verified; null once all are (or for a new table). */
+        MappedRegion pending;
 
         private Table(Arena arena, MappedRegion region, MemorySegment slots, long capacity) {
             this.arena = arena;
@@ -459,6 +476,25 @@ public final class HashIndex implements AutoCloseable {
             this.slots = slots;
             this.capacity = capacity;
             this.growAt = capacity * MAX_LOAD_PERCENT / 100;
+            this.pending = region != null && !region.isVerified() ? region : null;
+        }
+
+        /**
+         * Verifies the chunk holding slot {@code i} if it was not yet (one branch once all are).
+         *
+         * @throws io.offstate.offheap.CorruptStoreFileException if the chunk does not match its checksum
+         */
+        void check(long i) {
+            if (pending != null) {
+                checkChunk(i);
+            }
+        }
+
+        private void checkChunk(long i) {
+            pending.verify(i << 3, Long.BYTES);
+            if (pending.isVerified()) {
+                pending = null;
+            }
         }
 
         static long bytesFor(long capacity) {
@@ -522,6 +558,7 @@ public final class HashIndex implements AutoCloseable {
 
         long firstEmptySlot() {
             for (long i = 0; i < capacity; i++) {
+                check(i);
                 if (slots.get(ValueLayout.JAVA_LONG, i << 3) == EMPTY) {
                     return i;
                 }
@@ -530,6 +567,10 @@ public final class HashIndex implements AutoCloseable {
         }
 
         Table copy(MemoryBudget budget, RegionBacking backing) {
+            if (pending != null) { // a copy is verified by construction: it must not take in unchecked damage
+                pending.verifyAll();
+                pending = null;
+            }
             Table c = allocate(capacity, budget, backing);
             MemorySegment.copy(slots, 0, c.slots, 0, slots.byteSize());
             if (c.region != null) {

@@ -12,6 +12,17 @@ import java.lang.foreign.MemorySegment;
  * flush copies exactly the dirty chunks to the file. That is why every mutation in the memory
  * layer is paired with a {@code markDirty}: a missing one is a lost write after reopen.
  *
+ * <h2>Checked reads</h2>
+ * A region mapped from a committed file ({@link #MappedRegion(int, long, long, Mapping, long,
+ * ChunkChecker) with a checker}) starts <i>unverified</i>: none of its bytes may be served until
+ * the chunks holding them passed {@link #verify} (their CRC32C checked against the file's
+ * checksums, by the {@link ChunkChecker}). A per-chunk bit records what was checked since the file
+ * was mapped, so each chunk is checked once; a chunk that fails stays unverified and fails again
+ * at every touch. A region created for new bytes is verified by construction. Readers ask
+ * {@link #isVerified()} first (one predictable branch): once every chunk passed, or for a fresh
+ * region, that is all a read costs. A chunk must be verified before it is written, or damage in
+ * it would be summed as valid at the next flush.
+ *
  * <p>The bytes are a slice of a {@link Mapping}, which several regions may share (the pages of an
  * extent). Single writer, like the store. The segment is valid until the region is remapped
  * (after a flush) or unmapped and its mapping has no other region left; later accesses through
@@ -30,6 +41,12 @@ public final class MappedRegion {
     private MemorySegment segment;
     private Mapping mapping;
     private boolean anyDirty;
+    /** Chunks checked since the file was mapped, one bit each; null for a region verified by construction. */
+    private final long[] verified;
+    /** Chunks not checked yet: 0 once every chunk passed (or from the start, for a fresh region). */
+    private long unverified;
+    /** Checks chunks on first touch; dropped once every chunk passed. */
+    private ChunkChecker checker;
 
     /**
      * @param fileId     the store file holding the bytes (0 for the pages file)
@@ -39,6 +56,16 @@ public final class MappedRegion {
      * @param at         where the region's bytes start in {@code mapping}
      */
     public MappedRegion(int fileId, long fileOffset, long size, Mapping mapping, long at) {
+        this(fileId, fileOffset, size, mapping, at, null);
+    }
+
+    /**
+     * A region of committed bytes, unverified until {@code checker} passed each chunk; verified by
+     * construction if {@code checker} is null (new bytes, never committed).
+     *
+     * @param checker checks chunks against the file's checksums, or null
+     */
+    public MappedRegion(int fileId, long fileOffset, long size, Mapping mapping, long at, ChunkChecker checker) {
         if ((fileOffset & (CHUNK_SIZE - 1)) != 0) {
             throw new IllegalArgumentException("region offset " + fileOffset + " is not chunk-aligned");
         }
@@ -48,6 +75,63 @@ public final class MappedRegion {
         this.segment = mapping.acquire(at, size);
         this.mapping = mapping;
         this.dirty = new long[(int) ((chunks() + 63) >>> 6)];
+        this.checker = checker;
+        this.verified = checker == null ? null : new long[dirty.length];
+        this.unverified = checker == null ? 0 : chunks();
+    }
+
+    /** Whether every chunk was checked (or the region was verified by construction): nothing left to check. */
+    public boolean isVerified() {
+        return unverified == 0;
+    }
+
+    /** Chunks not checked yet. */
+    public long unverifiedChunks() {
+        return unverified;
+    }
+
+    /** Whether chunk {@code chunk} may be served: checked since mapping, or the region is fresh. */
+    public boolean isVerified(long chunk) {
+        return unverified == 0 || (verified[(int) (chunk >>> 6)] & (1L << chunk)) != 0;
+    }
+
+    /**
+     * Checks the chunks holding {@code [offset, offset + length)} that were not checked yet (see
+     * the class documentation); free once they were.
+     *
+     * @throws io.offstate.offheap.CorruptStoreFileException naming the file and offset of a chunk
+     *         that does not match its stored checksum (it stays unverified)
+     */
+    public void verify(long offset, long length) {
+        if (unverified != 0 && length > 0) {
+            verifyChunks(offset >>> CHUNK_SHIFT, (offset + length - 1) >>> CHUNK_SHIFT);
+        }
+    }
+
+    /** Checks every chunk not checked yet; see {@link #verify}. */
+    public void verifyAll() {
+        if (unverified != 0) {
+            verifyChunks(0, chunks() - 1);
+        }
+    }
+
+    private void verifyChunks(long first, long last) {
+        if (first < 0 || last >= chunks()) {
+            throw new IndexOutOfBoundsException("chunks " + first + ".." + last + " outside region of " + chunks()
+                + " chunks at " + fileOffset + " of file " + fileId);
+        }
+        for (long c = first; c <= last && unverified != 0; c++) {
+            int word = (int) (c >>> 6);
+            long bit = 1L << c;
+            if ((verified[word] & bit) == 0) {
+                long o = c << CHUNK_SHIFT;
+                checker.check(c, segment.asSlice(o, Math.min(CHUNK_SIZE, size - o)));
+                verified[word] |= bit;
+                if (--unverified == 0) {
+                    checker = null; // nothing left to check: let its cached checksums go
+                }
+            }
+        }
     }
 
     /** The store file holding this region. */

@@ -34,6 +34,15 @@ import io.offstate.offheap.OffstateException;
  * blocks get a dedicated segment ("large page", one page index, any size) that is released as soon
  * as the block is freed.
  *
+ * <h2>Checked reads</h2>
+ * Every page access validates the page index decoded from an address against the page table (an
+ * index past the table, or of a free page, is {@link io.offstate.offheap.CorruptStateException}),
+ * and a page or large block reopened from a store file is not handed out until its
+ * {@link MappedRegion} verified it against the file's checksums (the whole page or block, on its
+ * first touch; a mismatch is {@link io.offstate.offheap.CorruptStoreFileException} and the page
+ * stays unserved). The page table holds a segment only once it may be served, so the hot path of
+ * {@link #page} is a bounds compare and a null check, for anonymous and file-backed memory alike.
+ *
  * <h2>Threading and ownership</h2>
  * Single writer. Segments handed out by {@link #page(long)} stay valid until the block is freed or
  * this memory is closed; after {@link #close()} any access through them throws
@@ -60,7 +69,9 @@ public final class PagedMemory implements AutoCloseable {
     /** Null for anonymous memory; else where pages and large blocks are mapped from. */
     private final RegionBacking backing;
 
+    /** The segment of each page index that may be served; null if free, or reopened and not verified yet. */
     private MemorySegment[] pages;
+    /** Read-only views of {@link #pages}, null where it is. */
     private MemorySegment[] readOnlyPages;
     private Arena[] largeArenas;
     /** File mode only: the region behind each page index (null when anonymous). */
@@ -160,14 +171,59 @@ public final class PagedMemory implements AutoCloseable {
         return normalPages * pageSize + largeBytes;
     }
 
-    /** The writable segment holding {@code address} (a whole page, or a whole large segment). */
+    /**
+     * The writable segment holding {@code address} (a whole page, or a whole large segment).
+     *
+     * @throws io.offstate.offheap.CorruptStateException     if {@code address} is not in a live page
+     * @throws io.offstate.offheap.CorruptStoreFileException if the page, reopened from a file, does
+     *                                                       not match its checksums
+     */
     public MemorySegment page(long address) {
-        return pages[(int) (address >>> pageShift)];
+        final long index = address >>> pageShift;
+        if (index < pageCount) {
+            final MemorySegment s = pages[(int) index];
+            if (s != null) {
+                return s;
+            }
+        }
+        return checkedPage(address, false);
     }
 
-    /** A read-only view of the segment holding {@code address}; same lifetime as {@link #page}. */
+    /** A read-only view of the segment holding {@code address}; same lifetime and checks as {@link #page}. */
     public MemorySegment readOnlyPage(long address) {
-        return readOnlyPages[(int) (address >>> pageShift)];
+        final long index = address >>> pageShift;
+        if (index < pageCount) {
+            final MemorySegment s = readOnlyPages[(int) index];
+            if (s != null) {
+                return s;
+            }
+        }
+        return checkedPage(address, true);
+    }
+
+    /** The slow path of {@link #page}: a page not verified yet is verified and served from now on; anything else is damage. */
+    private MemorySegment checkedPage(long address, boolean readOnly) {
+        ensureOpen();
+        final long index = address >>> pageShift;
+        if (index >= pageCount) {
+            throw new io.offstate.offheap.CorruptStateException("address 0x" + Long.toHexString(address) + " of store '"
+                + budget.owner() + "' refers to page " + index + ", beyond its page table of " + pageCount + " pages");
+        }
+        final int i = (int) index;
+        final MappedRegion region = regions == null ? null : regions[i];
+        if (region == null) {
+            throw new io.offstate.offheap.CorruptStateException("address 0x" + Long.toHexString(address) + " of store '"
+                + budget.owner() + "' refers to page " + index + ", which is not in use");
+        }
+        region.verifyAll(); // throws, and leaves the page unserved, if the file's bytes are damaged
+        pages[i] = region.segment();
+        readOnlyPages[i] = pages[i].asReadOnly();
+        return readOnly ? readOnlyPages[i] : pages[i];
+    }
+
+    /** The segment installed at page index {@code i}, served or not; null if free. */
+    private MemorySegment installed(int i) {
+        return regions == null ? pages[i] : regions[i] == null ? null : regions[i].segment();
     }
 
     /** Offset of {@code address} inside its segment. */
@@ -325,7 +381,7 @@ public final class PagedMemory implements AutoCloseable {
         if (!large[index] || offset(address) != 0) {
             throw new IllegalStateException("address " + address + " is not a large block");
         }
-        long bytes = pages[index].byteSize();
+        long bytes = installed(index).byteSize();
         pages[index] = null;
         readOnlyPages[index] = null;
         large[index] = false;
@@ -367,8 +423,9 @@ public final class PagedMemory implements AutoCloseable {
 
     private void install(int index, MemorySegment segment, Arena own, MappedRegion region, boolean isLarge) {
         ensurePageTable(index + 1);
-        pages[index] = segment;
-        readOnlyPages[index] = segment.asReadOnly();
+        boolean servable = region == null || region.isVerified(); // a reopened page waits for its first touch
+        pages[index] = servable ? segment : null;
+        readOnlyPages[index] = servable ? segment.asReadOnly() : null;
         largeArenas[index] = own;
         large[index] = isLarge;
         if (regions != null) {
@@ -393,9 +450,11 @@ public final class PagedMemory implements AutoCloseable {
     /**
      * An independent deep copy: every page and large segment copied byte for byte into new memory
      * charged to {@code copyBudget}, the allocator state copied alongside. Addresses stay valid in
-     * the copy because they are offsets, not pointers.
+     * the copy because they are offsets, not pointers. Pages reopened from a file are verified
+     * before they are copied, so the copy (whose bytes count as verified) holds no unchecked damage.
      *
      * @throws io.offstate.offheap.StoreFullException if the copy does not fit {@code copyBudget}
+     * @throws io.offstate.offheap.CorruptStoreFileException if a page does not match its checksums
      */
     public PagedMemory copy(MemoryBudget copyBudget) {
         return copy(copyBudget, null);
@@ -413,10 +472,10 @@ public final class PagedMemory implements AutoCloseable {
         c.ensurePageTable(pageCount);
         try {
             for (int i = 0; i < pageCount; i++) {
-                MemorySegment src = pages[i];
-                if (src == null) {
+                if (installed(i) == null) {
                     continue;
                 }
+                MemorySegment src = page((long) i << pageShift);
                 if (copyBacking == null) {
                     Arena own = large[i] ? Arena.ofShared() : null;
                     MemorySegment dst = (own != null ? own : c.arena).allocate(src.byteSize(), PAGE_ALIGNMENT);
@@ -456,7 +515,7 @@ public final class PagedMemory implements AutoCloseable {
         }
         for (int i = 0; i < pageCount; i++) {
             MappedRegion r = regions[i];
-            if (r != null && pages[i] != r.segment()) {
+            if (r != null && pages[i] != null && pages[i] != r.segment()) { // a page not served yet stays null
                 pages[i] = r.segment();
                 readOnlyPages[i] = pages[i].asReadOnly();
             }
@@ -477,12 +536,12 @@ public final class PagedMemory implements AutoCloseable {
             out.putInt(freePageIndexes.get(i));
         }
         for (int i = 1; i < pageCount; i++) {
-            if (pages[i] == null) {
+            if (installed(i) == null) {
                 out.putInt(0);
             } else if (!large[i]) {
                 out.putInt(1);
             } else {
-                out.putInt(2).putInt(regions[i].fileId()).putLong(pages[i].byteSize());
+                out.putInt(2).putInt(regions[i].fileId()).putLong(regions[i].size());
             }
         }
     }
