@@ -158,8 +158,29 @@ class CorruptStoreFileTest {
             f.seek(8);
             f.write(new byte[] {9, 0, 0, 0});
         }
+        resealJournalHeader(latestJournal()); // a genuinely newer journal: its header CRC checks out
         UnsupportedFormatVersionException e = refused(UnsupportedFormatVersionException.class, latestJournal(), "newer");
         assertEquals(9, e.version());
+    }
+
+    @Test
+    void aFlippedVersionByteIsCorruptionNotANewerFormat() throws IOException {
+        flipBit(latestJournal(), 8, 3); // version 1 reads as 9, but the header CRC no longer matches
+        refused(CorruptStoreFileException.class, latestJournal(), "header checksum");
+    }
+
+    /** Rewrites a journal header's CRC32C (bytes [0, 12) and [16, 48), stored at 48) over its current fields. */
+    static void resealJournalHeader(Path journal) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(journal.toFile(), "rw")) {
+            byte[] h = new byte[64];
+            f.readFully(h);
+            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+            crc.update(h, 0, 12);
+            crc.update(h, 16, 32);
+            int c = (int) crc.getValue();
+            f.seek(48);
+            f.write(new byte[] {(byte) c, (byte) (c >>> 8), (byte) (c >>> 16), (byte) (c >>> 24)});
+        }
     }
 
     @Test
@@ -229,8 +250,9 @@ class CorruptStoreFileTest {
     }
 
     /**
-     * Random damage to the data files of a hash-only store never crashes the JVM: every read
-     * either answers or throws, and {@code verifyFiles} names the damage.
+     * Random damage to the data files of a hash-only store never crashes the JVM and is never
+     * served: every read either answers correctly or throws {@link CorruptStoreFileException}, and
+     * {@code verifyFiles} names the damage.
      */
     @Test
     void randomDamageToDataFilesNeverCrashesAndIsFound() throws IOException {
@@ -254,16 +276,18 @@ class CorruptStoreFileTest {
             }
         }
         try (KeyValueStore s = KeyValueStore.open(plain, o)) {
-            int answered = 0;
+            int refused = 0;
             for (int i = 0; i < KEYS; i++) {
+                byte[] v;
                 try {
-                    s.getCopy(utf8("key-" + i));
-                    answered++;
-                } catch (RuntimeException expected) {
-                    // an exception is fine; a crash is not
+                    v = s.getCopy(utf8("key-" + i));
+                } catch (CorruptStoreFileException expected) {
+                    refused++; // checked reads: a damaged chunk is refused on first touch
+                    continue;
                 }
+                assertArrayEquals(pattern(40, i), v, "key-" + i + " is answered correctly or refused, never served wrong");
             }
-            assertTrue(answered > 0);
+            assertTrue(refused > 0);
             assertNotNull(assertThrows(CorruptStoreFileException.class, s::verifyFiles).file());
         }
     }

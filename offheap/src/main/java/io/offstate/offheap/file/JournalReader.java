@@ -19,7 +19,9 @@ import io.offstate.offheap.UnsupportedFormatVersionException;
  *
  * <p>Stateless and thread-safe. A damaged or foreign journal is not an exception here but an
  * invalid {@link Journal}: whether that is corruption depends on the other journal
- * ({@link Recovery}). Throws {@link UnsupportedFormatVersionException} for a newer format, and
+ * ({@link Recovery}). Throws {@link UnsupportedFormatVersionException} for a newer format (a header whose CRC checks
+ * out and whose version is newer; a header that fails its CRC is damage, whatever its version
+ * says), and
  * {@link CorruptStoreFileException} for a bad record section (it belongs to a committed journal).
  */
 final class JournalReader {
@@ -53,15 +55,16 @@ final class JournalReader {
             if (magic != JournalDescriptor.MAGIC) {
                 return Journal.invalid(file, "wrong magic 0x" + Long.toHexString(magic) + ": not an offstate journal");
             }
+            // the CRC first: a flipped version byte is damage, not a journal from a newer offstate
+            if (JournalDescriptor.headerCrc(h) != JournalDescriptor.computeHeaderCrc(h)) {
+                return Journal.invalid(file, "header checksum mismatch");
+            }
             int version = JournalDescriptor.version(h);
             if (version > JournalDescriptor.FORMAT_VERSION) {
                 throw new UnsupportedFormatVersionException(file, version, JournalDescriptor.FORMAT_VERSION);
             }
             if (version < 1) {
                 return Journal.invalid(file, "format version " + version + " is not valid");
-            }
-            if (JournalDescriptor.headerCrc(h) != JournalDescriptor.computeHeaderCrc(h)) {
-                return Journal.invalid(file, "header checksum mismatch");
             }
             long gen = JournalDescriptor.generation(h);
             long metaLength = JournalDescriptor.metaLength(h);

@@ -16,7 +16,8 @@ import io.offstate.offheap.memory.RegionBacking;
 
 /**
  * Brings a locked store directory to its last committed state on open: picks the newest valid
- * journal, checks it against the other one, reads its metadata (the store's, and the
+ * journal, checks it against the other one and against the files (a journal older than what they
+ * prove was committed is refused as stale, never opened as a silent rollback), reads its metadata (the store's, and the
  * {@link FileTable}), writes its records into the data files again if it is not marked applied
  * (a crash came between the commit point and the end of the apply; writing them again is
  * idempotent), and deletes segment files no commit refers to. A directory with no journal and no
@@ -85,6 +86,9 @@ final class Recovery {
             if (other.valid() && other.generation() == newest.generation()) {
                 throw new CorruptStoreFileException(other.file(), "same generation " + other.generation() + " as " + newest.file());
             }
+            if (other.valid()) {
+                checkNotStale(newest, other);
+            }
         }
         if (!newest.file().equals(names.journal(newest.generation()))) {
             throw new CorruptStoreFileException(newest.file(), "holds generation " + newest.generation()
@@ -99,6 +103,7 @@ final class Recovery {
         } catch (CorruptStateException e) {
             throw new CorruptStoreFileException(newest.file(), e.getMessage(), e);
         }
+        checkNoLaterCommit(newest);
         if (!newest.applied()) {
             replay(newest);
         }
@@ -106,6 +111,49 @@ final class Recovery {
         Files.deleteIfExists(names.creating());
         ChannelIo.checkLength(pages, names.pages(), files.pagesLength());
         return new State(newest.generation(), storeMeta);
+    }
+
+    /**
+     * Refuses a valid {@code other} journal that cannot sit beside {@code newest} in one directory.
+     * A commit of generation <i>g</i> overwrites the journal of <i>g</i> - 2, and it marks the journal
+     * of <i>g</i> - 1 superseded only once it is committed; so the two valid journals of a directory
+     * hold consecutive generations, and a superseded newest journal is followed by a newer one.
+     * Anything else is a journal copied in from an earlier state of the directory (a stale or mixed
+     * copy), and opening at the newest one that is left would silently roll back later commits.
+     */
+    private static void checkNotStale(Journal newest, Journal other) {
+        if (newest.superseded()) {
+            throw new CorruptStoreFileException(other.file(), "stale journal: it holds generation " + other.generation()
+                + ", but " + newest.file().getFileName() + " (generation " + newest.generation() + ") is marked superseded, "
+                + "so generation " + (newest.generation() + 1) + " was committed after it and belongs in "
+                + other.file().getFileName() + "; the directory mixes files of different times (restore it as a whole)");
+        }
+        if (other.generation() != newest.generation() - 1) {
+            throw new CorruptStoreFileException(other.file(), "stale journal: it holds generation " + other.generation()
+                + ", but " + newest.file().getFileName() + " holds generation " + newest.generation() + " and the other "
+                + "journal must hold generation " + (newest.generation() - 1) + "; the directory mixes files of "
+                + "different times (restore it as a whole)");
+        }
+    }
+
+    /**
+     * Refuses {@code newest} if the files prove a later commit: a segment file created after it
+     * (its id is not below the journal's next file id) that has a checksum file was written in
+     * place by a later commit (checksum files are written only when a committed journal is
+     * applied), so {@code newest} is a stale copy. Checked before anything is changed.
+     */
+    private void checkNoLaterCommit(Journal newest) throws IOException {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(names.directory(), FileNames.SEGMENT_GLOB)) {
+            for (Path p : ds) {
+                OptionalInt id = FileNames.segmentId(p.getFileName().toString());
+                if (id.isPresent() && id.getAsInt() >= files.nextFileId() && p.equals(names.file(id.getAsInt(), FileNames.KIND_SUMS))) {
+                    throw new CorruptStoreFileException(newest.file(), "stale journal: it holds generation "
+                        + newest.generation() + ", whose next segment file id is " + files.nextFileId() + ", but "
+                        + p.getFileName() + " exists, written by a later commit; the directory mixes files of "
+                        + "different times (restore it as a whole)");
+                }
+            }
+        }
     }
 
     private boolean hasDataFiles() throws IOException {
