@@ -19,7 +19,8 @@ import io.offstate.offheap.memory.RegionBacking;
  * reopened, which recovers the last commit).
  *
  * <p>Single writer: owned by one {@link StoreFiles}, used from the store's thread. Reports each
- * {@link CommitStep} to its {@link CommitObserver}.
+ * {@link CommitStep} to its {@link CommitObserver}. Holds the {@link Scrubber}'s lock while it
+ * writes chunks and checksums in place, so a concurrent scrub never sees one without the other.
  */
 final class CommitProtocol {
     private final FileNames names;
@@ -28,19 +29,21 @@ final class CommitProtocol {
     private final RegionMapper regions;
     private final DataChannels channels;
     private final CommitObserver observer;
+    private final Scrubber scrubber;
     private final JournalWriter writer = new JournalWriter();
     private long generation;
     private byte[] storeMeta;
     private boolean failed;
 
     CommitProtocol(FileNames names, FileChannel pages, FileTable files, RegionMapper regions, DataChannels channels,
-                   CommitObserver observer) {
+                   CommitObserver observer, Scrubber scrubber) {
         this.names = names;
         this.pages = pages;
         this.files = files;
         this.regions = regions;
         this.channels = channels;
         this.observer = observer;
+        this.scrubber = scrubber;
     }
 
     /** Continues from the state recovery found. */
@@ -116,7 +119,14 @@ final class CommitProtocol {
                     }
                 }
                 observer.reached(CommitStep.SUPERSEDED);
-                apply(runs);
+                Scrubber.Committed next = Scrubber.Committed.of(files); // the file set this commit's journal lists
+                scrubber.beginApply(); // a concurrent scrub must not read chunks rewritten before their checksums
+                try {
+                    apply(runs);
+                    scrubber.applied(next);
+                } finally {
+                    scrubber.endApply();
+                }
                 observer.reached(CommitStep.APPLIED);
                 JournalWriter.setFlags(j, JournalDescriptor.FLAG_APPLIED);
                 // the flag must be on disk before the cut: a cut journal not marked applied reads as truncated

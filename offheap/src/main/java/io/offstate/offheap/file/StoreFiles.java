@@ -17,11 +17,13 @@ import io.offstate.offheap.memory.RegionBacking;
 /**
  * The files of one file-backed store directory: the lock ({@link DirectoryLock}), the mapped
  * regions (pages, hash tables, large blocks: {@link RegionMapper}), the A/B journal that makes
- * {@link #commit} atomic ({@link CommitProtocol}), recovery on open ({@link Recovery}), and the
- * checksum verification ({@link ChunkVerifier}). A facade over those; see the package
+ * {@link #commit} atomic ({@link CommitProtocol}), recovery on open ({@link Recovery}), the
+ * checksum verification ({@link ChunkVerifier}), the checks of reopened regions on first touch
+ * ({@link StoredChunkChecker}) and the background scrub ({@link Scrubber}). A facade over those; see the package
  * documentation and {@code FORMAT.md} for the protocol and the bytes.
  *
- * <p>Single writer: owned by one store, used from one thread at a time. Holds an exclusive file
+ * <p>Single writer: owned by one store, used from one thread at a time, except {@link #scrub} and
+ * {@link #scrubPasses}, which one other thread may call concurrently. Holds an exclusive file
  * lock on the directory from {@link #open} to {@link #close()}. I/O failures surface as
  * {@link UncheckedIOException}; after a failed commit the store must be closed and reopened
  * ({@link #commit} refuses to run again), and reopening recovers the last committed state.
@@ -34,7 +36,8 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
     private final DataChannels channels;
     private final RegionMapper regions;
     private final CommitProtocol commits;
-    private boolean closed;
+    private final Scrubber scrubber;
+    private volatile boolean closed;
 
     private StoreFiles(FileNames names, DirectoryLock lock, CommitObserver observer) throws IOException {
         this.names = names;
@@ -43,7 +46,8 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
             StandardOpenOption.WRITE);
         this.channels = new DataChannels(names);
         this.regions = new RegionMapper(names, pages, files);
-        this.commits = new CommitProtocol(names, pages, files, regions, channels, observer);
+        this.scrubber = new Scrubber(names, new Scrubber.Committed(new int[0], new long[0]));
+        this.commits = new CommitProtocol(names, pages, files, regions, channels, observer, scrubber);
     }
 
     /**
@@ -77,6 +81,7 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
             lock = null; // the StoreFiles owns the lock now: close() releases it
             try {
                 files.commits.resume(new Recovery(names, files.pages, files.files, files.channels).run());
+                files.scrubber.applied(Scrubber.Committed.of(files.files)); // what recovery found committed
                 return files;
             } catch (IOException | RuntimeException | Error e) {
                 files.close(); // releases the lock and this process's entry for the directory
@@ -155,6 +160,30 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
         return ChunkVerifier.verify(names, regions.live());
     }
 
+    /**
+     * Re-verifies up to {@code maxBytes} of committed chunks on disk, continuing round-robin where
+     * the previous call stopped; returns bytes checked. Reads the data and checksum files with
+     * positional reads (not the mappings), as {@link #verify()} does. Thread-safe against the
+     * store's own thread: may be called from ONE other thread while the owner writes and flushes
+     * (a flush rewriting chunks waits for at most one batch of at most 1 MiB; a scrub never
+     * reports a chunk a concurrent flush rewrote). Checks at least one chunk per call, and returns
+     * early when it completes a pass.
+     *
+     * @throws CorruptStoreFileException naming file and offset of a bad chunk (the next call goes
+     *                                   on after it)
+     * @throws IllegalStateException     if closed, or if an earlier flush failed while writing the files
+     * @throws IllegalArgumentException  if {@code maxBytes} is negative
+     * @throws UncheckedIOException      if the file system fails
+     */
+    public long scrub(long maxBytes) {
+        return scrubber.scrub(maxBytes);
+    }
+
+    /** Number of complete passes over all committed chunks finished by {@link #scrub} so far. */
+    public long scrubPasses() {
+        return scrubber.passes();
+    }
+
     @Override
     public MappedRegion mapPage(int index, int pageSize) {
         return regions.mapPage(index, pageSize);
@@ -201,6 +230,7 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
             return;
         }
         closed = true;
+        scrubber.close(); // waits for a batch in progress: no scrub reads files of a released directory
         regions.unmapAll();
         ChannelIo.closeQuietly(pages);
         lock.close();
