@@ -14,7 +14,9 @@ import io.offstate.offheap.memory.MappedRegion;
 import io.offstate.offheap.memory.MemoryBudget;
 import io.offstate.offheap.memory.MetaIn;
 import io.offstate.offheap.memory.MetaOut;
+import io.offstate.offheap.memory.PagedMemory;
 import io.offstate.offheap.memory.RegionBacking;
+import io.offstate.offheap.memory.SizeClasses;
 
 /**
  * An open-addressing hash index from variable-length byte keys to 40-bit entry addresses, in
@@ -71,6 +73,7 @@ public final class HashIndex implements AutoCloseable {
      * @param fingerprintBits bits of fingerprint to keep, 12 normally; fewer only to force
      *                        fingerprint collisions in tests
      * @throws io.offstate.offheap.StoreFullException if the first table does not fit the budget
+     * @throws IllegalArgumentException if {@code expectedEntries} is negative or above {@link #MAX_EXPECTED_ENTRIES}
      */
     public HashIndex(EntryKeys keys, MemoryBudget budget, long expectedEntries, int fingerprintBits) {
         this(keys, budget, expectedEntries, fingerprintBits, null);
@@ -80,6 +83,9 @@ public final class HashIndex implements AutoCloseable {
     public HashIndex(EntryKeys keys, MemoryBudget budget, long expectedEntries, int fingerprintBits, RegionBacking backing) {
         if (fingerprintBits < 0 || fingerprintBits > SlotDescriptor.MAX_FINGERPRINT_BITS) {
             throw new IllegalArgumentException("fingerprint bits must be 0.." + SlotDescriptor.MAX_FINGERPRINT_BITS + ", was " + fingerprintBits);
+        }
+        if (expectedEntries < 0 || expectedEntries > MAX_EXPECTED_ENTRIES) {
+            throw new IllegalArgumentException("expected entries must be 0.." + MAX_EXPECTED_ENTRIES + " (2^37), was " + expectedEntries);
         }
         this.keys = keys;
         this.budget = budget;
@@ -429,6 +435,13 @@ public final class HashIndex implements AutoCloseable {
             throw e;
         }
     }
+
+    /**
+     * Most entries an index can be sized for, 2^37: a slot holds a {@value PagedMemory#ADDRESS_BITS}-bit
+     * entry address and the smallest block is {@value SizeClasses#MIN_BLOCK} bytes, so no store can
+     * ever hold more distinct entries than 2^40 / 8. Asking for more is a mistake, not a plan.
+     */
+    public static final long MAX_EXPECTED_ENTRIES = (PagedMemory.MAX_ADDRESS + 1) / SizeClasses.MIN_BLOCK;
 
     /** Releases the tables; idempotent. */
     @Override

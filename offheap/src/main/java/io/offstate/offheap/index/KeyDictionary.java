@@ -8,7 +8,7 @@ import com.carrotsearch.hppc.LongArrayList;
 
 import io.offstate.offheap.ByteSource;
 import io.offstate.offheap.CorruptStateException;
-import io.offstate.offheap.OffstateException;
+import io.offstate.offheap.DictionaryFullException;
 import io.offstate.offheap.memory.MetaIn;
 import io.offstate.offheap.memory.MetaOut;
 import io.offstate.offheap.memory.PagedMemory;
@@ -78,12 +78,11 @@ public final class KeyDictionary implements AutoCloseable {
     /**
      * Bytes that {@link #add} of a component of {@code componentLength} bytes could charge.
      *
-     * @throws OffstateException if the dictionary already holds {@link #maxCodes()} components
+     * @throws DictionaryFullException if the dictionary already holds {@link #maxCodes()} components
      */
     public long bytesNeededToAdd(int componentLength) {
         if (addresses.size() >= maxCodes) {
-            throw new OffstateException("key dictionary of store '" + map.memory().budget().owner() + "' is full: "
-                + maxCodes + " distinct key components; raise the limit or choose a lower-cardinality component");
+            throw new DictionaryFullException(map.memory().budget().owner(), maxCodes);
         }
         return map.bytesNeededForInsert(EntryDescriptor.entrySize(componentLength, Integer.BYTES));
     }

@@ -136,6 +136,14 @@ class HashIndexTest {
         }
     }
 
+    @ParameterizedTest(name = "expected entries {0}")
+    @ValueSource(longs = {-1, (1L << 37) + 1, 1L << 40, Long.MAX_VALUE})
+    void absurdExpectedEntriesAreRefusedNamingTheLimit(long entries) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> new HashIndex(new FakeKeys(id -> id), new MemoryBudget("i", Long.MAX_VALUE), entries, 12));
+        assertTrue(e.getMessage().contains(Long.toString(HashIndex.MAX_EXPECTED_ENTRIES)), e.getMessage());
+    }
+
     @Test
     void firstTableBeyondBudgetThrowsStoreFull() {
         MemoryBudget budget = new MemoryBudget("tiny", 64);
