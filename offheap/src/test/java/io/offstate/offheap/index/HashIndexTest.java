@@ -41,6 +41,11 @@ class HashIndexTest {
         public long hashOf(long address) {
             return hashOfId.applyAsLong(address - 1);
         }
+
+        @Override
+        public boolean sameKey(long a, long b) {
+            return a == b; // an address is its key's id
+        }
     }
 
     private final ByteSource key = new ByteSource();
