@@ -4,6 +4,7 @@ import java.security.SecureRandom;
 import java.util.Objects;
 
 import io.offstate.offheap.KeyComponent;
+import io.offstate.offheap.index.HashIndex;
 import io.offstate.offheap.index.NodeDescriptor;
 import io.offstate.offheap.index.SlotDescriptor;
 import io.offstate.offheap.index.SortedIndex;
@@ -227,10 +228,16 @@ public final class StoreOptions {
             return this;
         }
 
-        /** Entries to size the index for up front, avoiding early growth (default 1024). */
+        /**
+         * Entries to size the index for up front, avoiding early growth (default 1024), at most
+         * {@link HashIndex#MAX_EXPECTED_ENTRIES} (2^37, the most entries the 40-bit addresses can reach).
+         *
+         * @throws IllegalArgumentException if {@code entries} is negative or above that limit
+         */
         public Builder expectedEntries(long entries) {
-            if (entries < 0) {
-                throw new IllegalArgumentException("expected entries must be >= 0, was " + entries);
+            if (entries < 0 || entries > HashIndex.MAX_EXPECTED_ENTRIES) {
+                throw new IllegalArgumentException("expected entries must be 0.." + HashIndex.MAX_EXPECTED_ENTRIES
+                    + " (2^37, the most entries a store's 40-bit addresses can reach), was " + entries);
             }
             this.expectedEntries = entries;
             return this;

@@ -202,17 +202,30 @@ final class StoreState implements AutoCloseable {
     }
 
     /**
-     * Checks every structure's invariants, O(n), reading only.
+     * Checks every structure's invariants, O(n), reading only: the allocator's free lists and page
+     * table, the hash index's slots (distances, fingerprints, no duplicate keys, counts) and every
+     * entry it points at, the dictionary (dense codes, both directions agreeing), and the sorted
+     * index (nodes, order, links, and that it holds exactly the hash index's keys).
      *
-     * @throws CorruptStateException naming the first broken invariant
+     * @throws CorruptStateException naming the store and the first broken invariant
      */
     void verify(String storeName) {
-        if (sorted != null) {
-            sorted.verify();
-            if (sorted.size() != map.size()) {
-                throw new CorruptStateException("store '" + storeName + "': sorted index holds "
-                    + sorted.size() + " keys, hash index " + map.size());
+        try {
+            memory.verifyFreeLists();
+            map.verify(dictionary);
+            if (dictionary != null) {
+                dictionary.verify();
             }
+            if (sorted != null) {
+                if (sorted.size() != map.size()) {
+                    throw new CorruptStateException("sorted index holds " + sorted.size() + " keys, hash index " + map.size());
+                }
+                sorted.verify(map);
+            }
+        } catch (CorruptStateException e) {
+            String message = e.getMessage();
+            throw message != null && message.contains("'" + storeName + "'") ? e
+                : new CorruptStateException("store '" + storeName + "': " + message, e);
         }
     }
 

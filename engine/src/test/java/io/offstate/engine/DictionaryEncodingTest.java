@@ -18,7 +18,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
 import io.offstate.offheap.KeyComponent;
-import io.offstate.offheap.OffstateException;
+import io.offstate.offheap.DictionaryFullException;
 import io.offstate.offheap.StoreFullException;
 
 class DictionaryEncodingTest {
@@ -117,7 +117,7 @@ class DictionaryEncodingTest {
     }
 
     @Test
-    void exceedingMaxDictionaryCodesThrowsOffstateExceptionAndLeavesStoreUnchanged() {
+    void exceedingMaxDictionaryCodesThrowsDictionaryFullExceptionAndLeavesStoreUnchanged() {
         StoreOptions options = StoreOptions.builder().name("capped").dictionaryKeyComponent(KeyComponent.untilDelimiter((byte) '|'))
             .maxDictionaryCodes(3).build();
         assertEquals(3, options.maxDictionaryCodes());
@@ -126,11 +126,14 @@ class DictionaryEncodingTest {
             store.put(utf8("b|1"), utf8("2"));
             store.put(utf8("c|1"), utf8("3"));
             Observed before = Observed.of(store);
-            OffstateException e = assertThrows(OffstateException.class, () -> store.put(utf8("d|1"), utf8("4")));
-            assertEquals(OffstateException.class, e.getClass(), "not a StoreFullException: the budget is not the problem");
-            assertTrue(e.getMessage().contains("3 distinct key components") && e.getMessage().contains("capped"), e.getMessage());
+            DictionaryFullException e = assertThrows(DictionaryFullException.class, () -> store.put(utf8("d|1"), utf8("4")));
+            assertTrue(e instanceof StoreFullException, "still caught by a StoreFullException handler");
+            assertEquals(3, e.limit(), "names the component limit");
+            assertEquals(3, e.inUse());
+            assertTrue(e.getMessage().contains("3 distinct key components") && e.getMessage().contains("capped")
+                && e.getMessage().contains("maxDictionaryCodes"), e.getMessage());
             before.assertSameAs(store, "after a refused new component");
-            assertThrows(OffstateException.class, () -> store.put(MemorySegment.ofArray(utf8("e|1")), MemorySegment.ofArray(utf8("5"))));
+            assertThrows(DictionaryFullException.class, () -> store.put(MemorySegment.ofArray(utf8("e|1")), MemorySegment.ofArray(utf8("5"))));
             before.assertSameAs(store, "after a second refused new component");
             // known components still take new keys
             store.put(utf8("a|2"), utf8("6"));

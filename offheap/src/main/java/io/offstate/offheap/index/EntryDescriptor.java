@@ -2,6 +2,7 @@ package io.offstate.offheap.index;
 
 import java.lang.foreign.MemorySegment;
 
+import io.offstate.offheap.CorruptStateException;
 import io.offstate.offheap.Varint;
 
 /**
@@ -17,7 +18,9 @@ import io.offstate.offheap.Varint;
  * is {@code varint(code) ++ rest of the key}. An entry never crosses a block, and a block never
  * crosses a page, so one segment and one offset locate all of it.
  *
- * <p>Stateless and thread-safe.
+ * <p>The readers check what they decode (varints, and that the whole entry ends within its page)
+ * and throw {@link CorruptStateException} for damage, so no out-of-bounds access can follow.
+ * Stateless and thread-safe.
  */
 public final class EntryDescriptor {
     private EntryDescriptor() {
@@ -34,27 +37,69 @@ public final class EntryDescriptor {
         return o + Varint.write(page, o, valueLength);
     }
 
-    /** Key length of the entry at {@code offset}. */
+    /**
+     * Key length of the entry at {@code offset}.
+     *
+     * @throws CorruptStateException if the entry does not decode within {@code page} (see {@link #valueSpan})
+     */
     public static int keyLength(MemorySegment page, long offset) {
-        return Varint.value(Varint.read(page, offset));
+        return spanLength(keySpan(page, offset));
     }
 
-    /** Offset of the key of the entry at {@code offset}. */
+    /**
+     * Offset of the key of the entry at {@code offset}.
+     *
+     * @throws CorruptStateException if the entry does not decode within {@code page} (see {@link #valueSpan})
+     */
     public static long keyOffset(MemorySegment page, long offset) {
-        long o = offset + Varint.sizeOf(Varint.read(page, offset));
-        return o + Varint.sizeOf(Varint.read(page, o));
+        return offset + spanOffset(keySpan(page, offset));
+    }
+
+    /**
+     * Where the key of the entry at {@code offset} lies, packed as
+     * {@code keyLength << 32 | (keyOffset - offset)}, split like a {@link #valueSpan}. Checks the
+     * whole entry as {@link #valueSpan} does.
+     *
+     * @throws CorruptStateException if the entry does not decode within {@code page}
+     */
+    public static long keySpan(MemorySegment page, long offset) {
+        final long k = Varint.read(page, offset);
+        final long v = Varint.read(page, offset + Varint.sizeOf(k));
+        final int header = Varint.sizeOf(k) + Varint.sizeOf(v);
+        checkWithin(page, offset, header, Varint.value(k), Varint.value(v));
+        return ((long) Varint.value(k) << 32) | header;
     }
 
     /**
      * Where the value of the entry at {@code offset} lies, packed as
      * {@code valueLength << 32 | (valueOffset - offset)}; split with {@link #spanLength} and
      * {@link #spanOffset}. One call, no allocation.
+     *
+     * <p>The lengths come from store memory, so they are checked: both varints decode, and header,
+     * key and value all end within {@code page} (the entry's page, or its large block). An entry
+     * that passes can be read without any out-of-bounds access.
+     *
+     * @throws CorruptStateException naming the offset and the lengths if the entry does not fit
      */
     public static long valueSpan(MemorySegment page, long offset) {
-        long k = Varint.read(page, offset);
-        long v = Varint.read(page, offset + Varint.sizeOf(k));
-        long relative = Varint.sizeOf(k) + Varint.sizeOf(v) + (long) Varint.value(k);
+        final long k = Varint.read(page, offset);
+        final long v = Varint.read(page, offset + Varint.sizeOf(k));
+        final long relative = Varint.sizeOf(k) + Varint.sizeOf(v) + (long) Varint.value(k);
+        checkWithin(page, offset, Varint.sizeOf(k) + Varint.sizeOf(v), Varint.value(k), Varint.value(v));
         return ((long) Varint.value(v) << 32) | relative;
+    }
+
+    private static void checkWithin(MemorySegment page, long offset, int header, int keyLength, int valueLength) {
+        // lengths are non-negative ints (Varint guarantees it), so the sum cannot overflow a long
+        if (offset + header + (long) keyLength + valueLength > page.byteSize()) {
+            throw outOfPage(page.byteSize(), offset, keyLength, valueLength);
+        }
+    }
+
+    // cold: only damage gets here
+    private static CorruptStateException outOfPage(long pageSize, long offset, int keyLength, int valueLength) {
+        return new CorruptStateException("entry at offset " + offset + " claims key length " + keyLength + " and value length "
+            + valueLength + ", which run past the end of its " + pageSize + "-byte page");
     }
 
     /** Length half of a {@link #valueSpan}. */
@@ -67,7 +112,11 @@ public final class EntryDescriptor {
         return (int) span;
     }
 
-    /** Size in bytes of the whole entry at {@code offset}. */
+    /**
+     * Size in bytes of the whole entry at {@code offset}.
+     *
+     * @throws CorruptStateException if the entry does not decode within {@code page}
+     */
     public static int sizeAt(MemorySegment page, long offset) {
         long span = valueSpan(page, offset);
         return spanOffset(span) + spanLength(span);

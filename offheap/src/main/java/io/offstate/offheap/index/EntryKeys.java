@@ -15,4 +15,7 @@ public interface EntryKeys {
 
     /** The hash of the key of the entry at {@code address}, as {@link ByteSource#hash} gave it at insert. */
     long hashOf(long address);
+
+    /** Whether the entries at {@code a} and {@code b} have the same key (for {@link HashIndex#verify}). */
+    boolean sameKey(long a, long b);
 }

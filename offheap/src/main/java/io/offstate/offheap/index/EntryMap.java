@@ -3,6 +3,7 @@ package io.offstate.offheap.index;
 import java.lang.foreign.MemorySegment;
 
 import io.offstate.offheap.ByteSource;
+import io.offstate.offheap.CorruptStateException;
 import io.offstate.offheap.Varint;
 import io.offstate.offheap.memory.MetaIn;
 import io.offstate.offheap.memory.MetaOut;
@@ -30,6 +31,7 @@ public final class EntryMap implements EntryKeys, AutoCloseable {
     private final long seed;
     private final boolean codedKeys;
     private final ByteSource scratch = new ByteSource();
+    private final ByteSource verifyKey = new ByteSource();
     private HashIndex index;
 
     /**
@@ -86,18 +88,18 @@ public final class EntryMap implements EntryKeys, AutoCloseable {
     public boolean keyEquals(long address, ByteSource key) {
         final MemorySegment page = memory.page(address);
         final long offset = memory.offset(address);
-        final long k = Varint.read(page, offset);
-        if (Varint.value(k) != key.storedLength()) {
+        final long span = EntryDescriptor.keySpan(page, offset); // the whole entry is within the page
+        if (EntryDescriptor.spanLength(span) != key.storedLength()) {
             return false;
         }
-        long keyOffset = offset + Varint.sizeOf(k);
-        keyOffset += Varint.sizeOf(Varint.read(page, keyOffset));
+        long keyOffset = offset + EntryDescriptor.spanOffset(span);
         final int code = key.code();
         if (code >= 0) {
             long c = Varint.read(page, keyOffset);
             if (Varint.value(c) != code) {
                 return false;
             }
+            // varints are canonical, so an equal code took Varint.size(code) bytes: key.length() remain
             keyOffset += Varint.sizeOf(c);
         }
         return key.bytesEqual(page, keyOffset);
@@ -108,21 +110,38 @@ public final class EntryMap implements EntryKeys, AutoCloseable {
         return storedKey(address, scratch).hash(seed);
     }
 
+    @Override
+    public boolean sameKey(long a, long b) {
+        storedKey(a, scratch);
+        return keyEquals(b, scratch);
+    }
+
     /**
      * Points {@code target} at the stored key of the entry at {@code address}: its bytes after any
      * dictionary code, with {@link ByteSource#code()} set to that code (or -1).
+     *
+     * @throws CorruptStateException if the entry does not decode within its page
      */
     public ByteSource storedKey(long address, ByteSource target) {
         final MemorySegment page = memory.page(address);
         final long offset = memory.offset(address);
-        final int keyLength = EntryDescriptor.keyLength(page, offset);
-        final long keyOffset = EntryDescriptor.keyOffset(page, offset);
+        final long span = EntryDescriptor.keySpan(page, offset);
+        final int keyLength = EntryDescriptor.spanLength(span);
+        final long keyOffset = offset + EntryDescriptor.spanOffset(span);
         if (!codedKeys) {
             return target.wrap(page, keyOffset, keyLength);
         }
         long c = Varint.read(page, keyOffset);
         int n = Varint.sizeOf(c);
+        if (n > keyLength) {
+            throw codeOutsideKey(address, keyLength, n);
+        }
         return target.wrap(page, keyOffset + n, keyLength - n).code(Varint.value(c));
+    }
+
+    static CorruptStateException codeOutsideKey(long address, int keyLength, int codeSize) {
+        return new CorruptStateException("entry at address " + address + ": its " + codeSize
+            + "-byte dictionary code is longer than its key of " + keyLength + " bytes");
     }
 
     /** New bytes inserting an entry of {@code entrySize} bytes could charge to the budget right now. */
@@ -217,6 +236,60 @@ public final class EntryMap implements EntryKeys, AutoCloseable {
         return true;
     }
 
+
+    /**
+     * Whether the hash index finds the entry at {@code address} under its own key: a key-to-entry
+     * check for {@link SortedIndex#verify(EntryMap)}. Reads only.
+     *
+     * @throws CorruptStateException if the entry does not decode
+     */
+    public boolean indexes(long address) {
+        storedKey(address, verifyKey);
+        return index.find(verifyKey, verifyKey.hash(seed)) == address;
+    }
+
+    /**
+     * Checks the whole map, O(n), reading only: the index's slots ({@link HashIndex#verify}), and
+     * that every entry decodes within its page, sits in a block of its size (a large entry alone at
+     * the start of its own segment, a small one in a normal page), and, for coded keys, carries a
+     * code registered in {@code dictionary}.
+     *
+     * @param dictionary the store's dictionary for a map of coded keys, else null
+     * @throws CorruptStateException naming the first broken invariant and where
+     */
+    public void verify(KeyDictionary dictionary) {
+        index.verify();
+        final long positions = index.positions();
+        for (long p = 0; p < positions; p++) {
+            final long address = index.addressAt(p);
+            if (address != 0) {
+                verifyEntry(address, dictionary);
+            }
+        }
+    }
+
+    private void verifyEntry(long address, KeyDictionary dictionary) {
+        final MemorySegment page = memory.page(address);
+        final long offset = memory.offset(address);
+        final long span = EntryDescriptor.valueSpan(page, offset);
+        final long size = (long) EntryDescriptor.spanOffset(span) + EntryDescriptor.spanLength(span);
+        if (size > memory.largeThreshold()) {
+            if (offset != 0 || page.byteSize() != ((size + 7) & ~7L)) {
+                throw new CorruptStateException("entry at address " + address + " of " + size + " bytes is not alone in a large block"
+                    + " (offset " + offset + " in a segment of " + page.byteSize() + " bytes)");
+            }
+        } else if (page.byteSize() != memory.pageSize()) {
+            throw new CorruptStateException("entry at address " + address + " of " + size + " bytes lies in a large block of "
+                + page.byteSize() + " bytes, not in a page");
+        }
+        if (codedKeys) {
+            int code = storedKey(address, verifyKey).code();
+            if (dictionary != null && code >= dictionary.size()) {
+                throw new CorruptStateException("entry at address " + address + " has dictionary code " + code
+                    + ", but only " + dictionary.size() + " are registered");
+            }
+        }
+    }
 
     /** Writes the map's state (its index) for a flush of a file-backed store. */
     public void writeMeta(MetaOut out) {

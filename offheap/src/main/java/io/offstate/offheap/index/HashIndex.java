@@ -14,7 +14,9 @@ import io.offstate.offheap.memory.MappedRegion;
 import io.offstate.offheap.memory.MemoryBudget;
 import io.offstate.offheap.memory.MetaIn;
 import io.offstate.offheap.memory.MetaOut;
+import io.offstate.offheap.memory.PagedMemory;
 import io.offstate.offheap.memory.RegionBacking;
+import io.offstate.offheap.memory.SizeClasses;
 
 /**
  * An open-addressing hash index from variable-length byte keys to 40-bit entry addresses, in
@@ -71,6 +73,7 @@ public final class HashIndex implements AutoCloseable {
      * @param fingerprintBits bits of fingerprint to keep, 12 normally; fewer only to force
      *                        fingerprint collisions in tests
      * @throws io.offstate.offheap.StoreFullException if the first table does not fit the budget
+     * @throws IllegalArgumentException if {@code expectedEntries} is negative or above {@link #MAX_EXPECTED_ENTRIES}
      */
     public HashIndex(EntryKeys keys, MemoryBudget budget, long expectedEntries, int fingerprintBits) {
         this(keys, budget, expectedEntries, fingerprintBits, null);
@@ -80,6 +83,9 @@ public final class HashIndex implements AutoCloseable {
     public HashIndex(EntryKeys keys, MemoryBudget budget, long expectedEntries, int fingerprintBits, RegionBacking backing) {
         if (fingerprintBits < 0 || fingerprintBits > SlotDescriptor.MAX_FINGERPRINT_BITS) {
             throw new IllegalArgumentException("fingerprint bits must be 0.." + SlotDescriptor.MAX_FINGERPRINT_BITS + ", was " + fingerprintBits);
+        }
+        if (expectedEntries < 0 || expectedEntries > MAX_EXPECTED_ENTRIES) {
+            throw new IllegalArgumentException("expected entries must be 0.." + MAX_EXPECTED_ENTRIES + " (2^37), was " + expectedEntries);
         }
         this.keys = keys;
         this.budget = budget;
@@ -438,6 +444,114 @@ public final class HashIndex implements AutoCloseable {
             h.close();
             throw e;
         }
+    }
+
+    /**
+     * Most entries an index can be sized for, 2^37: a slot holds a {@value PagedMemory#ADDRESS_BITS}-bit
+     * entry address and the smallest block is {@value SizeClasses#MIN_BLOCK} bytes, so no store can
+     * ever hold more distinct entries than 2^40 / 8. Asking for more is a mistake, not a plan.
+     */
+    public static final long MAX_EXPECTED_ENTRIES = (PagedMemory.MAX_ADDRESS + 1) / SizeClasses.MIN_BLOCK;
+
+    /**
+     * Checks every slot of both tables, O(n), reading only: each occupied slot has a non-zero
+     * address whose entry decodes (through {@link EntryKeys}); its distance field puts it exactly
+     * where the entry's hash says its home is; Robin Hood order holds (a slot is at most one place
+     * further from home than the slot before it, and at home after an empty slot); its fingerprint
+     * is the hash's; no key is reachable twice (in the same table, or in both while growing); and the
+     * occupied slots add up to each table's count and to {@link #size()}.
+     *
+     * @throws io.offstate.offheap.CorruptStateException naming the table, the slot and what is wrong
+     */
+    public void verify() {
+        long total = verifyTable(current, "current", null);
+        if (old != null) {
+            if (migrationCursor < 0 || migrationCursor >= old.capacity) {
+                throw corruptTable("growing", "migration cursor " + migrationCursor + " is outside its " + old.capacity + " slots");
+            }
+            total += verifyTable(old, "growing", current);
+        }
+        if (total != size) {
+            throw corruptTable("current", "the tables hold " + total + " keys, the index says " + size);
+        }
+    }
+
+    /** Checks one table; {@code other} (the current table, for the old one) must not hold any of its keys. */
+    private long verifyTable(Table t, String which, Table other) {
+        final MemorySegment slots = t.slots;
+        final long capacity = t.capacity;
+        long occupied = 0;
+        for (long i = 0; i < capacity; i++) {
+            final long slot = slots.get(ValueLayout.JAVA_LONG, i << 3);
+            if (slot == EMPTY) {
+                continue;
+            }
+            final int d = SlotDescriptor.distance(slot);
+            final long address = SlotDescriptor.address(slot);
+            if (d == 0 || address == 0) {
+                throw corruptSlot(which, i, slot, "is neither empty nor a valid entry (distance field " + d + ", address " + address + ")");
+            }
+            final long previous = slots.get(ValueLayout.JAVA_LONG, (i == 0 ? capacity - 1 : i - 1) << 3);
+            if (d > SlotDescriptor.distance(previous) + 1) {
+                throw corruptSlot(which, i, slot, "is " + (d - 1) + " places from home, but the slot before it is "
+                    + (SlotDescriptor.distance(previous) == 0 ? "empty" : (SlotDescriptor.distance(previous) - 1) + " places from home")
+                    + ": Robin Hood order is broken");
+            }
+            final long hash = keys.hashOf(address);
+            final long home = Math.floorMod(i - (d - 1), capacity);
+            if (Math.unsignedMultiplyHigh(hash, capacity) != home) {
+                throw corruptSlot(which, i, slot, "says its home is slot " + home + ", but the key of entry " + address
+                    + " hashes to slot " + Math.unsignedMultiplyHigh(hash, capacity));
+            }
+            if (SlotDescriptor.fingerprint(slot) != fingerprint(hash)) {
+                throw corruptSlot(which, i, slot, "has fingerprint " + SlotDescriptor.fingerprint(slot)
+                    + ", but the key of entry " + address + " has " + fingerprint(hash));
+            }
+            // equal keys have equal homes, and a home's keys are adjacent: look back through them
+            for (long j = i, back = 1; back < d; back++) {
+                j = j == 0 ? capacity - 1 : j - 1;
+                final long s = slots.get(ValueLayout.JAVA_LONG, j << 3);
+                if (Math.floorMod(j - (SlotDescriptor.distance(s) - 1), capacity) != home) {
+                    break;
+                }
+                if (SlotDescriptor.fingerprint(s) == SlotDescriptor.fingerprint(slot) && keys.sameKey(SlotDescriptor.address(s), address)) {
+                    throw corruptSlot(which, i, slot, "holds the same key as slot " + j);
+                }
+            }
+            if (other != null && reachable(other, hash, address)) {
+                throw corruptSlot(which, i, slot, "holds a key that the current table holds too");
+            }
+            occupied++;
+        }
+        if (occupied != t.count) {
+            throw corruptTable(which, occupied + " slots are occupied, its count says " + t.count);
+        }
+        return occupied;
+    }
+
+    /** Whether a probe of {@code t} for the key of the entry at {@code address} (hash {@code hash}) would find an entry. */
+    private boolean reachable(Table t, long hash, long address) {
+        final int fp = fingerprint(hash);
+        long i = Math.unsignedMultiplyHigh(hash, t.capacity);
+        for (int distance = 1; distance <= MAX_DISTANCE; distance++) {
+            final long slot = t.slots.get(ValueLayout.JAVA_LONG, i << 3);
+            if (SlotDescriptor.distance(slot) < distance) {
+                return false;
+            }
+            if (SlotDescriptor.fingerprint(slot) == fp && keys.sameKey(address, SlotDescriptor.address(slot))) {
+                return true;
+            }
+            i = i + 1 == t.capacity ? 0 : i + 1;
+        }
+        return false;
+    }
+
+    private io.offstate.offheap.CorruptStateException corruptSlot(String which, long i, long slot, String what) {
+        return corruptTable(which, "slot " + i + " (0x" + Long.toHexString(slot) + ") " + what);
+    }
+
+    private io.offstate.offheap.CorruptStateException corruptTable(String which, String what) {
+        return new io.offstate.offheap.CorruptStateException("hash index of store '" + budget.owner() + "', " + which + " table: " + what);
     }
 
     /** Releases the tables; idempotent. */

@@ -8,7 +8,7 @@ import com.carrotsearch.hppc.LongArrayList;
 
 import io.offstate.offheap.ByteSource;
 import io.offstate.offheap.CorruptStateException;
-import io.offstate.offheap.OffstateException;
+import io.offstate.offheap.DictionaryFullException;
 import io.offstate.offheap.memory.MetaIn;
 import io.offstate.offheap.memory.MetaOut;
 import io.offstate.offheap.memory.PagedMemory;
@@ -64,26 +64,44 @@ public final class KeyDictionary implements AutoCloseable {
         return maxCodes;
     }
 
-    /** The code of {@code component}, or -1 if it was never added. */
+    /**
+     * The code of {@code component}, or -1 if it was never added.
+     *
+     * @throws CorruptStateException if the entry found does not decode, or its code is not the one
+     *                               registered at that entry's address
+     */
     public int find(ByteSource component) {
         long address = map.find(component, map.hash(component));
         if (address == 0) {
             return -1;
         }
         MemorySegment page = map.memory().page(address);
-        long span = EntryDescriptor.valueSpan(page, map.memory().offset(address));
-        return page.get(CODE_LAYOUT, map.memory().offset(address) + EntryDescriptor.spanOffset(span));
+        long offset = map.memory().offset(address);
+        long span = EntryDescriptor.valueSpan(page, offset);
+        if (EntryDescriptor.spanLength(span) != Integer.BYTES) {
+            throw badCode(address, "has a value of " + EntryDescriptor.spanLength(span) + " bytes, not a 4-byte code");
+        }
+        int code = page.get(CODE_LAYOUT, offset + EntryDescriptor.spanOffset(span));
+        // the backward map must agree: a code is only trusted if it leads back to this very entry
+        if (code < 0 || code >= addresses.size() || addresses.get(code) != address) {
+            throw badCode(address, "holds code " + code + ", which is not registered for it (" + addresses.size() + " codes)");
+        }
+        return code;
+    }
+
+    private CorruptStateException badCode(long address, String what) {
+        return new CorruptStateException("key dictionary of store '" + map.memory().budget().owner() + "': entry at address "
+            + address + " " + what);
     }
 
     /**
      * Bytes that {@link #add} of a component of {@code componentLength} bytes could charge.
      *
-     * @throws OffstateException if the dictionary already holds {@link #maxCodes()} components
+     * @throws DictionaryFullException if the dictionary already holds {@link #maxCodes()} components
      */
     public long bytesNeededToAdd(int componentLength) {
         if (addresses.size() >= maxCodes) {
-            throw new OffstateException("key dictionary of store '" + map.memory().budget().owner() + "' is full: "
-                + maxCodes + " distinct key components; raise the limit or choose a lower-cardinality component");
+            throw new DictionaryFullException(map.memory().budget().owner(), maxCodes);
         }
         return map.bytesNeededForInsert(EntryDescriptor.entrySize(componentLength, Integer.BYTES));
     }
@@ -114,6 +132,31 @@ public final class KeyDictionary implements AutoCloseable {
         return addresses.get(code);
     }
 
+
+    /**
+     * Checks the dictionary, O(codes), reading only: its map ({@link EntryMap#verify}); codes dense
+     * (one entry per code {@code 0 .. size()-1}, as many as the map holds); and both directions
+     * agreeing: the entry registered for code {@code c} holds the 4-byte value {@code c}, and looking
+     * its component up finds that very entry.
+     *
+     * @throws CorruptStateException naming the code, the address and what is wrong
+     */
+    public void verify() {
+        map.verify(null);
+        final int n = addresses.size();
+        if (map.size() != n) {
+            throw new CorruptStateException("key dictionary of store '" + map.memory().budget().owner() + "' lists " + n
+                + " codes, its index holds " + map.size() + " components");
+        }
+        final ByteSource component = new ByteSource();
+        for (int code = 0; code < n; code++) {
+            final long address = addresses.get(code);
+            map.storedKey(address, component);
+            if (find(component) != code) { // find checks the value and the backward map itself
+                throw badCode(address, "is registered for code " + code + " but its component is not found there");
+            }
+        }
+    }
 
     /** An independent copy in {@code copyMemory}, with its index in that memory's backing. */
     public KeyDictionary copy(PagedMemory copyMemory) {

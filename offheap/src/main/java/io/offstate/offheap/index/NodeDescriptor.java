@@ -3,6 +3,8 @@ package io.offstate.offheap.index;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
+import io.offstate.offheap.CorruptStateException;
+
 /**
  * Layout of the nodes of a {@link SortedIndex}: fixed-size blocks in the store's pages, linked by
  * 40-bit addresses (never pointers), so a tree is as position-independent as the entries it orders.
@@ -32,7 +34,8 @@ import java.lang.foreign.ValueLayout;
  * as an {@link EntryDescriptor entry} with an empty value, whose key is the shortest byte string that
  * splits the two neighbouring leaves; it need not be a live key.
  *
- * <p>Multi-byte fields are in native order (the bytes never leave this machine's memory layout
+ * <p>Counts and kinds read from memory go through {@link #checkedCount}, so a damaged node is a
+ * {@link CorruptStateException}, never an out-of-bounds read. Multi-byte fields are in native order (the bytes never leave this machine's memory layout
  * except by byte-for-byte copies). Stateless and thread-safe.
  */
 public final class NodeDescriptor {
@@ -68,6 +71,36 @@ public final class NodeDescriptor {
     /** Separators an inner node of {@code nodeSize} bytes holds. */
     public static int innerCapacity(int nodeSize) {
         return (int) ((nodeSize - INNER_HEADER) / INNER_ELEMENT);
+    }
+
+    /**
+     * The element count of the node at {@code node}, checked against damage before anything relies
+     * on it: the node lies within {@code page}, its kind byte is {@code kind}, and the count is
+     * {@code 0..capacity}. Compare-and-branch only; the exception is built in a cold method.
+     *
+     * @throws CorruptStateException naming the offset, the kind and the count if any check fails
+     */
+    static int checkedCount(MemorySegment page, long node, byte kind, int nodeSize, int capacity) {
+        if (node < 0 || node + nodeSize > page.byteSize() || page.get(ValueLayout.JAVA_BYTE, node + KIND_OFFSET) != kind) {
+            throw badNode(page, node, kind, nodeSize, capacity);
+        }
+        final int count = page.get(INT, node + COUNT_OFFSET);
+        if (count < 0 || count > capacity) {
+            throw badNode(page, node, kind, nodeSize, capacity);
+        }
+        return count;
+    }
+
+    // cold: only damage gets here; reads only what is within the page
+    private static CorruptStateException badNode(MemorySegment page, long node, byte kind, int nodeSize, int capacity) {
+        final String expected = (kind == LEAF ? "leaf" : "inner node") + " of " + nodeSize + " bytes";
+        if (node < 0 || node + nodeSize > page.byteSize()) {
+            return new CorruptStateException("sorted index " + expected + " at offset " + node + " runs past the end of its "
+                + page.byteSize() + "-byte page");
+        }
+        return new CorruptStateException("sorted index " + expected + " at offset " + node + " has kind "
+            + page.get(ValueLayout.JAVA_BYTE, node + KIND_OFFSET) + " (expected " + kind + ") and count "
+            + page.get(INT, node + COUNT_OFFSET) + " (capacity " + capacity + ")");
     }
 
     static byte kind(MemorySegment page, long node) {

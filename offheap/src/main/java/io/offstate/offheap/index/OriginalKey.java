@@ -34,13 +34,15 @@ public final class OriginalKey {
      *
      * @param dictionary the store's dictionary, or null for a store with plain keys
      * @return this
-     * @throws io.offstate.offheap.CorruptStateException if the entry's dictionary code is not registered
+     * @throws io.offstate.offheap.CorruptStateException if the entry (or its component's) does not decode
+     *                                                    within its page, or its dictionary code is not registered
      */
     public OriginalKey of(PagedMemory memory, KeyDictionary dictionary, long address) {
         final MemorySegment page = memory.page(address);
         final long offset = memory.offset(address);
-        final int keyLength = EntryDescriptor.keyLength(page, offset);
-        final long keyOffset = EntryDescriptor.keyOffset(page, offset);
+        final long span = EntryDescriptor.keySpan(page, offset); // checks the entry lies within its page
+        final int keyLength = EntryDescriptor.spanLength(span);
+        final long keyOffset = offset + EntryDescriptor.spanOffset(span);
         restPage = page;
         if (dictionary == null) {
             componentPage = null;
@@ -52,12 +54,16 @@ public final class OriginalKey {
         }
         final long c = Varint.read(page, keyOffset);
         final int n = Varint.sizeOf(c);
+        if (n > keyLength) {
+            throw EntryMap.codeOutsideKey(address, keyLength, n);
+        }
         final long component = dictionary.componentAddress(Varint.value(c));
         final MemorySegment cPage = memory.page(component);
         final long cOffset = memory.offset(component);
+        final long cSpan = EntryDescriptor.keySpan(cPage, cOffset);
         componentPage = cPage;
-        componentOffset = EntryDescriptor.keyOffset(cPage, cOffset);
-        componentLength = EntryDescriptor.keyLength(cPage, cOffset);
+        componentOffset = cOffset + EntryDescriptor.spanOffset(cSpan);
+        componentLength = EntryDescriptor.spanLength(cSpan);
         restOffset = keyOffset + n;
         restLength = keyLength - n;
         return this;

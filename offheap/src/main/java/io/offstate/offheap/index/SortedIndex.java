@@ -155,6 +155,23 @@ public final class SortedIndex {
         return compareBlockKey(key, NodeDescriptor.separatorAddress(page, node, i));
     }
 
+    // ------------------------------------------------------------------ checked node reads
+
+    /** Count of the leaf at {@code offset} of {@code page}, checked (see {@link NodeDescriptor#checkedCount}). */
+    private int leafCount(MemorySegment page, long offset) {
+        return NodeDescriptor.checkedCount(page, offset, NodeDescriptor.LEAF, nodeSize, leafCapacity);
+    }
+
+    /** Count of the inner node at {@code offset} of {@code page}, checked. */
+    private int innerCount(MemorySegment page, long offset) {
+        return NodeDescriptor.checkedCount(page, offset, NodeDescriptor.INNER, nodeSize, innerCapacity);
+    }
+
+    private CorruptStateException emptyLinkedLeaf(long leaf) {
+        return new CorruptStateException("sorted index of store '" + memory.budget().owner() + "': leaf at address " + leaf
+            + " is linked from a neighbour but empty (only a lone root leaf can be)");
+    }
+
     // ------------------------------------------------------------------ descent
 
     /** Descends to the leaf that holds or would hold {@code key}, recording the path; returns the leaf. */
@@ -164,7 +181,7 @@ public final class SortedIndex {
             final MemorySegment page = memory.page(node);
             final long offset = memory.offset(node);
             int lo = 0;
-            int hi = NodeDescriptor.count(page, offset);
+            int hi = innerCount(page, offset);
             while (lo < hi) {
                 int mid = (lo + hi) >>> 1;
                 if (compareSeparator(key, prefix, page, offset, mid) >= 0) {
@@ -184,7 +201,7 @@ public final class SortedIndex {
     /** Index of the first element of the leaf not less than {@code key}; sets {@link #lastExact}. */
     private int lowerBound(MemorySegment page, long leaf, ByteSource key, long prefix) {
         int lo = 0;
-        int hi = NodeDescriptor.count(page, leaf);
+        int hi = leafCount(page, leaf);
         boolean exact = false;
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
@@ -237,7 +254,7 @@ public final class SortedIndex {
         final long leaf = descend(key, preparedPrefix);
         final MemorySegment page = memory.page(leaf);
         final long offset = memory.offset(leaf);
-        final int count = NodeDescriptor.count(page, offset);
+        final int count = leafCount(page, offset);
         final int position = lowerBound(page, offset, key, preparedPrefix);
         if (lastExact) {
             prepared = false;
@@ -336,6 +353,7 @@ public final class SortedIndex {
         final long next = NodeDescriptor.next(page, offset);
         NodeDescriptor.initLeaf(rightPage, rightOffset, leaf, next);
         if (next != NONE) {
+            leafCount(memory.page(next), memory.offset(next)); // a link read from memory: check before writing through it
             NodeDescriptor.prev(memory.page(next), memory.offset(next), right);
             touch(next);
         } else {
@@ -529,8 +547,8 @@ public final class SortedIndex {
         final long lo = memory.offset(left);
         final MemorySegment rp = memory.page(right);
         final long ro = memory.offset(right);
-        final int lc = NodeDescriptor.count(lp, lo);
-        final int rc = NodeDescriptor.count(rp, ro);
+        final int lc = leafCount(lp, lo); // the sibling was not on the descent: check both
+        final int rc = leafCount(rp, ro);
         if (lc + rc > leafCapacity) {
             return false;
         }
@@ -542,6 +560,7 @@ public final class SortedIndex {
         touch(left);
         touch(parent);
         if (next != NONE) {
+            leafCount(memory.page(next), memory.offset(next));
             NodeDescriptor.prev(memory.page(next), memory.offset(next), left);
             touch(next);
         } else {
@@ -598,8 +617,8 @@ public final class SortedIndex {
         final long lo = memory.offset(left);
         final MemorySegment np = memory.page(node);
         final long no = memory.offset(node);
-        final int lc = NodeDescriptor.count(lp, lo);
-        final int nc = NodeDescriptor.count(np, no);
+        final int lc = innerCount(lp, lo); // the sibling was not on the descent
+        final int nc = innerCount(np, no);
         final long e = NodeDescriptor.INNER_ELEMENT;
         MemorySegment.copy(np, NodeDescriptor.innerElement(no, 0), np, NodeDescriptor.innerElement(no, 1), nc * e);
         NodeDescriptor.setInnerElement(np, no, 0, NodeDescriptor.separatorPrefix(pp, po, i),
@@ -624,7 +643,8 @@ public final class SortedIndex {
         final long no = memory.offset(node);
         final MemorySegment rp = memory.page(right);
         final long ro = memory.offset(right);
-        final int nc = NodeDescriptor.count(np, no);
+        final int nc = innerCount(np, no);
+        innerCount(rp, ro); // the sibling was not on the descent
         NodeDescriptor.setInnerElement(np, no, nc, NodeDescriptor.separatorPrefix(pp, po, i),
             NodeDescriptor.separatorAddress(pp, po, i), NodeDescriptor.child0(rp, ro));
         NodeDescriptor.count(np, no, nc + 1);
@@ -647,8 +667,8 @@ public final class SortedIndex {
         final long lo = memory.offset(left);
         final MemorySegment rp = memory.page(right);
         final long ro = memory.offset(right);
-        final int lc = NodeDescriptor.count(lp, lo);
-        final int rc = NodeDescriptor.count(rp, ro);
+        final int lc = innerCount(lp, lo); // the sibling was not on the descent
+        final int rc = innerCount(rp, ro);
         if (lc + 1 + rc > innerCapacity) {
             return false;
         }
@@ -702,16 +722,21 @@ public final class SortedIndex {
         long sink = 0;
         if (backward) {
             for (int j = i, end = Math.max(0, i - n + 1); j >= end; j--) {
-                long a = NodeDescriptor.leafAddress(page, offset, j);
-                sink += memory.page(a).get(ValueLayout.JAVA_BYTE, memory.offset(a));
+                sink += touchEntry(NodeDescriptor.leafAddress(page, offset, j));
             }
         } else {
-            for (int j = i, end = Math.min(NodeDescriptor.count(page, offset), i + n); j < end; j++) {
-                long a = NodeDescriptor.leafAddress(page, offset, j);
-                sink += memory.page(a).get(ValueLayout.JAVA_BYTE, memory.offset(a));
+            for (int j = i, end = Math.min(leafCount(page, offset), i + n); j < end; j++) {
+                sink += touchEntry(NodeDescriptor.leafAddress(page, offset, j));
             }
         }
         return sink;
+    }
+
+    /** The first byte of the entry at {@code address}, or 0 if that offset is not in its page (damage the read itself reports). */
+    private long touchEntry(long address) {
+        final MemorySegment page = memory.page(address);
+        final long offset = memory.offset(address);
+        return offset < page.byteSize() ? page.get(ValueLayout.JAVA_BYTE, offset) : 0;
     }
 
     /** Position of the smallest key, or {@link #NONE}. */
@@ -721,7 +746,7 @@ public final class SortedIndex {
 
     /** Position of the largest key, or {@link #NONE}. */
     public long last() {
-        return root == NONE ? NONE : backward(tail, NodeDescriptor.count(memory.page(tail), memory.offset(tail)) - 1);
+        return root == NONE ? NONE : backward(tail, leafCount(memory.page(tail), memory.offset(tail)) - 1);
     }
 
     /** Position of the smallest key {@code >= key}, or {@link #NONE}. */
@@ -785,14 +810,19 @@ public final class SortedIndex {
     }
 
     private long forward(long leaf, int i) {
+        boolean linked = false;
         while (leaf != NONE) {
             final MemorySegment page = memory.page(leaf);
             final long offset = memory.offset(leaf);
-            if (i < NodeDescriptor.count(page, offset)) {
+            if (i < leafCount(page, offset)) {
                 return position(leaf, i);
+            }
+            if (linked) {
+                throw emptyLinkedLeaf(leaf); // else a damaged link could cycle through empty leaves forever
             }
             leaf = NodeDescriptor.next(page, offset);
             i = 0;
+            linked = true;
         }
         return NONE;
     }
@@ -802,10 +832,14 @@ public final class SortedIndex {
             if (i >= 0) {
                 return position(leaf, i);
             }
-            leaf = NodeDescriptor.prev(memory.page(leaf), memory.offset(leaf));
-            if (leaf != NONE) {
-                i = NodeDescriptor.count(memory.page(leaf), memory.offset(leaf)) - 1;
+            final long previous = NodeDescriptor.prev(memory.page(leaf), memory.offset(leaf));
+            if (previous != NONE) {
+                i = leafCount(memory.page(previous), memory.offset(previous)) - 1;
+                if (i < 0) {
+                    throw emptyLinkedLeaf(previous);
+                }
             }
+            leaf = previous;
         }
         return NONE;
     }
@@ -865,7 +899,7 @@ public final class SortedIndex {
         }
         final MemorySegment page = memory.page(node);
         final long offset = memory.offset(node);
-        final int count = NodeDescriptor.count(page, offset);
+        final int count = innerCount(page, offset);
         long n = 1;
         for (int j = 0; j <= count; j++) {
             n += countNodes(NodeDescriptor.child(page, offset, j), level - 1);
@@ -874,13 +908,26 @@ public final class SortedIndex {
     }
 
     /**
-     * Walks the whole tree and checks its invariants: order within and across nodes, separators
-     * bounding their children, leaf links, node fill, height and size. For tests and a future
-     * {@code verify} command; O(n).
+     * Walks the whole tree and checks its invariants: node bounds, kinds and counts, order within
+     * and across nodes, separators bounding their children, leaf links both ways, node fill, height
+     * and size, and that every entry it points at decodes. For tests and {@code verify}; O(n), reads
+     * only. Every walk is bounded by the size, so damaged links cannot make it loop.
      *
      * @throws CorruptStateException naming the first broken invariant
      */
     public void verify() {
+        verify(null);
+    }
+
+    /**
+     * As {@link #verify()}, and also that every key it holds is in {@code map}'s hash index with
+     * the same entry (with equal sizes, the two then hold exactly the same keys).
+     *
+     * @param map the store's entry map, or null to skip that check
+     * @throws CorruptStateException naming the first broken invariant
+     */
+    public void verify(EntryMap map) {
+        prepared = false; // the scan below uses the scratch keys a prepared insert planned with
         if (root == NONE) {
             if (size != 0 || head != NONE || tail != NONE) {
                 throw new CorruptStateException("empty sorted index with size " + size + ", head " + head + ", tail " + tail);
@@ -889,17 +936,23 @@ public final class SortedIndex {
         }
         long[] counted = new long[1];
         long[] lastLeaf = new long[] {NONE};
-        verifyNode(root, height, null, null, counted, lastLeaf);
+        verifyNode(root, height, null, null, counted, lastLeaf, map);
         if (counted[0] != size) {
             throw new CorruptStateException("sorted index holds " + counted[0] + " keys, size says " + size);
         }
         if (lastLeaf[0] != tail) {
             throw new CorruptStateException("sorted index tail " + tail + " is not the last leaf " + lastLeaf[0]);
         }
-        // a full scan must see every key once, in strictly increasing order
+        if (NodeDescriptor.next(memory.page(tail), memory.offset(tail)) != NONE) {
+            throw new CorruptStateException("sorted index tail " + tail + " links on to " + NodeDescriptor.next(memory.page(tail), memory.offset(tail)));
+        }
+        // a full scan must see every key once, in strictly increasing order; bounded by the size
         byte[] previous = null;
         long n = 0;
         for (long p = first(); p != NONE; p = next(p)) {
+            if (n == size) {
+                throw new CorruptStateException("sorted index scan runs past its " + size + " keys (a leaf link loops)");
+            }
             int length = materializeEntry(entryAt(p), true);
             byte[] current = Arrays.copyOf(leftKey, length);
             if (previous != null && Arrays.compareUnsigned(previous, current) >= 0) {
@@ -913,14 +966,21 @@ public final class SortedIndex {
         }
     }
 
-    private void verifyNode(long node, int level, byte[] low, byte[] high, long[] counted, long[] lastLeaf) {
+    private void verifyNode(long node, int level, byte[] low, byte[] high, long[] counted, long[] lastLeaf, EntryMap map) {
         final MemorySegment page = memory.page(node);
         final long offset = memory.offset(node);
+        if (offset + nodeSize > page.byteSize()) {
+            throw new CorruptStateException("bad " + (level == 0 ? "leaf" : "inner node") + " at " + node + ": its " + nodeSize
+                + " bytes run past the end of its " + page.byteSize() + "-byte page");
+        }
         final int count = NodeDescriptor.count(page, offset);
         final byte kind = NodeDescriptor.kind(page, offset);
         if (level == 0) {
             if (kind != NodeDescriptor.LEAF || count < 0 || count > leafCapacity || (count == 0 && node != root)) {
                 throw new CorruptStateException("bad leaf at " + node + ": kind " + kind + ", count " + count);
+            }
+            if (counted[0] + count > size) {
+                throw new CorruptStateException("sorted index leaves hold more than its " + size + " keys (at leaf " + node + ")");
             }
             if (NodeDescriptor.prev(page, offset) != lastLeaf[0]) {
                 throw new CorruptStateException("leaf " + node + " links back to " + NodeDescriptor.prev(page, offset)
@@ -940,11 +1000,15 @@ public final class SortedIndex {
                 if ((low != null && Arrays.compareUnsigned(key, low) < 0) || (high != null && Arrays.compareUnsigned(key, high) >= 0)) {
                     throw new CorruptStateException("leaf " + node + " element " + i + " lies outside its separators");
                 }
+                if (map != null && !map.indexes(address)) {
+                    throw new CorruptStateException("leaf " + node + " element " + i + " points at entry " + address
+                        + ", which the hash index does not hold for its key");
+                }
             }
             counted[0] += count;
             return;
         }
-        if (kind != NodeDescriptor.INNER || count < 0 || count > innerCapacity) {
+        if (kind != NodeDescriptor.INNER || count < 0 || count > innerCapacity || (count == 0 && node != root)) {
             throw new CorruptStateException("bad inner node at " + node + ": kind " + kind + ", count " + count);
         }
         byte[] childLow = low;
@@ -953,8 +1017,9 @@ public final class SortedIndex {
             if (j < count) {
                 long s = NodeDescriptor.separatorAddress(page, offset, j);
                 MemorySegment sp = memory.page(s);
-                long so = memory.offset(s);
-                childHigh = sp.asSlice(EntryDescriptor.keyOffset(sp, so), EntryDescriptor.keyLength(sp, so)).toArray(ValueLayout.JAVA_BYTE);
+                long span = EntryDescriptor.keySpan(sp, memory.offset(s));
+                childHigh = sp.asSlice(memory.offset(s) + EntryDescriptor.spanOffset(span), EntryDescriptor.spanLength(span))
+                    .toArray(ValueLayout.JAVA_BYTE);
                 if (NodeDescriptor.separatorPrefix(page, offset, j) != separatorSource.wrap(childHigh).orderPrefix()) {
                     throw new CorruptStateException("inner node " + node + " separator " + j + " has a wrong order prefix");
                 }
@@ -963,7 +1028,7 @@ public final class SortedIndex {
                     throw new CorruptStateException("inner node " + node + " separator " + j + " is out of order");
                 }
             }
-            verifyNode(NodeDescriptor.child(page, offset, j), level - 1, childLow, childHigh, counted, lastLeaf);
+            verifyNode(NodeDescriptor.child(page, offset, j), level - 1, childLow, childHigh, counted, lastLeaf, map);
             childLow = childHigh;
         }
     }

@@ -640,4 +640,84 @@ public final class PagedMemory implements AutoCloseable {
         normalPages = 0;
         largeBytes = 0;
     }
+
+    /**
+     * Checks the allocator's state, O(free blocks + pages), reading only: every free-list link
+     * points into a live normal page, with its whole block inside the page and below the bump
+     * pointer of the current bump page; no list is longer than the blocks its pages could hold (so a
+     * cycle is reported, not followed forever); free page indexes are unused and distinct; the bump
+     * range lies in a live normal page; and the page and large-byte totals match the page table.
+     *
+     * @throws io.offstate.offheap.CorruptStateException naming the size class, the address and what is wrong
+     * @throws IllegalStateException if this memory is closed
+     */
+    public void verifyFreeLists() {
+        ensureOpen();
+        long normalSeen = 0;
+        long largeSeen = 0;
+        for (int i = 1; i < pageCount; i++) {
+            if (pages[i] != null) {
+                if (large[i]) {
+                    largeSeen += pages[i].byteSize();
+                } else {
+                    normalSeen++;
+                }
+            }
+        }
+        if (normalSeen != normalPages || largeSeen != largeBytes) {
+            throw corruptAllocator("page table holds " + normalSeen + " pages and " + largeSeen + " large bytes, the totals say "
+                + normalPages + " and " + largeBytes);
+        }
+        final int bumpPage = bumpLimit == 0 ? -1 : (int) ((bumpLimit - 1) >>> pageShift);
+        if (bumpLimit != 0 && (bumpAddress > bumpLimit || bumpLimit != ((long) bumpPage + 1) << pageShift
+            || bumpAddress < (long) bumpPage << pageShift || !isNormalPage(bumpPage))) {
+            throw corruptAllocator("bump range " + bumpAddress + ".." + bumpLimit + " is not the free end of a live page");
+        }
+        for (int c = SizeClasses.MIN_BLOCK; c < SizeClasses.COUNT; c++) {
+            long address = freeHeads[c];
+            if (address == 0) {
+                continue;
+            }
+            final int block = SizeClasses.blockSize(c);
+            final long bound = normalPages * (pageSize / block) + 1;
+            for (long steps = 0; address != 0; steps++) {
+                if (steps >= bound) {
+                    throw corruptFreeList(c, address, "is longer than its " + normalPages + " pages can hold: a link loops");
+                }
+                final long index = address >>> pageShift;
+                if (address < 0 || address > MAX_ADDRESS || index >= pageCount || !isNormalPage((int) index)) {
+                    throw corruptFreeList(c, address, "links to an address outside every live page");
+                }
+                final long offset = address & offsetMask;
+                if (offset + block > pageSize) {
+                    throw corruptFreeList(c, address, "has a block that runs past the end of its page");
+                }
+                if (index == bumpPage && address + block > bumpAddress) {
+                    throw corruptFreeList(c, address, "has a block beyond the bump pointer " + bumpAddress);
+                }
+                address = pages[(int) index].get(ValueLayout.JAVA_LONG_UNALIGNED, offset);
+            }
+        }
+        final java.util.BitSet seen = new java.util.BitSet();
+        for (int k = 0; k < freePageIndexes.size(); k++) {
+            final int index = freePageIndexes.get(k);
+            if (index < 1 || index >= pageCount || pages[index] != null || seen.get(index)) {
+                throw corruptAllocator("free page index " + index + " is " + (index < 1 || index >= pageCount ? "outside the page table"
+                    : pages[index] != null ? "in use" : "listed twice"));
+            }
+            seen.set(index);
+        }
+    }
+
+    private boolean isNormalPage(int index) {
+        return index >= 1 && index < pageCount && pages[index] != null && !large[index];
+    }
+
+    private io.offstate.offheap.CorruptStateException corruptFreeList(int sizeClass, long address, String what) {
+        return corruptAllocator("free list of " + SizeClasses.blockSize(sizeClass) + "-byte blocks: entry " + address + " " + what);
+    }
+
+    private io.offstate.offheap.CorruptStateException corruptAllocator(String what) {
+        return new io.offstate.offheap.CorruptStateException("memory of store '" + budget.owner() + "': " + what);
+    }
 }

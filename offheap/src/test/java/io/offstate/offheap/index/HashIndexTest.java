@@ -41,6 +41,11 @@ class HashIndexTest {
         public long hashOf(long address) {
             return hashOfId.applyAsLong(address - 1);
         }
+
+        @Override
+        public boolean sameKey(long a, long b) {
+            return a == b; // an address is its key's id
+        }
     }
 
     private final ByteSource key = new ByteSource();
@@ -134,6 +139,14 @@ class HashIndexTest {
                 }
             }
         }
+    }
+
+    @ParameterizedTest(name = "expected entries {0}")
+    @ValueSource(longs = {-1, (1L << 37) + 1, 1L << 40, Long.MAX_VALUE})
+    void absurdExpectedEntriesAreRefusedNamingTheLimit(long entries) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> new HashIndex(new FakeKeys(id -> id), new MemoryBudget("i", Long.MAX_VALUE), entries, 12));
+        assertTrue(e.getMessage().contains(Long.toString(HashIndex.MAX_EXPECTED_ENTRIES)), e.getMessage());
     }
 
     @Test

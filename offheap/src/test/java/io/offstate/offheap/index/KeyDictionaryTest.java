@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 
 import io.offstate.offheap.ByteSource;
 import io.offstate.offheap.CorruptStateException;
-import io.offstate.offheap.OffstateException;
+import io.offstate.offheap.DictionaryFullException;
+import io.offstate.offheap.StoreFullException;
 import io.offstate.offheap.memory.MemoryBudget;
 import io.offstate.offheap.memory.PagedMemory;
 
@@ -49,9 +50,11 @@ class KeyDictionaryTest {
             dictionary.add(bytes("a"));
             dictionary.add(bytes("b"));
             long used = budget.used();
-            OffstateException e = assertThrows(OffstateException.class, () -> dictionary.add(bytes("c")));
+            DictionaryFullException e = assertThrows(DictionaryFullException.class, () -> dictionary.add(bytes("c")));
             assertTrue(e.getMessage().contains("2 distinct key components") && e.getMessage().contains("dict-store"), e.getMessage());
-            assertThrows(OffstateException.class, () -> dictionary.bytesNeededToAdd(1));
+            assertEquals(2, e.limit());
+            assertTrue(e instanceof StoreFullException);
+            assertThrows(DictionaryFullException.class, () -> dictionary.bytesNeededToAdd(1));
             assertEquals(2, dictionary.size());
             assertEquals(-1, dictionary.find(bytes("c")));
             assertEquals(used, budget.used());
