@@ -17,10 +17,14 @@ import org.agrona.DirectBuffer;
  *       (put, delete, restore) or its close. Its accessors check this and throw
  *       {@link IllegalStateException} ("stale view") or
  *       {@link io.offstate.offheap.StoreClosedException} rather than read reused memory.</li>
- *   <li>Segments and buffers obtained from it ({@link #memory()}, {@link #segment()},
- *       {@link #buffer()}) cannot be checked later: do not keep them across writes. Segments of a
- *       closed store throw on access; the Agrona {@link #buffer()} reads raw memory and must never be
- *       used after the store is closed.</li>
+ *   <li>Segments obtained from it ({@link #memory()}, {@link #segment()}) are not checked for
+ *       staleness: do not keep them across writes. Once the memory behind them is released (the store
+ *       closed, a large value deleted) they throw {@link IllegalStateException} on access (their
+ *       arena is closed) rather than crash.</li>
+ *   <li>The Agrona {@link #buffer()} is checked like the view itself: after a write it throws
+ *       {@link IllegalStateException} ("stale"), after close
+ *       {@link io.offstate.offheap.StoreClosedException}; it reads through the segment, so it cannot
+ *       crash the JVM either.</li>
  * </ol>
  * The value is exposed read-only. Multi-byte accessors read little-endian.
  *
@@ -35,7 +39,7 @@ public final class ValueView {
     private MemorySegment memory;
     private long offset;
     private int length;
-    private Object buffer; // an Agrona UnsafeBuffer, created on first use so Agrona stays optional
+    private Object buffer; // a SegmentBuffer, created on first use; typed Object so Agrona stays optional
 
     /** Creates an empty view. */
     public ValueView() {
@@ -128,14 +132,17 @@ public final class ValueView {
     }
 
     /**
-     * The value as an Agrona {@link DirectBuffer} over the same memory: no copy, and no allocation
-     * after the first call on this view. Needs Agrona on the class/module path and, on JDK 25,
-     * {@code --add-exports=java.base/jdk.internal.misc=ALL-UNNAMED} for Agrona's {@code UnsafeBuffer}.
-     * The buffer reads raw memory: never use it after a write to, or close of, the store.
+     * The value as an Agrona {@link DirectBuffer} over the same memory (a {@link SegmentBuffer}): no
+     * copy, and no allocation after the first call on this view, which re-points the same buffer.
+     * It reads through the store's {@link MemorySegment}, and every read first checks, like this
+     * view, that the store is open, owned by the calling thread and not written since this call: a
+     * stale buffer throws {@link IllegalStateException}, a closed store's
+     * {@link io.offstate.offheap.StoreClosedException}. Needs Agrona on the class/module path, and
+     * no JVM flag (no {@code --add-exports}).
      */
     public DirectBuffer buffer() {
         check();
-        buffer = AgronaViews.wrap(buffer, memory.address() + offset, length);
+        buffer = SegmentBuffer.forView(buffer, store, version, memory, offset, length);
         return (DirectBuffer) buffer;
     }
 
