@@ -1,0 +1,215 @@
+package io.offstate.engine;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+/**
+ * An undamaged file-backed store of one {@link FuzzConfig}, built once from a deterministic
+ * workload, and what reading it back must give. The workload has three phases, each ended by a
+ * commit, with puts, overwrites (growing and shrinking values), deletes and large values; the
+ * directory is copied after the first two commits, so each file of the final directory has stale
+ * versions from earlier generations (the copies are what a file-by-file copy of a live directory
+ * could put back).
+ *
+ * <p>Not thread-safe; the directories are owned by the caller (deleted with the root it was
+ * built under). Test code only.
+ */
+final class FuzzReference {
+    /** Unsigned lexicographic order, the order of the sorted index. */
+    static final Comparator<byte[]> ORDER = Arrays::compareUnsigned;
+    /** The lock file is the live store's, never part of a copy. */
+    static final String LOCK = "offstate.lock";
+
+    final FuzzConfig config;
+    /** The directory after the last commit (close). */
+    final Path finalDir;
+    /** Copies taken after earlier commits, oldest first. */
+    final List<Path> staleDirs;
+    /** The store's contents after the last commit. */
+    final TreeMap<byte[], byte[]> model;
+    /** Keys the store must not hold: deleted ones (once present in a stale file) and never-written ones. */
+    final List<byte[]> absent;
+    /** {@link KeyValueStore#dictionarySize()} of the undamaged store. */
+    final int dictionarySize;
+    /** File names of {@link #finalDir}, sorted. */
+    final List<String> files;
+
+    private FuzzReference(FuzzConfig config, Path finalDir, List<Path> staleDirs, TreeMap<byte[], byte[]> model,
+                          List<byte[]> absent, int dictionarySize) {
+        this.config = config;
+        this.finalDir = finalDir;
+        this.staleDirs = staleDirs;
+        this.model = model;
+        this.absent = absent;
+        this.dictionarySize = dictionarySize;
+        this.files = list(finalDir);
+    }
+
+    /** The expected read-back of this reference. */
+    FuzzReadBack.Expected expected() {
+        return new FuzzReadBack.Expected(config.options(), model, absent, dictionarySize);
+    }
+
+    static byte[] key(int i) {
+        return ("t" + (i % 7) + "|key-" + i).getBytes(StandardCharsets.UTF_8);
+    }
+
+    static byte[] largeKey(int i) {
+        return ("big|large-" + i).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] value(Random random, int length) {
+        byte[] v = new byte[length];
+        random.nextBytes(v);
+        return v;
+    }
+
+    /** A small value: 0..60 bytes. */
+    private static byte[] small(Random random) {
+        return value(random, random.nextInt(61));
+    }
+
+    /** A large value: over a quarter of a 4 KiB page, so a block (and a segment file) of its own. */
+    private static byte[] large(Random random) {
+        return value(random, 1500 + random.nextInt(5000));
+    }
+
+    /** Builds the reference of {@code config} in a new directory under {@code root}. */
+    static FuzzReference build(FuzzConfig config, Path root) {
+        try {
+            Path base = Files.createTempDirectory(root, "ref-" + config.name().toLowerCase() + "-");
+            Path live = base.resolve("final");
+            List<Path> stale = new ArrayList<>();
+            TreeMap<byte[], byte[]> model = new TreeMap<>(ORDER);
+            TreeSet<byte[]> everWritten = new TreeSet<>(ORDER);
+            Random random = new Random(1234 + config.ordinal());
+            StoreOptions options = config.options();
+
+            // phase 1: creation (generation 1), puts, close (generation 2)
+            try (KeyValueStore s = KeyValueStore.open(live, options)) {
+                for (int i = 0; i < 200; i++) {
+                    put(s, model, everWritten, key(i), small(random));
+                }
+                for (int i = 0; i < 3; i++) {
+                    put(s, model, everWritten, largeKey(i), large(random));
+                }
+            }
+            stale.add(copy(live, base.resolve("stale-1")));
+
+            // phase 2: overwrites, deletes, more keys and large values; a flush, then a copy of the open directory
+            try (KeyValueStore s = KeyValueStore.open(live, options)) {
+                for (int i = 0; i < 50; i++) {
+                    put(s, model, everWritten, key(random.nextInt(200)), small(random));
+                }
+                for (int i = 0; i < 30; i++) {
+                    delete(s, model, key(random.nextInt(200)));
+                }
+                for (int i = 200; i < 300; i++) {
+                    put(s, model, everWritten, key(i), small(random));
+                }
+                delete(s, model, largeKey(0));
+                put(s, model, everWritten, largeKey(3), large(random));
+                s.flush();
+                stale.add(copy(live, base.resolve("stale-2")));
+
+                // phase 3: more of the same, committed by close
+                for (int i = 0; i < 20; i++) {
+                    delete(s, model, key(random.nextInt(300)));
+                }
+                for (int i = 0; i < 20; i++) {
+                    put(s, model, everWritten, key(random.nextInt(300)), small(random));
+                }
+                for (int i = 300; i < 350; i++) {
+                    put(s, model, everWritten, key(i), small(random));
+                }
+                put(s, model, everWritten, largeKey(1), small(random)); // large becomes small
+                put(s, model, everWritten, largeKey(2), large(random)); // large replaced by another large
+                put(s, model, everWritten, key(5), large(random));      // small becomes large
+            }
+            int dictionarySize;
+            try (KeyValueStore s = KeyValueStore.open(live, options)) {
+                if (s.size() != model.size()) {
+                    throw new AssertionError("reference store of " + config + " holds " + s.size() + " entries, model " + model.size());
+                }
+                s.verifyFiles();
+                dictionarySize = s.dictionarySize();
+                s.closeWithoutFlush();
+            }
+            List<byte[]> absent = new ArrayList<>();
+            for (byte[] k : everWritten) {
+                if (!model.containsKey(k)) {
+                    absent.add(k);
+                }
+            }
+            for (int i = 0; i < 10; i++) {
+                absent.add(("t" + i + "|never-" + i).getBytes(StandardCharsets.UTF_8));
+            }
+            absent.add(new byte[0]);
+            return new FuzzReference(config, live, Collections.unmodifiableList(stale), model, absent, dictionarySize);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void put(KeyValueStore s, TreeMap<byte[], byte[]> model, TreeSet<byte[]> ever, byte[] k, byte[] v) {
+        s.put(k, v);
+        model.put(k, v);
+        ever.add(k);
+    }
+
+    private static void delete(KeyValueStore s, TreeMap<byte[], byte[]> model, byte[] k) {
+        boolean removed = s.delete(k);
+        if (removed != (model.remove(k) != null)) {
+            throw new AssertionError("delete disagrees with the model");
+        }
+    }
+
+    /** Copies the regular files of {@code from} (not the lock) into a new directory {@code to}. */
+    static Path copy(Path from, Path to) {
+        try {
+            Files.createDirectories(to);
+            for (String name : list(from)) {
+                Files.copy(from.resolve(name), to.resolve(name));
+            }
+            return to;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Names of the regular files in {@code dir} except the lock, sorted. */
+    static List<String> list(Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(Files::isRegularFile).map(p -> p.getFileName().toString())
+                .filter(n -> !n.equals(LOCK)).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Deletes {@code dir} and everything under it; quietly ignores what is already gone. */
+    static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
