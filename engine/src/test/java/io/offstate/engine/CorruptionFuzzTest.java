@@ -37,11 +37,12 @@ import org.junit.jupiter.api.Test;
  * <p>System properties: {@code offstate.fuzz.cases} (default {@value #DEFAULT_CASES}; 0 skips
  * the fuzzer), {@code offstate.fuzz.seed} (default {@value #DEFAULT_SEED}),
  * {@code offstate.fuzz.replay=<seed>-<index>} to run one case and print its stack trace,
- * {@code offstate.fuzz.keep=true} to keep the reference directories (the path is printed). The
+ * {@code offstate.fuzz.keep=true} to keep the reference directories (the path is printed),
+ * {@code offstate.fuzz.verbose=true} to print every case and its verdict. The
  * tally goes to stdout. Work directories are under {@code /dev/shm} when it exists.
  */
 class CorruptionFuzzTest {
-    static final int DEFAULT_CASES = 300;
+    static final int DEFAULT_CASES = 500;
     static final long DEFAULT_SEED = 13;
     /** A case still running after this long is reported as hung (NON_OFFSTATE): a loop over damaged links. */
     static final long HANG_SECONDS = 60;
@@ -93,6 +94,7 @@ class CorruptionFuzzTest {
         }
         Assumptions.assumeTrue(cases > 0, "offstate.fuzz.cases=0: fuzzer skipped");
         FuzzTally tally = new FuzzTally();
+        boolean verbose = Boolean.getBoolean("offstate.fuzz.verbose");
         ExecutorService worker = newWorker();
         try {
             for (int i = 0; i < cases; i++) {
@@ -111,6 +113,9 @@ class CorruptionFuzzTest {
                     throw new AssertionError("case " + c + " could not be run", e.getCause());
                 }
                 tally.add(c, o);
+                if (verbose) {
+                    System.out.println(c + "\n  -> " + o);
+                }
             }
         } finally {
             worker.shutdownNow();
@@ -168,7 +173,8 @@ class CorruptionFuzzTest {
             long segments = ref.files.stream().filter(f -> f.startsWith("seg-") && f.endsWith(".dat")).count();
             assertTrue(segments >= 3, ref.config + " has hash-table and large-value segment files: " + ref.files);
             assertTrue(ref.files.containsAll(List.of("journal-0", "journal-1", "pages.dat", "pages.sum")), ref.files.toString());
-            assertEquals(2, ref.staleDirs.size());
+            assertEquals(3, ref.staleDirs.size());
+            assertEquals(5, ref.generation, "four phases after the creation commit");
             assertTrue(ref.model.size() > 250, "entries: " + ref.model.size());
         }
     }

@@ -110,7 +110,7 @@ record FuzzCase(String id, FuzzReference ref, Kind kind, String file, long offse
             String f = byKind(candidates, r);
             boolean existed = ref.files.contains(f);
             return new FuzzCase(id, ref, Kind.STALE_COPY, f, 0, which, cfg + ": " + (existed ? "replace " : "add ") + f
-                + " by its copy after commit " + (which + 1) + " of " + (ref.staleDirs.size() + 1));
+                + " by its copy from the directory at generation " + FuzzReference.generation(stale) + " (final: " + ref.generation + ")");
         }
         String f = byKind(ref.files, r);
         return new FuzzCase(id, ref, Kind.DELETE, f, 0, 0, cfg + ": delete " + f);

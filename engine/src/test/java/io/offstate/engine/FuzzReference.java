@@ -17,11 +17,11 @@ import java.util.stream.Stream;
 
 /**
  * An undamaged file-backed store of one {@link FuzzConfig}, built once from a deterministic
- * workload, and what reading it back must give. The workload has three phases, each ended by a
+ * workload, and what reading it back must give. The workload has four phases, each ended by a
  * commit, with puts, overwrites (growing and shrinking values), deletes and large values; the
- * directory is copied after the first two commits, so each file of the final directory has stale
- * versions from earlier generations (the copies are what a file-by-file copy of a live directory
- * could put back).
+ * directory is copied after each earlier commit (generations 2, 3 and 4; the final one is 5), so
+ * each file of the final directory has stale versions from earlier generations (the copies are
+ * what a file-by-file copy of a live directory could put back).
  *
  * <p>Not thread-safe; the directories are owned by the caller (deleted with the root it was
  * built under). Test code only.
@@ -41,6 +41,8 @@ final class FuzzReference {
     final TreeMap<byte[], byte[]> model;
     /** Keys the store must not hold: deleted ones (once present in a stale file) and never-written ones. */
     final List<byte[]> absent;
+    /** The newest journal generation of {@link #finalDir}. */
+    final long generation;
     /** {@link KeyValueStore#dictionarySize()} of the undamaged store. */
     final int dictionarySize;
     /** File names of {@link #finalDir}, sorted. */
@@ -55,6 +57,27 @@ final class FuzzReference {
         this.absent = absent;
         this.dictionarySize = dictionarySize;
         this.files = list(finalDir);
+        this.generation = generation(finalDir);
+    }
+
+    /**
+     * The newest generation among the journals of {@code dir}, read from the journal headers (the
+     * long at byte 16, see FORMAT.md); for describing stale copies only.
+     */
+    static long generation(Path dir) {
+        long g = 0;
+        for (String j : List.of("journal-0", "journal-1")) {
+            Path p = dir.resolve(j);
+            try {
+                if (Files.size(p) >= 24) {
+                    byte[] b = Files.readAllBytes(p);
+                    g = Math.max(g, java.nio.ByteBuffer.wrap(b, 16, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong());
+                }
+            } catch (IOException e) {
+                // a missing journal has no generation
+            }
+        }
+        return g;
     }
 
     /** The expected read-back of this reference. */
@@ -138,8 +161,30 @@ final class FuzzReference {
                 put(s, model, everWritten, largeKey(2), large(random)); // large replaced by another large
                 put(s, model, everWritten, key(5), large(random));      // small becomes large
             }
-            int dictionarySize;
+            stale.add(copy(live, base.resolve("stale-3")));
+
+            // phase 4: small changes only (no segment file is added or freed), committed by close, so
+            // that a stale journal of phase 3 refers to files that all still exist: a silent rollback
             try (KeyValueStore s = KeyValueStore.open(live, options)) {
+                List<byte[]> keys = new ArrayList<>(model.keySet());
+                for (int i = 0; i < 10; i++) {
+                    byte[] k = keys.get(random.nextInt(keys.size()));
+                    if (model.get(k).length < 100) {
+                        put(s, model, everWritten, k, small(random));
+                    }
+                }
+                for (int i = 0; i < 5; i++) {
+                    byte[] k = keys.get(random.nextInt(keys.size()));
+                    if (model.containsKey(k) && model.get(k).length < 100) {
+                        delete(s, model, k);
+                    }
+                }
+            }
+            // checked on a copy: opening may commit a generation of its own, which would make the
+            // final directory's older journal hold the same data as the newest one
+            int dictionarySize;
+            Path check = copy(live, base.resolve("check"));
+            try (KeyValueStore s = KeyValueStore.open(check, options)) {
                 if (s.size() != model.size()) {
                     throw new AssertionError("reference store of " + config + " holds " + s.size() + " entries, model " + model.size());
                 }
@@ -147,6 +192,7 @@ final class FuzzReference {
                 dictionarySize = s.dictionarySize();
                 s.closeWithoutFlush();
             }
+            deleteTree(check);
             List<byte[]> absent = new ArrayList<>();
             for (byte[] k : everWritten) {
                 if (!model.containsKey(k)) {
