@@ -170,8 +170,9 @@ class CorruptionFuzzTest {
     @Test
     void theReferencesExerciseSegmentFilesAndStaleCopies() {
         for (FuzzReference ref : refs) {
-            long segments = ref.files.stream().filter(f -> f.startsWith("seg-") && f.endsWith(".dat")).count();
-            assertTrue(segments >= 3, ref.config + " has hash-table and large-value segment files: " + ref.files);
+            List<String> kinds = ref.files.stream().map(ref::fileKind).distinct().toList();
+            assertTrue(kinds.containsAll(List.of("seg-large.dat", "seg-large.sum", "seg-table.dat", "seg-table.sum")),
+                ref.config + " has hash-table and large-value segment files: " + ref.files + " " + kinds);
             assertTrue(ref.files.containsAll(List.of("journal-0", "journal-1", "pages.dat", "pages.sum")), ref.files.toString());
             assertEquals(3, ref.staleDirs.size());
             assertEquals(5, ref.generation, "four phases after the creation commit");
@@ -265,7 +266,7 @@ class CorruptionFuzzTest {
                 s.put(k, v);
             }
             byte[] pages = Files.readAllBytes(dir.resolve("pages.dat"));
-            int at = indexOf(pages, v);
+            int at = FuzzReference.indexOf(pages, v);
             assertTrue(at > 0, "the value is in pages.dat");
             try (RandomAccessFile f = new RandomAccessFile(dir.resolve("pages.dat").toFile(), "rw")) {
                 f.seek(at + 10);
@@ -278,19 +279,6 @@ class CorruptionFuzzTest {
         } finally {
             FuzzReference.deleteTree(dir);
         }
-    }
-
-    private static int indexOf(byte[] hay, byte[] needle) {
-        outer:
-        for (int i = 0; i + needle.length <= hay.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (hay[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 
 }

@@ -37,16 +37,9 @@ record FuzzCase(String id, FuzzReference ref, Kind kind, String file, long offse
         BIT_FLIP, ZERO_BLOCK, TRUNCATE, STALE_COPY, DELETE
     }
 
-    /** The file kind a file name falls in, for the tally (segment files of every kind together). */
+    /** The kind of the damaged file, for the tally (see {@link FuzzReference#fileKind}). */
     String fileKind() {
-        return fileKind(file);
-    }
-
-    static String fileKind(String name) {
-        if (name.startsWith("seg-")) {
-            return name.endsWith(".sum") ? "seg-*.sum" : "seg-*.dat";
-        }
-        return name;
+        return ref.fileKind(file);
     }
 
     /** Case {@code index} of {@code seed}: the configuration cycles over {@code refs}, the rest is drawn at random. */
@@ -107,12 +100,12 @@ record FuzzCase(String id, FuzzReference ref, Kind kind, String file, long offse
             if (candidates.isEmpty()) {
                 candidates = all;
             }
-            String f = byKind(candidates, r);
+            String f = byKind(ref, candidates, r);
             boolean existed = ref.files.contains(f);
             return new FuzzCase(id, ref, Kind.STALE_COPY, f, 0, which, cfg + ": " + (existed ? "replace " : "add ") + f
                 + " by its copy from the directory at generation " + FuzzReference.generation(stale) + " (final: " + ref.generation + ")");
         }
-        String f = byKind(ref.files, r);
+        String f = byKind(ref, ref.files, r);
         return new FuzzCase(id, ref, Kind.DELETE, f, 0, 0, cfg + ": delete " + f);
     }
 
@@ -211,14 +204,14 @@ record FuzzCase(String id, FuzzReference ref, Kind kind, String file, long offse
                 names.add(f);
             }
         }
-        return byKind(names, r);
+        return byKind(ref, names, r);
     }
 
     /** One of {@code names}: a file kind drawn uniformly, then a file of that kind. */
-    static String byKind(List<String> names, Random r) {
-        List<String> kinds = names.stream().map(FuzzCase::fileKind).distinct().sorted().toList();
+    static String byKind(FuzzReference ref, List<String> names, Random r) {
+        List<String> kinds = names.stream().map(ref::fileKind).distinct().sorted().toList();
         String kind = kinds.get(r.nextInt(kinds.size()));
-        List<String> of = names.stream().filter(n -> fileKind(n).equals(kind)).toList();
+        List<String> of = names.stream().filter(n -> ref.fileKind(n).equals(kind)).toList();
         return of.get(r.nextInt(of.size()));
     }
 

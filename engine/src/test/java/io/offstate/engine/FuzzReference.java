@@ -9,7 +9,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -47,6 +49,8 @@ final class FuzzReference {
     final int dictionarySize;
     /** File names of {@link #finalDir}, sorted. */
     final List<String> files;
+    /** Segment file base names ({@code seg-<id>}) of {@link #finalDir} to {@code seg-large} or {@code seg-table}. */
+    private final Map<String, String> segmentKinds;
 
     private FuzzReference(FuzzConfig config, Path finalDir, List<Path> staleDirs, TreeMap<byte[], byte[]> model,
                           List<byte[]> absent, int dictionarySize) {
@@ -58,6 +62,56 @@ final class FuzzReference {
         this.dictionarySize = dictionarySize;
         this.files = list(finalDir);
         this.generation = generation(finalDir);
+        this.segmentKinds = segmentKinds(finalDir, files, model);
+    }
+
+    /**
+     * The kind of a file for the tally: its name, except that segment files are told apart by
+     * what they hold: {@code seg-large} (a large value of the model is in it), {@code seg-table}
+     * (the other segments in use: hash tables) and {@code seg-freed} (only in a stale copy).
+     */
+    String fileKind(String name) {
+        if (!name.startsWith("seg-")) {
+            return name;
+        }
+        String base = name.substring(0, name.length() - 4);
+        return segmentKinds.getOrDefault(base, "seg-freed") + name.substring(name.length() - 4);
+    }
+
+    private static Map<String, String> segmentKinds(Path dir, List<String> files, Map<byte[], byte[]> model) {
+        Map<String, String> kinds = new HashMap<>();
+        for (String f : files) {
+            if (f.startsWith("seg-") && f.endsWith(".dat")) {
+                byte[] bytes;
+                try {
+                    bytes = Files.readAllBytes(dir.resolve(f));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                boolean large = false;
+                for (byte[] v : model.values()) {
+                    if (v.length >= 1000 && indexOf(bytes, Arrays.copyOf(v, 64)) >= 0) {
+                        large = true;
+                        break;
+                    }
+                }
+                kinds.put(f.substring(0, f.length() - 4), large ? "seg-large" : "seg-table");
+            }
+        }
+        return kinds;
+    }
+
+    static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     /**

@@ -22,7 +22,7 @@ final class FuzzTally {
     private int cases;
 
     void add(FuzzCase c, FuzzReadBack.Outcome o) {
-        String row = String.format("%-10s | %-10s | %-10s", c.ref().config, c.kind(), c.fileKind());
+        String row = String.format("%-10s | %-10s | %-13s", c.ref().config, c.kind(), c.fileKind());
         rows.computeIfAbsent(row, k -> new int[FuzzVerdict.values().length])[o.verdict().ordinal()]++;
         totals.merge(o.verdict(), 1, Integer::sum);
         cases++;
@@ -42,7 +42,7 @@ final class FuzzTally {
     /** The table, the totals and the first {@code examples} failures of each failing verdict. */
     String report(int examples) {
         StringBuilder b = new StringBuilder();
-        String header = String.format("%-10s | %-10s | %-10s", "config", "damage", "file");
+        String header = String.format("%-10s | %-10s | %-13s", "config", "damage", "file");
         b.append(header);
         for (FuzzVerdict v : FuzzVerdict.values()) {
             b.append(" | ").append(String.format("%16s", v));
@@ -55,7 +55,7 @@ final class FuzzTally {
             }
             b.append('\n');
         }
-        b.append(String.format("%-36s", "total (" + cases + " cases)"));
+        b.append(String.format("%-39s", "total (" + cases + " cases)"));
         for (FuzzVerdict v : FuzzVerdict.values()) {
             b.append(" | ").append(String.format("%16d", count(v)));
         }
