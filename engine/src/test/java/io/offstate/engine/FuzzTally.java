@@ -17,17 +17,36 @@ final class FuzzTally {
     }
 
     private final Map<String, int[]> rows = new TreeMap<>();
+    private final Map<String, int[]> byKind = new TreeMap<>();
+    private final Map<String, int[]> byFile = new TreeMap<>();
+    private final Map<String, int[]> byConfig = new TreeMap<>();
     private final EnumMap<FuzzVerdict, Integer> totals = new EnumMap<>(FuzzVerdict.class);
     private final List<Failure> failures = new ArrayList<>();
     private int cases;
+    private int refusals;
+    private int refusalsNamingStore;
+    private int refusalsNamingFile;
 
     void add(FuzzCase c, FuzzReadBack.Outcome o) {
         String row = String.format("%-10s | %-10s | %-13s", c.ref().config, c.kind(), c.fileKind());
         rows.computeIfAbsent(row, k -> new int[FuzzVerdict.values().length])[o.verdict().ordinal()]++;
+        byKind.computeIfAbsent(String.format("%-39s", "damage " + c.kind()), k -> new int[FuzzVerdict.values().length])[o.verdict().ordinal()]++;
+        byFile.computeIfAbsent(String.format("%-39s", "file " + c.fileKind()), k -> new int[FuzzVerdict.values().length])[o.verdict().ordinal()]++;
+        byConfig.computeIfAbsent(String.format("%-39s", "config " + c.ref().config), k -> new int[FuzzVerdict.values().length])[o.verdict().ordinal()]++;
         totals.merge(o.verdict(), 1, Integer::sum);
         cases++;
         if (o.verdict().failure()) {
             failures.add(new Failure(c, o));
+        }
+        if ((o.verdict() == FuzzVerdict.REFUSED_AT_OPEN || o.verdict() == FuzzVerdict.REFUSED_ON_TOUCH) && o.error() != null) {
+            refusals++;
+            String m = String.valueOf(o.error().getMessage());
+            if (m.contains("'" + c.ref().config.options().name() + "'") || m.contains(c.ref().config.options().name())) {
+                refusalsNamingStore++;
+            }
+            if (m.contains(c.file()) || m.matches("(?s).*(journal-[01]|pages\\.(dat|sum)|seg-[0-9a-f]+\\.(dat|sum)).*")) {
+                refusalsNamingFile++;
+            }
         }
     }
 
@@ -48,18 +67,18 @@ final class FuzzTally {
             b.append(" | ").append(String.format("%16s", v));
         }
         b.append('\n').append("-".repeat(header.length() + 19 * FuzzVerdict.values().length)).append('\n');
-        for (Map.Entry<String, int[]> e : rows.entrySet()) {
-            b.append(e.getKey());
-            for (int n : e.getValue()) {
-                b.append(" | ").append(String.format("%16d", n));
-            }
-            b.append('\n');
-        }
+        appendRows(b, rows);
+        b.append("-".repeat(header.length() + 19 * FuzzVerdict.values().length)).append('\n');
+        appendRows(b, byConfig);
+        appendRows(b, byKind);
+        appendRows(b, byFile);
         b.append(String.format("%-39s", "total (" + cases + " cases)"));
         for (FuzzVerdict v : FuzzVerdict.values()) {
             b.append(" | ").append(String.format("%16d", count(v)));
         }
         b.append('\n');
+        b.append("refusals: ").append(refusals).append(", naming the store: ").append(refusalsNamingStore)
+            .append(", naming a store file: ").append(refusalsNamingFile).append('\n');
         for (FuzzVerdict v : new FuzzVerdict[] {FuzzVerdict.WRONG_DATA, FuzzVerdict.NON_OFFSTATE}) {
             int shown = 0;
             for (Failure f : failures) {
@@ -71,12 +90,37 @@ final class FuzzTally {
                     Throwable t = f.outcome().error();
                     if (t != null && t.getStackTrace().length > 0) {
                         b.append("\n         at ").append(t.getStackTrace()[0]);
+                        StackTraceElement own = firstStoreFrame(t);
+                        if (own != null && own != t.getStackTrace()[0]) {
+                            b.append("\n         from ").append(own);
+                        }
                     }
                     b.append('\n');
                 }
             }
         }
         return b.toString();
+    }
+
+    private static void appendRows(StringBuilder b, Map<String, int[]> rows) {
+        for (Map.Entry<String, int[]> e : rows.entrySet()) {
+            b.append(e.getKey());
+            for (int n : e.getValue()) {
+                b.append(" | ").append(String.format("%16d", n));
+            }
+            b.append('\n');
+        }
+    }
+
+    /** The first frame of the store's own code (not the fuzzer's), or null. */
+    static StackTraceElement firstStoreFrame(Throwable t) {
+        for (StackTraceElement e : t.getStackTrace()) {
+            String c = e.getClassName();
+            if (c.startsWith("io.offstate.") && !c.startsWith("io.offstate.engine.Fuzz") && !c.startsWith("io.offstate.engine.CorruptionFuzz")) {
+                return e;
+            }
+        }
+        return null;
     }
 
     /** The ids of the failing cases, at most {@code max} of them. */
