@@ -221,6 +221,24 @@ class CorruptionFuzzTest {
     }
 
     @Test
+    void anExceptionThatIsNotAnOffstateOneIsNonOffstate() {
+        // reopening a sorted store as a hash-only one is refused with IllegalArgumentException:
+        // right for misuse, but the classifier must count it as not an offstate exception
+        FuzzReference ref = refs.get(FuzzConfig.SORTED.ordinal());
+        Path dir = root.resolve("wrong-options");
+        try {
+            FuzzReference.copy(ref.finalDir, dir);
+            FuzzReadBack.Expected good = ref.expected();
+            StoreOptions hashOnly = FuzzConfig.HASH_ONLY.options();
+            FuzzReadBack.Outcome o = FuzzReadBack.classify(dir, new FuzzReadBack.Expected(hashOnly, good.model(), good.absent(), -1));
+            assertEquals(FuzzVerdict.NON_OFFSTATE, o.verdict(), o.toString());
+            assertTrue(o.error() instanceof IllegalArgumentException, o.toString());
+        } finally {
+            FuzzReference.deleteTree(dir);
+        }
+    }
+
+    @Test
     void aStoreWithBothJournalsTruncatedIsRefusedAtOpen() throws IOException {
         FuzzReference ref = refs.get(FuzzConfig.HASH_ONLY.ordinal());
         Path dir = root.resolve("no-journals");
