@@ -113,6 +113,16 @@ final class FilePersistence implements Persistence {
     }
 
     @Override
+    public long scrub(long maxBytes) {
+        return files.scrub(maxBytes);
+    }
+
+    @Override
+    public long scrubPasses() {
+        return files.scrubPasses();
+    }
+
+    @Override
     public long flushes() {
         return flushes;
     }

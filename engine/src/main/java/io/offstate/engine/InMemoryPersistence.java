@@ -92,4 +92,14 @@ final class InMemoryPersistence implements Persistence {
     @Override
     public void close() {
     }
+
+    @Override
+    public long scrub(long maxBytes) {
+        throw new UnsupportedOperationException("an in-memory store has no files to scrub");
+    }
+
+    @Override
+    public long scrubPasses() {
+        return 0;
+    }
 }

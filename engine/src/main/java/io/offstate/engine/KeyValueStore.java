@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ConcurrentModificationException;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 import org.agrona.DirectBuffer;
 
@@ -12,6 +13,7 @@ import io.offstate.offheap.CorruptStateException;
 import io.offstate.offheap.CorruptStoreFileException;
 import io.offstate.offheap.KeyComponent;
 import io.offstate.offheap.StoreClosedException;
+import io.offstate.offheap.StoreFileException;
 import io.offstate.offheap.file.CommitObserver;
 import io.offstate.offheap.index.SortedIndex;
 import io.offstate.offheap.memory.MemoryBudget;
@@ -90,6 +92,7 @@ public final class KeyValueStore implements AutoCloseable {
     /** The writer thread: the only one allowed to call (see {@link #handOverTo}). */
     private volatile Thread owner;
     private boolean closed;
+    private BackgroundScrub scrub;
 
     private KeyValueStore(StoreOptions options, StoreState state, Persistence persistence) {
         this.options = options;
@@ -419,6 +422,42 @@ public final class KeyValueStore implements AutoCloseable {
     // ---------------------------------------------------------------- files
 
     /**
+     * Starts a background scrub of this store's files: a daemon thread that re-reads every committed
+     * chunk, round after round, at most {@code bytesPerSecond} bytes per second, and hands each bad
+     * chunk it finds to {@code listener} (on the scrub thread) as a
+     * {@link io.offstate.offheap.CorruptStoreFileException} naming the file and offset. The store
+     * keeps working meanwhile; {@link #close()} stops the scrub first. Reads that touch damaged
+     * bytes throw whether or not the scrub has reported them: the scrub finds damage early, it is not
+     * what prevents damage from being served.
+     *
+     * @param bytesPerSecond the rate, &gt; 0 (for example 8 MiB/s re-reads a 1 GiB store every two minutes)
+     * @param listener       told of each bad chunk; should return quickly and must not call this store
+     *                       (it is owned by another thread); what it throws is counted and ignored
+     * @return the running scrub, to watch or {@link BackgroundScrub#stop() stop} it
+     * @throws NullPointerException     if {@code listener} is null
+     * @throws IllegalArgumentException if {@code bytesPerSecond} is not positive
+     * @throws IllegalStateException    if the store is in memory, or a scrub of it is already running
+     * @throws StoreClosedException     if the store is closed
+     */
+    public BackgroundScrub scrubInBackground(long bytesPerSecond, Consumer<? super StoreFileException> listener) {
+        ensureOpen();
+        Objects.requireNonNull(listener, "listener");
+        if (bytesPerSecond <= 0) {
+            throw new IllegalArgumentException("bytesPerSecond must be positive: " + bytesPerSecond);
+        }
+        if (!persistence.isFileBacked()) {
+            throw new IllegalStateException("store '" + name + "' is in memory: it has no files to scrub");
+        }
+        if (scrub != null && scrub.isRunning()) {
+            throw new IllegalStateException("store '" + name + "' is already being scrubbed: " + scrub);
+        }
+        BackgroundScrub started = new BackgroundScrub(persistence, name, bytesPerSecond, listener);
+        started.start();
+        scrub = started;
+        return started;
+    }
+
+    /**
      * Makes everything written so far durable, atomically: after a crash at any instant the store
      * reopens as exactly the state of the last completed flush (or of this one, if the crash came
      * after its commit point), never a mix. Writes only the 4 KiB chunks changed since the last
@@ -604,6 +643,11 @@ public final class KeyValueStore implements AutoCloseable {
 
     private void release() {
         closed = true;
+        BackgroundScrub running = scrub;
+        if (running != null) {
+            scrub = null;
+            running.stop(); // before the files go: the scrub thread reads them
+        }
         try {
             core.close();
         } finally {

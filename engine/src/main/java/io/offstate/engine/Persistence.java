@@ -39,6 +39,19 @@ interface Persistence {
     /** Reads the files back and checks every chunk's checksum; nothing in memory. */
     void verifyFiles();
 
+    /**
+     * Re-reads up to {@code maxBytes} of the committed files and checks them against their
+     * checksums, going on where the previous call stopped; returns the bytes checked. The one
+     * method that may be called from a thread other than the owner's (the {@link BackgroundScrub}).
+     *
+     * @throws io.offstate.offheap.StoreFileException naming the file and offset of a bad chunk
+     * @throws UnsupportedOperationException in memory
+     */
+    long scrub(long maxBytes);
+
+    /** Complete scrub passes over the committed files so far; 0 in memory. */
+    long scrubPasses();
+
     /** Flushes done since open. */
     long flushes();
 
