@@ -193,6 +193,18 @@ class CheckedReadTest {
             }
             assertTrue(refused > 0, "some lookups probe the damaged chunk");
             assertTrue(served > KEYS / 2, "lookups elsewhere are served: " + served + ", refused " + refused);
+            int writesRefused = 0;
+            for (int i = 0; i < KEYS; i++) { // a write whose probe reads the damaged chunk is refused before it changes it
+                try {
+                    s.put(key(i), value(i + 1));
+                } catch (CorruptStoreFileException e) {
+                    writesRefused++;
+                }
+            }
+            assertTrue(writesRefused > 0);
+        }
+        try (KeyValueStore s = KeyValueStore.open(dir, options())) {
+            assertNamesFile(assertThrows(CorruptStoreFileException.class, s::verifyFiles), table); // not summed as valid
         }
     }
 

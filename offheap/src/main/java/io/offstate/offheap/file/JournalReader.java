@@ -19,9 +19,9 @@ import io.offstate.offheap.UnsupportedFormatVersionException;
  *
  * <p>Stateless and thread-safe. A damaged or foreign journal is not an exception here but an
  * invalid {@link Journal}: whether that is corruption depends on the other journal
- * ({@link Recovery}). Throws {@link UnsupportedFormatVersionException} for a newer format (a header whose CRC checks
- * out and whose version is newer; a header that fails its CRC is damage, whatever its version
- * says), and
+ * ({@link Recovery}). Throws {@link UnsupportedFormatVersionException} for a newer format (a
+ * header whose CRC checks out and whose version is newer; a header that fails its CRC is damage,
+ * whatever its version says), and
  * {@link CorruptStoreFileException} for a bad record section (it belongs to a committed journal).
  */
 final class JournalReader {

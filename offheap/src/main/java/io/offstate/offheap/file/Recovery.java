@@ -17,10 +17,10 @@ import io.offstate.offheap.memory.RegionBacking;
 /**
  * Brings a locked store directory to its last committed state on open: picks the newest valid
  * journal, checks it against the other one and against the files (a journal older than what they
- * prove was committed is refused as stale, never opened as a silent rollback), reads its metadata (the store's, and the
- * {@link FileTable}), writes its records into the data files again if it is not marked applied
- * (a crash came between the commit point and the end of the apply; writing them again is
- * idempotent), and deletes segment files no commit refers to. A directory with no journal and no
+ * prove was committed is refused as stale, never opened as a silent rollback), reads its metadata
+ * (the store's, and the {@link FileTable}), writes its records into the data files again if it
+ * is not marked applied (a crash came between the commit point and the end of the apply; writing
+ * them again is idempotent), and deletes segment files no commit refers to. A directory with no journal and no
  * data files, or with {@code offstate.creating}, is an interrupted creation: it is wiped and
  * started afresh.
  *
@@ -146,7 +146,8 @@ final class Recovery {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(names.directory(), FileNames.SEGMENT_GLOB)) {
             for (Path p : ds) {
                 OptionalInt id = FileNames.segmentId(p.getFileName().toString());
-                if (id.isPresent() && id.getAsInt() >= files.nextFileId() && p.equals(names.file(id.getAsInt(), FileNames.KIND_SUMS))) {
+                if (id.isPresent() && id.getAsInt() >= files.nextFileId()
+                    && p.equals(names.file(id.getAsInt(), FileNames.KIND_SUMS))) {
                     throw new CorruptStoreFileException(newest.file(), "stale journal: it holds generation "
                         + newest.generation() + ", whose next segment file id is " + files.nextFileId() + ", but "
                         + p.getFileName() + " exists, written by a later commit; the directory mixes files of "

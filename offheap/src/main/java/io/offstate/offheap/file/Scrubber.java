@@ -80,13 +80,26 @@ final class Scrubber {
         this.committed = committed;
     }
 
+    /** Recovery found {@code now} committed (on open, before any scrub can run; locked all the same). */
+    void recovered(Committed now) {
+        lock.lock();
+        try {
+            committed = now;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** A commit starts writing in place: scrubbing waits (for at most one batch) until {@link #endApply}. */
     void beginApply() {
         lock.lock();
         consistent = false;
     }
 
-    /** The in-place writes are complete and forced; {@code now} is the committed file set from here on. */
+    /**
+     * The in-place writes are complete and forced; {@code now} is the committed file set from here
+     * on. Only between {@link #beginApply} and {@link #endApply}.
+     */
     void applied(Committed now) {
         committed = now;
         consistent = true;

@@ -81,7 +81,7 @@ public final class StoreFiles implements RegionBacking, AutoCloseable {
             lock = null; // the StoreFiles owns the lock now: close() releases it
             try {
                 files.commits.resume(new Recovery(names, files.pages, files.files, files.channels).run());
-                files.scrubber.applied(Scrubber.Committed.of(files.files)); // what recovery found committed
+                files.scrubber.recovered(Scrubber.Committed.of(files.files));
                 return files;
             } catch (IOException | RuntimeException | Error e) {
                 files.close(); // releases the lock and this process's entry for the directory

@@ -40,9 +40,14 @@
  * when next read; that is the price of one mapping per extent.
  *
  * <h2>Checksums and damage</h2>
- * Journal headers and metadata are checked at every open. Each 4 KiB data chunk has a CRC32C in a
- * {@code .sum} file beside its data file, written with the chunk, checked by
- * {@link io.offstate.offheap.file.StoreFiles#verify()} (a full read, not done at open). Damage
+ * Journal headers and metadata are checked at every open, and so is their agreement with each
+ * other and with the files (a stale journal copied back into the directory is refused). Each 4 KiB
+ * data chunk has a CRC32C in a {@code .sum} file beside its data file, written with the chunk.
+ * Opening reads no data chunk; instead every region mapped from a committed file is checked on
+ * first touch (a page or large block whole, a hash table chunk by chunk) before any of its bytes is
+ * served. {@link io.offstate.offheap.file.StoreFiles#verify()} re-reads every chunk from the files,
+ * and {@link io.offstate.offheap.file.StoreFiles#scrub} does the same a share at a time from a
+ * background thread. {@code FORMAT.md} ("What is checked when") has the full list. Damage
  * throws {@link io.offstate.offheap.CorruptStoreFileException} naming the file and offset; a newer
  * format throws {@link io.offstate.offheap.UnsupportedFormatVersionException}. The byte layout is
  * described in {@code offheap/FORMAT.md}.
@@ -65,6 +70,9 @@
  *       then in place through {@code DataChannels};</li>
  *   <li>{@code Recovery}: newest committed journal, replay of an unapplied one, orphan deletion;</li>
  *   <li>{@code RegionMapper}: extents, segment files, mapping counts, remapping after a commit;</li>
+ *   <li>{@code StoredChunkChecker}: the first-touch check of one reopened region;</li>
+ *   <li>{@code Scrubber}: {@code scrub()}, the one part that runs on another thread (it shares a
+ *       lock with the in-place writes of a commit);</li>
  *   <li>{@code ChunkVerifier}: {@code verify()}; {@code ChannelIo}: positional I/O helpers.</li>
  * </ul>
  */

@@ -40,8 +40,8 @@ import io.offstate.offheap.OffstateException;
  * and a page or large block reopened from a store file is not handed out until its
  * {@link MappedRegion} verified it against the file's checksums (the whole page or block, on its
  * first touch; a mismatch is {@link io.offstate.offheap.CorruptStoreFileException} and the page
- * stays unserved). The page table holds a segment only once it may be served, so the hot path of
- * {@link #page} is a bounds compare and a null check, for anonymous and file-backed memory alike.
+ * stays unserved). The table {@link #page} reads holds a segment only once it may be served, so its
+ * hot path is a bounds compare and a null check, for anonymous and file-backed memory alike.
  *
  * <h2>Threading and ownership</h2>
  * Single writer. Segments handed out by {@link #page(long)} stay valid until the block is freed or
@@ -69,9 +69,11 @@ public final class PagedMemory implements AutoCloseable {
     /** Null for anonymous memory; else where pages and large blocks are mapped from. */
     private final RegionBacking backing;
 
-    /** The segment of each page index that may be served; null if free, or reopened and not verified yet. */
+    /** The segment installed at each page index, served or not; null if free. */
     private MemorySegment[] pages;
-    /** Read-only views of {@link #pages}, null where it is. */
+    /** What {@link #page} hands out: {@link #pages} once it may be served, null while free or not verified yet. */
+    private MemorySegment[] served;
+    /** Read-only views of {@link #served}, null where it is. */
     private MemorySegment[] readOnlyPages;
     private Arena[] largeArenas;
     /** File mode only: the region behind each page index (null when anonymous). */
@@ -112,6 +114,7 @@ public final class PagedMemory implements AutoCloseable {
         this.backing = backing;
         this.arena = backing == null ? Arena.ofShared() : null;
         this.pages = new MemorySegment[16];
+        this.served = new MemorySegment[16];
         this.readOnlyPages = new MemorySegment[16];
         this.largeArenas = new Arena[16];
         this.regions = backing == null ? null : new MappedRegion[16];
@@ -181,7 +184,7 @@ public final class PagedMemory implements AutoCloseable {
     public MemorySegment page(long address) {
         final long index = address >>> pageShift;
         if (index < pageCount) {
-            final MemorySegment s = pages[(int) index];
+            final MemorySegment s = served[(int) index];
             if (s != null) {
                 return s;
             }
@@ -216,14 +219,9 @@ public final class PagedMemory implements AutoCloseable {
                 + budget.owner() + "' refers to page " + index + ", which is not in use");
         }
         region.verifyAll(); // throws, and leaves the page unserved, if the file's bytes are damaged
-        pages[i] = region.segment();
-        readOnlyPages[i] = pages[i].asReadOnly();
-        return readOnly ? readOnlyPages[i] : pages[i];
-    }
-
-    /** The segment installed at page index {@code i}, served or not; null if free. */
-    private MemorySegment installed(int i) {
-        return regions == null ? pages[i] : regions[i] == null ? null : regions[i].segment();
+        served[i] = region.segment();
+        readOnlyPages[i] = served[i].asReadOnly();
+        return readOnly ? readOnlyPages[i] : served[i];
     }
 
     /** Offset of {@code address} inside its segment. */
@@ -381,8 +379,9 @@ public final class PagedMemory implements AutoCloseable {
         if (!large[index] || offset(address) != 0) {
             throw new IllegalStateException("address " + address + " is not a large block");
         }
-        long bytes = installed(index).byteSize();
+        long bytes = pages[index].byteSize();
         pages[index] = null;
+        served[index] = null;
         readOnlyPages[index] = null;
         large[index] = false;
         if (regions != null) {
@@ -424,7 +423,8 @@ public final class PagedMemory implements AutoCloseable {
     private void install(int index, MemorySegment segment, Arena own, MappedRegion region, boolean isLarge) {
         ensurePageTable(index + 1);
         boolean servable = region == null || region.isVerified(); // a reopened page waits for its first touch
-        pages[index] = servable ? segment : null;
+        pages[index] = segment;
+        served[index] = servable ? segment : null;
         readOnlyPages[index] = servable ? segment.asReadOnly() : null;
         largeArenas[index] = own;
         large[index] = isLarge;
@@ -438,6 +438,7 @@ public final class PagedMemory implements AutoCloseable {
         if (entries > pages.length) {
             int n = Math.max(entries, pages.length * 2);
             pages = Arrays.copyOf(pages, n);
+            served = Arrays.copyOf(served, n);
             readOnlyPages = Arrays.copyOf(readOnlyPages, n);
             largeArenas = Arrays.copyOf(largeArenas, n);
             large = Arrays.copyOf(large, n);
@@ -472,10 +473,10 @@ public final class PagedMemory implements AutoCloseable {
         c.ensurePageTable(pageCount);
         try {
             for (int i = 0; i < pageCount; i++) {
-                if (installed(i) == null) {
+                if (pages[i] == null) {
                     continue;
                 }
-                MemorySegment src = page((long) i << pageShift);
+                MemorySegment src = page((long) i << pageShift); // verified first: no unchecked damage in the copy
                 if (copyBacking == null) {
                     Arena own = large[i] ? Arena.ofShared() : null;
                     MemorySegment dst = (own != null ? own : c.arena).allocate(src.byteSize(), PAGE_ALIGNMENT);
@@ -515,9 +516,12 @@ public final class PagedMemory implements AutoCloseable {
         }
         for (int i = 0; i < pageCount; i++) {
             MappedRegion r = regions[i];
-            if (r != null && pages[i] != null && pages[i] != r.segment()) { // a page not served yet stays null
+            if (r != null && pages[i] != r.segment()) {
                 pages[i] = r.segment();
-                readOnlyPages[i] = pages[i].asReadOnly();
+                if (served[i] != null) { // a page not verified yet stays unserved
+                    served[i] = pages[i];
+                    readOnlyPages[i] = pages[i].asReadOnly();
+                }
             }
         }
     }
@@ -536,12 +540,12 @@ public final class PagedMemory implements AutoCloseable {
             out.putInt(freePageIndexes.get(i));
         }
         for (int i = 1; i < pageCount; i++) {
-            if (installed(i) == null) {
+            if (pages[i] == null) {
                 out.putInt(0);
             } else if (!large[i]) {
                 out.putInt(1);
             } else {
-                out.putInt(2).putInt(regions[i].fileId()).putLong(regions[i].size());
+                out.putInt(2).putInt(regions[i].fileId()).putLong(pages[i].byteSize());
             }
         }
     }

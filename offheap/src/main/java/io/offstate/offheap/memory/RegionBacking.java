@@ -12,11 +12,15 @@ public interface RegionBacking {
     /** File id of the pages file: normal page {@code i} is at offset {@code i << pageShift}. */
     int PAGES_FILE = 0;
 
-    /** Maps normal page {@code index} of {@code pageSize} bytes for new use (extends the file if needed). */
+    /**
+     * Maps normal page {@code index} of {@code pageSize} bytes for new use (extends the file if
+     * needed); verified by construction, like {@link #newSegment}.
+     */
     MappedRegion mapPage(int index, int pageSize);
 
     /**
-     * Maps existing normal page {@code index} (on reopen).
+     * Maps existing normal page {@code index} (on reopen). The region is unverified: its chunks
+     * are checked against the file's checksums on first touch ({@link MappedRegion#verify}).
      *
      * @throws io.offstate.offheap.CorruptStoreFileException if the pages file is too short
      */
@@ -26,7 +30,8 @@ public interface RegionBacking {
     MappedRegion newSegment(long bytes);
 
     /**
-     * Maps the existing segment file {@code fileId} of {@code bytes} bytes (on reopen).
+     * Maps the existing segment file {@code fileId} of {@code bytes} bytes (on reopen); unverified,
+     * like {@link #openPage}.
      *
      * @throws io.offstate.offheap.CorruptStoreFileException if the file is unknown, missing or too short
      */
