@@ -179,4 +179,67 @@ class DictionaryEncodingTest {
             assertEquals(0, store.size());
         }
     }
+
+    // ---------------------------------------------------------------- verify() checks every structure
+
+    /** The store's state, reached behind its back to plant damage (tests only). */
+    private static StoreState stateOf(KeyValueStore store) throws ReflectiveOperationException {
+        java.lang.reflect.Field core = KeyValueStore.class.getDeclaredField("core");
+        core.setAccessible(true);
+        return ((StoreCore) core.get(store)).state();
+    }
+
+    private static void flipFirstKeyByte(StoreState state, long address) {
+        MemorySegment page = state.memory.page(address);
+        long keyOffset = io.offstate.offheap.index.EntryDescriptor.keyOffset(page, state.memory.offset(address));
+        // the last byte of the stored key: after any dictionary code, so the entry still decodes
+        int keyLength = io.offstate.offheap.index.EntryDescriptor.keyLength(page, state.memory.offset(address));
+        long at = keyOffset + keyLength - 1;
+        page.set(ValueLayout.JAVA_BYTE, at, (byte) (page.get(ValueLayout.JAVA_BYTE, at) ^ 0x01));
+    }
+
+    @Test
+    void verifyOfAHashOnlyStoreChecksTheHashIndexAndNamesTheStore() throws ReflectiveOperationException {
+        StoreOptions options = StoreOptions.builder().name("hash-only").expectedEntries(16).hashSeed(3).build();
+        try (KeyValueStore store = KeyValueStore.create(options)) {
+            for (int i = 0; i < 500; i++) {
+                store.put(utf8("key-" + i), utf8("value-" + i));
+            }
+            for (int i = 0; i < 500; i += 3) {
+                store.delete(utf8("key-" + i));
+            }
+            store.verify(); // healthy after growth, migration and deletes
+            StoreState state = stateOf(store);
+            io.offstate.offheap.ByteSource k = new io.offstate.offheap.ByteSource().wrap(utf8("key-10"));
+            long address = state.map.find(k, state.map.hash(k));
+            flipFirstKeyByte(state, address);
+            io.offstate.offheap.CorruptStateException e = assertThrows(io.offstate.offheap.CorruptStateException.class, store::verify);
+            assertTrue(e.getMessage().contains("store 'hash-only'") && e.getMessage().contains("hash index"), e.getMessage());
+            assertThrows(io.offstate.offheap.CorruptStateException.class, () -> store.put(utf8("new"), utf8("x")),
+                "a store found damaged refuses writes");
+        }
+    }
+
+    @Test
+    void verifyOfADictionaryStoreChecksTheDictionaryAndNamesTheStore() throws ReflectiveOperationException {
+        StoreOptions options = StoreOptions.builder().name("dict-verify").dictionaryKeyComponent(KeyComponent.untilDelimiter((byte) '|'))
+            .sortedIndex(true).build();
+        try (KeyValueStore store = KeyValueStore.create(options)) {
+            for (int i = 0; i < 300; i++) {
+                store.put(utf8("tenant" + (i % 7) + "|" + i), utf8("v" + i));
+            }
+            store.verify();
+            StoreState state = stateOf(store);
+            long component = state.dictionary.componentAddress(4);
+            MemorySegment page = state.memory.page(component);
+            long offset = state.memory.offset(component);
+            long span = io.offstate.offheap.index.EntryDescriptor.valueSpan(page, offset);
+            long valueOffset = offset + io.offstate.offheap.index.EntryDescriptor.spanOffset(span);
+            ValueLayout.OfInt le = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+            page.set(le, valueOffset, 5); // component 4's entry now claims code 5
+            io.offstate.offheap.CorruptStateException e = assertThrows(io.offstate.offheap.CorruptStateException.class, store::verify);
+            assertTrue(e.getMessage().contains("store 'dict-verify'") && e.getMessage().contains("key dictionary")
+                && e.getMessage().contains("holds code 5"), e.getMessage());
+        }
+    }
 }

@@ -258,7 +258,7 @@ public final class EntryMap implements EntryKeys, AutoCloseable {
      * @throws CorruptStateException naming the first broken invariant and where
      */
     public void verify(KeyDictionary dictionary) {
-        index.verify();
+        // entries first: a slot check decodes them anyway, and a bad entry is the more direct report
         final long positions = index.positions();
         for (long p = 0; p < positions; p++) {
             final long address = index.addressAt(p);
@@ -266,6 +266,7 @@ public final class EntryMap implements EntryKeys, AutoCloseable {
                 verifyEntry(address, dictionary);
             }
         }
+        index.verify();
     }
 
     private void verifyEntry(long address, KeyDictionary dictionary) {

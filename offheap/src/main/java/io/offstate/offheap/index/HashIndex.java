@@ -554,6 +554,12 @@ public final class HashIndex implements AutoCloseable {
         return new io.offstate.offheap.CorruptStateException("hash index of store '" + budget.owner() + "', " + which + " table: " + what);
     }
 
+    /** Test hook (package-private): the slots of the current table, or of the old one while growing (else null). */
+    MemorySegment slotsForTest(boolean oldTable) {
+        Table t = oldTable ? old : current;
+        return t == null ? null : t.slots;
+    }
+
     /** Releases the tables; idempotent. */
     @Override
     public void close() {

@@ -810,38 +810,55 @@ public final class SortedIndex {
     }
 
     private long forward(long leaf, int i) {
-        boolean linked = false;
-        while (leaf != NONE) {
-            final MemorySegment page = memory.page(leaf);
-            final long offset = memory.offset(leaf);
-            if (i < leafCount(page, offset)) {
-                return position(leaf, i);
-            }
-            if (linked) {
-                throw emptyLinkedLeaf(leaf); // else a damaged link could cycle through empty leaves forever
-            }
-            leaf = NodeDescriptor.next(page, offset);
-            i = 0;
-            linked = true;
+        final MemorySegment page = memory.page(leaf);
+        final long offset = memory.offset(leaf);
+        final int count = leafCount(page, offset);
+        if (i < count) {
+            return position(leaf, i);
         }
-        return NONE;
+        final long next = NodeDescriptor.next(page, offset);
+        if (next == NONE) {
+            return NONE;
+        }
+        final MemorySegment nextPage = memory.page(next);
+        final long nextOffset = memory.offset(next);
+        if (leafCount(nextPage, nextOffset) == 0) {
+            throw emptyLinkedLeaf(next); // else a damaged link could cycle through empty leaves forever
+        }
+        // one compare per leaf crossed: a link that leads back to smaller keys (a loop) is damage, not an endless scan
+        if (count > 0 && Long.compareUnsigned(NodeDescriptor.leafPrefix(nextPage, nextOffset, 0),
+            NodeDescriptor.leafPrefix(page, offset, count - 1)) < 0) {
+            throw linkOutOfOrder(leaf, next);
+        }
+        return position(next, 0);
     }
 
     private long backward(long leaf, int i) {
-        while (leaf != NONE) {
-            if (i >= 0) {
-                return position(leaf, i);
-            }
-            final long previous = NodeDescriptor.prev(memory.page(leaf), memory.offset(leaf));
-            if (previous != NONE) {
-                i = leafCount(memory.page(previous), memory.offset(previous)) - 1;
-                if (i < 0) {
-                    throw emptyLinkedLeaf(previous);
-                }
-            }
-            leaf = previous;
+        if (i >= 0) {
+            return position(leaf, i);
         }
-        return NONE;
+        final MemorySegment page = memory.page(leaf);
+        final long offset = memory.offset(leaf);
+        final long previous = NodeDescriptor.prev(page, offset);
+        if (previous == NONE) {
+            return NONE;
+        }
+        final MemorySegment previousPage = memory.page(previous);
+        final long previousOffset = memory.offset(previous);
+        final int last = leafCount(previousPage, previousOffset) - 1;
+        if (last < 0) {
+            throw emptyLinkedLeaf(previous);
+        }
+        if (leafCount(page, offset) > 0 && Long.compareUnsigned(NodeDescriptor.leafPrefix(previousPage, previousOffset, last),
+            NodeDescriptor.leafPrefix(page, offset, 0)) > 0) {
+            throw linkOutOfOrder(previous, leaf);
+        }
+        return position(previous, last);
+    }
+
+    private CorruptStateException linkOutOfOrder(long from, long to) {
+        return new CorruptStateException("sorted index of store '" + memory.budget().owner() + "': leaf at address " + from
+            + " links to leaf " + to + ", whose keys do not follow its own");
     }
 
     // ------------------------------------------------------------------ copy, checks
