@@ -3,7 +3,8 @@
  * zero-copy {@link io.offstate.engine.ValueView}, snapshots, and typed access through serdes.
  *
  * <p>Agrona is optional ({@code requires static}): it is needed only for {@code DirectBuffer} keys
- * and {@link io.offstate.engine.ValueView#buffer()}.
+ * and {@link io.offstate.engine.ValueView#buffer()} (a {@link io.offstate.engine.SegmentBuffer},
+ * which reads through the segment: no {@code --add-exports} needed).
  */
 module io.offstate.engine {
     requires transitive io.offstate.offheap;

@@ -120,6 +120,23 @@ class ValueViewTest {
         byte[] before = new byte[33];
         again.getBytes(0, before);
         assertArrayEquals(pattern(33, 1), before);
+        assertTrue(again instanceof SegmentBuffer, "reads through the segment, not a raw address");
+    }
+
+    @Test
+    void bufferOfADictionaryKeyViewReadsTheRebuiltKeyOnTheHeap() {
+        StoreOptions options = StoreOptions.builder().name("dict-sorted").sortedIndex(true)
+            .dictionaryKeyComponent(io.offstate.offheap.KeyComponent.untilDelimiter((byte) '|')).build();
+        try (KeyValueStore dict = KeyValueStore.create(options)) {
+            dict.put(utf8("tenant|key-1"), utf8("v"));
+            Cursor cursor = dict.cursor().range(null, null);
+            assertTrue(cursor.next());
+            DirectBuffer key = cursor.key().buffer(); // a heap segment: the key is rebuilt (component ++ rest)
+            assertEquals("tenant|key-1", key.getStringWithoutLengthAscii(0, key.capacity()));
+            assertThrows(UnsupportedOperationException.class, key::addressOffset, "no raw address for heap bytes");
+            dict.put(utf8("tenant|key-2"), utf8("w"));
+            assertThrows(IllegalStateException.class, () -> key.getByte(0), "stale after a write");
+        }
     }
 
     @Test
