@@ -40,6 +40,16 @@ import org.junit.jupiter.api.Test;
  * {@code offstate.fuzz.keep=true} to keep the reference directories (the path is printed),
  * {@code offstate.fuzz.verbose=true} to print every case and its verdict. The
  * tally goes to stdout. Work directories are under {@code /dev/shm} when it exists.
+ *
+ * <pre>{@code
+ * ./mvnw -B -ntp verify -pl offheap,engine -Dtest=CorruptionFuzzTest -Dsurefire.failIfNoSpecifiedTests=false -Doffstate.fuzz.cases=5000
+ * ./mvnw -B -ntp verify -pl offheap,engine -Dtest=CorruptionFuzzTest -Dsurefire.failIfNoSpecifiedTests=false -Doffstate.fuzz.replay=13-19
+ * ./mvnw -B -ntp verify -pl offheap,engine -Dtest='!CorruptionFuzzTest'      # everything else
+ * }</pre>
+ *
+ * <p>Each case runs on one worker thread (the store's owner); a case still running after
+ * {@value #HANG_SECONDS} s (a loop over damaged links) is counted NON_OFFSTATE and its thread
+ * abandoned.
  */
 class CorruptionFuzzTest {
     static final int DEFAULT_CASES = 500;
