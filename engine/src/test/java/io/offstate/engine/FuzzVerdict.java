@@ -12,7 +12,7 @@ enum FuzzVerdict {
     REFUSED_AT_OPEN,
     /** The store opened; some read threw an offstate exception, every answer given was right, and writes were refused after it. */
     REFUSED_ON_TOUCH,
-    /** Every read answered exactly as the undamaged store would. */
+    /** Every read answered exactly as the undamaged store would, also after writes, a flush and a reopen. */
     HARMLESS,
     /** Some read answered differently from the model without an exception, or the store accepted a write after reporting damage. */
     WRONG_DATA,
