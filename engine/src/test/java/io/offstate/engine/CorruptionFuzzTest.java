@@ -26,6 +26,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The corruption fuzzer of issue 13: small file-backed stores ({@link FuzzConfig}: hash-only,
@@ -40,6 +42,16 @@ import org.junit.jupiter.api.Test;
  * {@code offstate.fuzz.keep=true} to keep the reference directories (the path is printed),
  * {@code offstate.fuzz.verbose=true} to print every case and its verdict. The
  * tally goes to stdout. Work directories are under {@code /dev/shm} when it exists.
+ *
+ * <pre>{@code
+ * ./mvnw -B -ntp verify -pl offheap,engine -Dtest=CorruptionFuzzTest -Dsurefire.failIfNoSpecifiedTests=false -Doffstate.fuzz.cases=5000
+ * ./mvnw -B -ntp verify -pl offheap,engine -Dtest=CorruptionFuzzTest -Dsurefire.failIfNoSpecifiedTests=false -Doffstate.fuzz.replay=13-19
+ * ./mvnw -B -ntp verify -pl offheap,engine -Dtest='!CorruptionFuzzTest'      # everything else
+ * }</pre>
+ *
+ * <p>Each case runs on one worker thread (the store's owner); a case still running after
+ * {@value #HANG_SECONDS} s (a loop over damaged links) is counted NON_OFFSTATE and its thread
+ * abandoned.
  */
 class CorruptionFuzzTest {
     static final int DEFAULT_CASES = 500;
@@ -265,7 +277,84 @@ class CorruptionFuzzTest {
             && FuzzCase.generate(refs, 99, 8).description().equals(FuzzCase.generate(refs, 100, 8).description()));
     }
 
-    // ------------------------------------------------------------ the issue's example
+    // ------------------------------------------------------------ the issue's examples
+
+    /**
+     * Issue 13's stale-journal example: put a, flush, keep a copy of {@code journal-0}; put b,
+     * flush; put c, delete a, close (generation 4); the old {@code journal-0} put back. The other
+     * journal is marked superseded, which proves a later commit: the store must not open at
+     * generation 3 and serve it.
+     */
+    @Test
+    void theIssueExampleStaleJournalIsNotServed() throws IOException {
+        Path dir = root.resolve("issue-stale-journal");
+        try {
+            StoreOptions options = StoreOptions.builder().name("issue-stale").build();
+            byte[] a = {'a'};
+            byte[] b = {'b'};
+            byte[] c = {'c'};
+            byte[] old;
+            try (KeyValueStore s = KeyValueStore.open(dir, options)) {
+                s.put(a, a);
+                s.flush();
+                old = Files.readAllBytes(dir.resolve("journal-0"));
+                s.put(b, b);
+                s.flush();
+                s.put(c, c);
+                s.delete(a);
+            }
+            Files.write(dir.resolve("journal-0"), old);
+            TreeMap<byte[], byte[]> model = new TreeMap<>(FuzzReference.ORDER);
+            model.put(b, b);
+            model.put(c, c);
+            FuzzReadBack.Outcome o = FuzzReadBack.classify(dir, new FuzzReadBack.Expected(options, model, List.of(a), -1));
+            assertFalse(o.verdict().failure(), o.toString());
+        } finally {
+            FuzzReference.deleteTree(dir);
+        }
+    }
+
+    /**
+     * Issue 13's hash-table example: 4 KiB pages, {@code expectedEntries(16)}, 300 puts, close;
+     * each bit of byte 4 (the page-index part of the entry address) of the first non-empty slot
+     * of the last {@code seg-*.dat} (the hash table: there are no large values) flipped in turn.
+     * Once threw {@code ArrayIndexOutOfBoundsException} from {@code PagedMemory.page}.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 2, 3, 4, 5, 6, 7})
+    void theIssueExampleHashSlotFlipIsNotServed(int bit) throws IOException {
+        Path dir = root.resolve("issue-slot-" + bit);
+        try {
+            StoreOptions options = StoreOptions.builder().name("issue-slot").pageSize(4096).expectedEntries(16).hashSeed(3).build();
+            TreeMap<byte[], byte[]> model = new TreeMap<>(FuzzReference.ORDER);
+            try (KeyValueStore s = KeyValueStore.open(dir, options)) {
+                for (int i = 0; i < 300; i++) {
+                    byte[] k = ("key-" + i).getBytes(StandardCharsets.US_ASCII);
+                    byte[] v = TestData.pattern(20 + i % 30, i);
+                    s.put(k, v);
+                    model.put(k, v);
+                }
+            }
+            String table = FuzzReference.list(dir).stream().filter(f -> f.startsWith("seg-") && f.endsWith(".dat"))
+                .max(java.util.Comparator.comparingLong(f -> Long.parseLong(f.substring(4, f.length() - 4), 16))).orElseThrow();
+            byte[] bytes = Files.readAllBytes(dir.resolve(table));
+            int slot = 0;
+            while (slot + 8 <= bytes.length && java.nio.ByteBuffer.wrap(bytes, slot, 8).getLong() == 0) {
+                slot += 8;
+            }
+            assertTrue(slot + 8 <= bytes.length, table + " holds an occupied slot");
+            try (RandomAccessFile f = new RandomAccessFile(dir.resolve(table).toFile(), "rw")) {
+                f.seek(slot + 4);
+                f.write(bytes[slot + 4] ^ (1 << bit));
+            }
+            FuzzReadBack.Outcome o = FuzzReadBack.classify(dir, new FuzzReadBack.Expected(options, model, List.of(), -1));
+            // the address now names a page far past the page table: no read can find the entry
+            assertTrue(o.verdict() == FuzzVerdict.REFUSED_ON_TOUCH || o.verdict() == FuzzVerdict.REFUSED_AT_OPEN,
+                table + " slot at " + slot + ": " + o);
+        } finally {
+            FuzzReference.deleteTree(dir);
+        }
+    }
 
     /**
      * Issue 13's example: default options, {@code k} → 64 × {@code 0xAB}, close; bit 0 of value byte

@@ -3,6 +3,7 @@ package io.offstate.engine;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
@@ -19,12 +20,14 @@ import io.offstate.offheap.OffstateException;
  * {@code getCopy}/{@code get}/{@code contains} of every expected key and of absent ones, a full
  * {@code forEach}, and with a sorted index full forward and reverse cursor scans and seeks. Each
  * read is tried on its own, so an offstate exception from one does not hide a wrong answer from
- * another; after the first offstate exception a {@code put} must be refused too. The first wrong
- * answer or non-offstate exception ends the read-back and decides the {@link FuzzVerdict}.
+ * another; after the first offstate exception a {@code put} must be refused too. A store that
+ * read back intact is then written to (new keys, an overwrite, a large value, a delete), read
+ * back again, closed (a flush), reopened and read back a third time, so damage that only shows
+ * once the store changes (a mixed directory, a damaged free list) is met too. The first wrong
+ * answer or non-offstate exception ends the run and decides the {@link FuzzVerdict}.
  *
- * <p>Confined to the calling thread (it opens the store, so it owns it). The store is closed
- * without a flush, so the directory is left as it was given, apart from what {@code open}
- * itself does. Test code only.
+ * <p>Confined to the calling thread (it opens the store, so it owns it). The directory is
+ * changed by the writes; it is a scratch copy. Test code only.
  */
 final class FuzzReadBack {
     private FuzzReadBack() {
@@ -56,7 +59,7 @@ final class FuzzReadBack {
         }
     }
 
-    /** Opens {@code dir} with the expected options, reads it back, closes it without a flush, and classifies. */
+    /** Opens {@code dir} with the expected options, reads it back (and writes, see above), closes it, and classifies. */
     static Outcome classify(Path dir, Expected expected) {
         KeyValueStore store;
         try {
@@ -66,9 +69,20 @@ final class FuzzReadBack {
                 ? new Outcome(FuzzVerdict.REFUSED_AT_OPEN, "open: " + describe(t), t)
                 : new Outcome(FuzzVerdict.NON_OFFSTATE, "open: " + describe(t), t);
         }
-        Run run = new Run(store, expected);
+        Run run = new Run(dir, store, expected);
         try {
             run.readAll();
+            if (run.refusal == null) {
+                run.writes();
+            }
+            if (run.refusal == null) {
+                run.phase = "after writes: ";
+                run.readAll();
+            }
+            if (run.refusal == null && run.reopen()) {
+                run.phase = "after writes, flush and reopen: ";
+                run.readAll();
+            }
             run.writeAfterDamage();
         } catch (Stop stop) {
             // the verdict is decided; the rest of the read-back would add nothing
@@ -124,16 +138,20 @@ final class FuzzReadBack {
 
     /** The read-back of one open store. */
     private static final class Run {
-        private final KeyValueStore store;
-        private final Expected expected;
-        private final NavigableMap<byte[], byte[]> model;
+        private final Path dir;
+        private KeyValueStore store;
+        private Expected expected;
+        private NavigableMap<byte[], byte[]> model;
+        /** Prefix of every detail: which part of the run it happened in. */
+        private String phase = "";
         private String refusedAt;
         private Throwable refusal;
         private FuzzVerdict failure;
         private String failureDetail;
         private Throwable failureError;
 
-        Run(KeyValueStore store, Expected expected) {
+        Run(Path dir, KeyValueStore store, Expected expected) {
+            this.dir = dir;
             this.store = store;
             this.expected = expected;
             this.model = expected.model();
@@ -153,7 +171,7 @@ final class FuzzReadBack {
 
         void wrong(String what) {
             failure = FuzzVerdict.WRONG_DATA;
-            failureDetail = what;
+            failureDetail = phase + what;
             throw new Stop();
         }
 
@@ -167,12 +185,12 @@ final class FuzzReadBack {
                 if (isOffstate(t)) {
                     if (refusal == null) {
                         refusal = t;
-                        refusedAt = what;
+                        refusedAt = phase + what;
                     }
                     return;
                 }
                 failure = FuzzVerdict.NON_OFFSTATE;
-                failureDetail = what + ": " + describe(t);
+                failureDetail = phase + what + ": " + describe(t);
                 failureError = t;
                 throw new Stop();
             }
@@ -327,9 +345,79 @@ final class FuzzReadBack {
             }
         }
 
+        /**
+         * Writes to a store that read back intact: new keys, an overwrite, a large value and a
+         * delete, so damage the reads did not meet (free lists, spare table slots, pages past the
+         * committed length) is met now. The model follows; the first refusal ends the writes.
+         */
+        void writes() {
+            phase = "writes: ";
+            TreeMap<byte[], byte[]> next = new TreeMap<>(model);
+            List<byte[]> absent = new ArrayList<>(expected.absent());
+            step("put of new keys", () -> {
+                for (int i = 0; i < 20; i++) {
+                    byte[] k = ("t" + (i % 7) + "|fuzz-new-" + i).getBytes(StandardCharsets.US_ASCII);
+                    byte[] v = TestData.pattern(i * 3, i);
+                    store.put(k, v);
+                    next.put(k, v);
+                }
+            });
+            if (refusal == null && !model.isEmpty()) {
+                step("overwrite of " + show(model.firstKey()), () -> {
+                    byte[] v = TestData.pattern(33, 77);
+                    store.put(model.firstKey(), v);
+                    next.put(model.firstKey(), v);
+                });
+            }
+            if (refusal == null) {
+                step("put of a large value", () -> {
+                    byte[] k = "big|fuzz-large".getBytes(StandardCharsets.US_ASCII);
+                    byte[] v = TestData.pattern(3000, 5);
+                    store.put(k, v);
+                    next.put(k, v);
+                });
+            }
+            if (refusal == null && model.size() > 1) {
+                byte[] k = model.lastKey();
+                step("delete of " + show(k), () -> {
+                    if (!store.delete(k)) {
+                        wrong("delete(" + show(k) + ") = false for a present key");
+                    }
+                    next.remove(k);
+                    absent.add(k);
+                });
+            }
+            expected = new Expected(expected.options(), next, absent, -1);
+            model = next;
+        }
+
+        /** Closes the store (a flush) and opens it again; false if either was refused. */
+        boolean reopen() {
+            phase = "flush and reopen: ";
+            step("close", store::close);
+            if (refusal != null) {
+                return false;
+            }
+            try {
+                store = KeyValueStore.open(dir, expected.options());
+                return true;
+            } catch (Throwable t) {
+                store = null;
+                if (isOffstate(t)) {
+                    refusal = t;
+                    refusedAt = phase + "open";
+                    return false;
+                }
+                failure = FuzzVerdict.NON_OFFSTATE;
+                failureDetail = phase + "open: " + describe(t);
+                failureError = t;
+                throw new Stop();
+            }
+        }
+
         /** A store that reported damage must refuse writes, so it never writes the damage back. */
         void writeAfterDamage() {
-            if (refusal == null) {
+            if (refusal == null || store == null || store.isClosed()) {
                 return;
             }
             byte[] k = "fuzz|probe".getBytes(StandardCharsets.US_ASCII);
@@ -338,21 +426,24 @@ final class FuzzReadBack {
             } catch (Throwable t) {
                 if (!isOffstate(t)) {
                     failure = FuzzVerdict.NON_OFFSTATE;
-                    failureDetail = "put after damage: " + describe(t);
+                    failureDetail = phase + "put after damage: " + describe(t);
                     failureError = t;
                 }
                 return;
             }
-            wrong("wrote after damage: put was accepted");
+            wrong("wrote after damage: put was accepted after " + refusedAt + " threw " + describe(refusal));
         }
 
         void close() {
+            if (store == null) {
+                return;
+            }
             try {
                 store.closeWithoutFlush();
             } catch (Throwable t) {
                 if (!isOffstate(t) && failure == null) {
                     failure = FuzzVerdict.NON_OFFSTATE;
-                    failureDetail = "closeWithoutFlush: " + describe(t);
+                    failureDetail = phase + "closeWithoutFlush: " + describe(t);
                     failureError = t;
                 }
             }

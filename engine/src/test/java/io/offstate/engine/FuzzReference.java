@@ -2,6 +2,8 @@ package io.offstate.engine;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +18,8 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
+
+import io.offstate.offheap.file.JournalDescriptor;
 
 /**
  * An undamaged file-backed store of one {@link FuzzConfig}, built once from a deterministic
@@ -115,17 +119,17 @@ final class FuzzReference {
     }
 
     /**
-     * The newest generation among the journals of {@code dir}, read from the journal headers (the
-     * long at byte 16, see FORMAT.md); for describing stale copies only.
+     * The newest generation among the journals of {@code dir}, read from the journal headers
+     * ({@link JournalDescriptor#GENERATION_OFFSET}); for describing stale copies only.
      */
     static long generation(Path dir) {
         long g = 0;
         for (String j : List.of("journal-0", "journal-1")) {
             Path p = dir.resolve(j);
             try {
-                if (Files.size(p) >= 24) {
+                if (Files.size(p) >= JournalDescriptor.GENERATION_OFFSET + Long.BYTES) {
                     byte[] b = Files.readAllBytes(p);
-                    g = Math.max(g, java.nio.ByteBuffer.wrap(b, 16, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong());
+                    g = Math.max(g, ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getLong(JournalDescriptor.GENERATION_OFFSET));
                 }
             } catch (IOException e) {
                 // a missing journal has no generation

@@ -10,9 +10,13 @@ package io.offstate.engine;
 enum FuzzVerdict {
     /** {@code open} threw an offstate exception. */
     REFUSED_AT_OPEN,
-    /** The store opened; some read threw an offstate exception, every answer given was right, and writes were refused after it. */
+    /**
+     * The store opened; a later call (a read, a write, the flush or the reopen after writes) threw
+     * an offstate exception, every answer given was right, and a put tried after it was refused too
+     * (no put is tried when the refusal was the reopen itself).
+     */
     REFUSED_ON_TOUCH,
-    /** Every read answered exactly as the undamaged store would. */
+    /** Every read answered exactly as the undamaged store would, also after writes, a flush and a reopen. */
     HARMLESS,
     /** Some read answered differently from the model without an exception, or the store accepted a write after reporting damage. */
     WRONG_DATA,
