@@ -16,6 +16,7 @@ import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -96,7 +97,8 @@ class StoreLifecycleTest {
             EntryVisitor.class, (EntryVisitor) (k, v) -> { },
             int.class, 0,
             long.class, 0L,
-            Thread.class, Thread.currentThread());
+            Thread.class, Thread.currentThread(),
+            Consumer.class, (Consumer<Object>) x -> { });
         List<String> notThrowing = new ArrayList<>();
         for (Method m : KeyValueStore.class.getMethods()) {
             if (Modifier.isStatic(m.getModifiers()) || m.getDeclaringClass() != KeyValueStore.class
