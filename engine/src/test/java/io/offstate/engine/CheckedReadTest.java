@@ -225,6 +225,48 @@ class CheckedReadTest {
     }
 
     @Test
+    void scansOfADamagedSortedStoreServeOnlyCheckedBytes() throws IOException {
+        Path sortedDir = dir.resolve("sorted");
+        StoreOptions o = StoreOptions.builder().name("sorted").pageSize(4096).expectedEntries(16).sortedIndex(true)
+            .dictionaryKeyComponent(io.offstate.offheap.KeyComponent.untilDelimiter((byte) '-')).build();
+        try (KeyValueStore s = KeyValueStore.open(sortedDir, o)) {
+            for (int i = 0; i < KEYS; i++) {
+                s.put(key(i), value(i));
+            }
+        }
+        byte[] pages = Files.readAllBytes(sortedDir.resolve("pages.dat"));
+        long at = indexOf(pages, value(1500));
+        assertTrue(at > 0);
+        CorruptStoreFileTest.flipBit(sortedDir.resolve("pages.dat"), at + 2, 4);
+        try (KeyValueStore s = KeyValueStore.open(sortedDir, o)) {
+            java.util.Map<String, byte[]> expected = new java.util.HashMap<>();
+            for (int i = 0; i < KEYS; i++) {
+                expected.put("key-" + i, value(i));
+            }
+            int[] seen = {0};
+            CorruptStoreFileException e = assertThrows(CorruptStoreFileException.class, () -> s.forEach((k, v) -> {
+                String name = TestData.string(k.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+                assertArrayEquals(expected.get(name), v.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), name);
+                seen[0]++;
+            }));
+            assertNamesFile(e, sortedDir.resolve("pages.dat"));
+            assertTrue(seen[0] < KEYS, "the scan stopped at the damaged page");
+            Cursor c = s.cursor().range(null, null);
+            int scanned = 0;
+            try {
+                while (c.next()) {
+                    String name = TestData.string(c.key().toByteArray());
+                    assertArrayEquals(expected.get(name), c.value().toByteArray(), name);
+                    scanned++;
+                }
+                throw new AssertionError("a full scan crosses the damaged page, read " + scanned);
+            } catch (CorruptStoreFileException refused) {
+                assertNamesFile(refused, sortedDir.resolve("pages.dat"));
+            }
+        }
+    }
+
+    @Test
     void aSnapshotOfAReopenedStoreDoesNotTakeInUncheckedDamage() throws IOException {
         long[] at = valueOffsets();
         CorruptStoreFileTest.flipBit(dir.resolve("pages.dat"), at[17] + 5, 6);

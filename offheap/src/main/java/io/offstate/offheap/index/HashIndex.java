@@ -617,6 +617,14 @@ public final class HashIndex implements AutoCloseable {
             }
         }
 
+        /** Verifies every chunk not verified yet (before a whole-table read: a copy or a full check). */
+        void checkAll() {
+            if (pending != null) {
+                pending.verifyAll();
+                pending = null;
+            }
+        }
+
         static long bytesFor(long capacity) {
             return capacity * Long.BYTES;
         }
@@ -687,10 +695,7 @@ public final class HashIndex implements AutoCloseable {
         }
 
         Table copy(MemoryBudget budget, RegionBacking backing) {
-            if (pending != null) { // a copy is verified by construction: it must not take in unchecked damage
-                pending.verifyAll();
-                pending = null;
-            }
+            checkAll(); // a copy is verified by construction: it must not take in unchecked damage
             Table c = allocate(capacity, budget, backing);
             MemorySegment.copy(slots, 0, c.slots, 0, slots.byteSize());
             if (c.region != null) {
