@@ -1,6 +1,7 @@
 package io.offstate.offheap.index;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 import io.offstate.offheap.ByteSource;
 import io.offstate.offheap.CorruptStateException;
@@ -13,8 +14,10 @@ import io.offstate.offheap.memory.PagedMemory;
  * An off-heap map from byte keys to byte values: entries ({@link EntryDescriptor}) in
  * {@link PagedMemory} blocks, located by a {@link HashIndex}.
  *
- * <p>It is the engine's core and the dictionary's storage. It validates nothing about sizes (the
- * store above it does) but keeps the budget promise: {@link #put} checks everything it could need
+ * <p>It is the engine's core and the dictionary's storage. It validates no caller sizes (the store
+ * above it does), but everything it decodes from memory is checked ({@link EntryDescriptor}), so
+ * damage is a {@link CorruptStateException}; {@link #verify} checks the whole map. It keeps the
+ * budget promise: {@link #put} checks everything it could need
  * before it changes anything, so a {@link io.offstate.offheap.StoreFullException} leaves the map
  * as it was.
  *
@@ -249,10 +252,11 @@ public final class EntryMap implements EntryKeys, AutoCloseable {
     }
 
     /**
-     * Checks the whole map, O(n), reading only: the index's slots ({@link HashIndex#verify}), and
-     * that every entry decodes within its page, sits in a block of its size (a large entry alone at
-     * the start of its own segment, a small one in a normal page), and, for coded keys, carries a
-     * code registered in {@code dictionary}.
+     * Checks the whole map, O(n) time and O(n) heap (a sorted array of addresses), reading only:
+     * the index's slots ({@link HashIndex#verify}); that every entry decodes within its page, sits
+     * in a block of its size (a large entry alone at the start of its own segment, a small one in a
+     * normal page) and, for coded keys, carries a code registered in {@code dictionary}; and that no
+     * entry's block overlaps the next entry (what a length damaged within the page looks like).
      *
      * @param dictionary the store's dictionary for a map of coded keys, else null
      * @throws CorruptStateException naming the first broken invariant and where
@@ -260,13 +264,29 @@ public final class EntryMap implements EntryKeys, AutoCloseable {
     public void verify(KeyDictionary dictionary) {
         // entries first: a slot check decodes them anyway, and a bad entry is the more direct report
         final long positions = index.positions();
+        final long[] addresses = new long[(int) Math.min(Integer.MAX_VALUE - 8, index.size() + 1)];
+        int n = 0;
         for (long p = 0; p < positions; p++) {
             final long address = index.addressAt(p);
             if (address != 0) {
                 verifyEntry(address, dictionary);
+                if (n < addresses.length) {
+                    addresses[n++] = address;
+                }
             }
         }
-        index.verify();
+        index.verify(); // before the overlap check: two slots naming one entry are the index's fault
+        // a length damaged within the page still decodes; it shows as an entry that overlaps the next
+        Arrays.sort(addresses, 0, n);
+        for (int i = 0; i + 1 < n; i++) {
+            final long a = addresses[i];
+            final long size = EntryDescriptor.sizeAt(memory.page(a), memory.offset(a));
+            if (size <= memory.largeThreshold() && a + memory.blockSize((int) size) > addresses[i + 1]
+                && (a >>> memory.pageShift()) == (addresses[i + 1] >>> memory.pageShift())) {
+                throw new CorruptStateException("entry at address " + a + " of " + size + " bytes (a " + memory.blockSize((int) size)
+                    + "-byte block) overlaps the entry at address " + addresses[i + 1]);
+            }
+        }
     }
 
     private void verifyEntry(long address, KeyDictionary dictionary) {

@@ -14,9 +14,7 @@ import io.offstate.offheap.memory.MappedRegion;
 import io.offstate.offheap.memory.MemoryBudget;
 import io.offstate.offheap.memory.MetaIn;
 import io.offstate.offheap.memory.MetaOut;
-import io.offstate.offheap.memory.PagedMemory;
 import io.offstate.offheap.memory.RegionBacking;
-import io.offstate.offheap.memory.SizeClasses;
 
 /**
  * An open-addressing hash index from variable-length byte keys to 40-bit entry addresses, in
@@ -447,11 +445,13 @@ public final class HashIndex implements AutoCloseable {
     }
 
     /**
-     * Most entries an index can be sized for, 2^37: a slot holds a {@value PagedMemory#ADDRESS_BITS}-bit
-     * entry address and the smallest block is {@value SizeClasses#MIN_BLOCK} bytes, so no store can
-     * ever hold more distinct entries than 2^40 / 8. Asking for more is a mistake, not a plan.
+     * Most entries an index can be sized for, 2^37: a slot holds a 40-bit entry address
+     * ({@link io.offstate.offheap.memory.PagedMemory#ADDRESS_BITS}) and the smallest block is 8 bytes
+     * ({@link io.offstate.offheap.memory.SizeClasses#MIN_BLOCK}), so no store can ever hold more
+     * distinct entries than 2^40 / 8. Asking for more is a mistake, not a plan.
      */
-    public static final long MAX_EXPECTED_ENTRIES = (PagedMemory.MAX_ADDRESS + 1) / SizeClasses.MIN_BLOCK;
+    public static final long MAX_EXPECTED_ENTRIES =
+        (io.offstate.offheap.memory.PagedMemory.MAX_ADDRESS + 1) / io.offstate.offheap.memory.SizeClasses.MIN_BLOCK;
 
     /**
      * Checks every slot of both tables, O(n), reading only: each occupied slot has a non-zero

@@ -699,7 +699,7 @@ public final class PagedMemory implements AutoCloseable {
                 if (index == bumpPage && address + block > bumpAddress) {
                     throw corruptFreeList(c, address, "has a block beyond the bump pointer " + bumpAddress);
                 }
-                address = pages[(int) index].get(ValueLayout.JAVA_LONG_UNALIGNED, offset);
+                address = page(address).get(ValueLayout.JAVA_LONG_UNALIGNED, offset); // through page(): whatever it checks applies
             }
         }
         final java.util.BitSet seen = new java.util.BitSet();

@@ -218,6 +218,22 @@ class StructureVerifyTest {
     }
 
     @Test
+    void entryMapVerifyCatchesAValueLengthGrownIntoTheNextEntry() {
+        try (PagedMemory memory = new PagedMemory(PAGE_SHIFT, new MemoryBudget("s", Long.MAX_VALUE));
+             EntryMap map = newMap(memory)) {
+            put(map, 0, 20);
+            put(map, 1, 20);
+            long a = find(map, 0);
+            long b = find(map, 1);
+            MemorySegment page = memory.page(a);
+            assertEquals(a + EntryDescriptor.sizeAt(page, memory.offset(a)), b, "bump-allocated back to back");
+            map.verify(null);
+            page.set(ValueLayout.JAVA_BYTE, memory.offset(a) + 1, (byte) 24); // value length 20 -> 24: still decodes in the page
+            assertCorrupt(() -> map.verify(null), "entry at address " + a, "overlaps the entry at address " + b);
+        }
+    }
+
+    @Test
     void keyDictionaryVerifyPassesWhenHealthyAndCatchesCodesThatDisagree() {
         try (PagedMemory memory = new PagedMemory(PAGE_SHIFT, new MemoryBudget("dict", Long.MAX_VALUE));
              KeyDictionary dictionary = new KeyDictionary(memory, SEED, 10_000)) {
