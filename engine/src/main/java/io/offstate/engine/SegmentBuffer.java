@@ -118,10 +118,15 @@ public final class SegmentBuffer implements DirectBuffer {
      */
     static Object forView(Object reuse, KeyValueStore store, long version, MemorySegment memory, long offset, int length) {
         SegmentBuffer buffer = reuse == null ? new SegmentBuffer() : (SegmentBuffer) reuse;
-        buffer.segment = memory;
+        // reference stores cost GC barriers: skip the ones that would not change anything
+        if (buffer.segment != memory) {
+            buffer.segment = memory;
+        }
+        if (buffer.store != store) {
+            buffer.store = store;
+        }
         buffer.base = offset;
         buffer.capacity = length;
-        buffer.store = store;
         buffer.version = version;
         return buffer;
     }
