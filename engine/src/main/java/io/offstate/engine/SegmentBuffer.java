@@ -1,19 +1,6 @@
 package io.offstate.engine;
 
-import static org.agrona.AsciiEncoding.INTEGER_ABSOLUTE_MIN_VALUE;
-import static org.agrona.AsciiEncoding.INT_MAX_DIGITS;
-import static org.agrona.AsciiEncoding.LONG_MAX_DIGITS;
-import static org.agrona.AsciiEncoding.LONG_MAX_VALUE_DIGITS;
-import static org.agrona.AsciiEncoding.LONG_MIN_VALUE_DIGITS;
-import static org.agrona.AsciiEncoding.MINUS_SIGN;
-import static org.agrona.AsciiEncoding.isDigit;
-import static org.agrona.AsciiEncoding.isEightDigitAsciiEncodedNumber;
-import static org.agrona.AsciiEncoding.isFourDigitsAsciiEncodedNumber;
-import static org.agrona.AsciiEncoding.parseEightDigitsLittleEndian;
-import static org.agrona.AsciiEncoding.parseFourDigitsLittleEndian;
-
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
@@ -21,8 +8,8 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
-import org.agrona.AsciiNumberFormatException;
 import org.agrona.DirectBuffer;
+import org.agrona.LangUtil;
 import org.agrona.MutableDirectBuffer;
 
 /**
@@ -33,7 +20,7 @@ import org.agrona.MutableDirectBuffer;
  * <ol>
  *   <li><b>Same answers as Agrona's {@code UnsafeBuffer}</b> over the same bytes: every getter, in
  *       native order or the order given, the ASCII/UTF-8 string getters, the ASCII number parsers
- *       (same results, same {@link AsciiNumberFormatException}s), {@link #compareTo}, {@link #equals}
+ *       (same results, same {@link org.agrona.AsciiNumberFormatException}s), {@link #compareTo}, {@link #equals}
  *       and {@link #hashCode}. An index outside {@code [0, capacity())} throws
  *       {@link IndexOutOfBoundsException}. Bounds are <b>always</b> checked: Agrona's
  *       {@code agrona.disable.bounds.checks} has no effect here, since an unchecked read is exactly
@@ -77,7 +64,6 @@ public final class SegmentBuffer implements DirectBuffer {
     private static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(NATIVE);
     private static final ValueLayout.OfInt INT_SWAPPED = ValueLayout.JAVA_INT_UNALIGNED.withOrder(SWAPPED);
-    private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(NATIVE);
     private static final ValueLayout.OfShort SHORT_SWAPPED = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(SWAPPED);
     private static final ValueLayout.OfChar CHAR = ValueLayout.JAVA_CHAR_UNALIGNED.withOrder(NATIVE);
@@ -118,10 +104,15 @@ public final class SegmentBuffer implements DirectBuffer {
      */
     static Object forView(Object reuse, KeyValueStore store, long version, MemorySegment memory, long offset, int length) {
         SegmentBuffer buffer = reuse == null ? new SegmentBuffer() : (SegmentBuffer) reuse;
-        buffer.segment = memory;
+        // reference stores cost GC barriers: skip the ones that would not change anything
+        if (buffer.segment != memory) {
+            buffer.segment = memory;
+        }
+        if (buffer.store != store) {
+            buffer.store = store;
+        }
         buffer.base = offset;
         buffer.capacity = length;
-        buffer.store = store;
         buffer.version = version;
         return buffer;
     }
@@ -547,213 +538,38 @@ public final class SegmentBuffer implements DirectBuffer {
                 appendable.append(c > 127 ? '?' : c);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            LangUtil.rethrowUnchecked(e); // as Agrona: the IOException itself, unwrapped
         }
     }
 
     // ---------------------------------------------------------------- ASCII numbers
-    // The same algorithm as Agrona's AbstractMutableDirectBuffer (Apache License 2.0), so that the
-    // same inputs give the same results and the same errors, in the same order of checks.
 
     @Override
     public int parseNaturalIntAscii(int index, int length) {
         checkRange(index, length);
-        if (length <= 0) {
-            throw new AsciiNumberFormatException("empty string: index=" + index + " length=" + length);
-        }
-        if (length < INT_MAX_DIGITS) {
-            return parsePositiveIntAscii(index, length, index, index + length);
-        }
-        final long tally = parsePositiveIntAsciiOverflowCheck(index, length, index, index + length);
-        if (tally >= INTEGER_ABSOLUTE_MIN_VALUE) {
-            throw intOverflow(index, length);
-        }
-        return (int) tally;
+        return AsciiNumbers.parseNaturalInt(segment, base, index, length);
     }
 
     @Override
     public long parseNaturalLongAscii(int index, int length) {
         checkRange(index, length);
-        if (length <= 0) {
-            throw new AsciiNumberFormatException("empty string: index=" + index + " length=" + length);
-        }
-        if (length < LONG_MAX_DIGITS) {
-            return parsePositiveLongAscii(index, length, index, index + length);
-        }
-        return parseLongAsciiOverflowCheck(index, length, LONG_MAX_VALUE_DIGITS, index, index + length);
+        return AsciiNumbers.parseNaturalLong(segment, base, index, length);
     }
 
     @Override
     public int parseIntAscii(int index, int length) {
         checkRange(index, length);
-        if (length <= 0) {
-            throw new AsciiNumberFormatException("empty string: index=" + index + " length=" + length);
-        }
-        final boolean negative = MINUS_SIGN == byteAt(index);
-        int i = index;
-        if (negative) {
-            i++;
-            if (length == 1) {
-                throw intError(index, length);
-            }
-        }
-        final int end = index + length;
-        if (end - i < INT_MAX_DIGITS) {
-            final int tally = parsePositiveIntAscii(index, length, i, end);
-            return negative ? -tally : tally;
-        }
-        final long tally = parsePositiveIntAsciiOverflowCheck(index, length, i, end);
-        if (tally > INTEGER_ABSOLUTE_MIN_VALUE || INTEGER_ABSOLUTE_MIN_VALUE == tally && !negative) {
-            throw intOverflow(index, length);
-        }
-        return (int) (negative ? -tally : tally);
+        return AsciiNumbers.parseInt(segment, base, index, length);
     }
 
     @Override
     public long parseLongAscii(int index, int length) {
         checkRange(index, length);
-        if (length <= 0) {
-            throw new AsciiNumberFormatException("empty string: index=" + index + " length=" + length);
-        }
-        final boolean negative = MINUS_SIGN == byteAt(index);
-        int i = index;
-        if (negative) {
-            i++;
-            if (length == 1) {
-                throw longError(index, length);
-            }
-        }
-        final int end = index + length;
-        if (end - i < LONG_MAX_DIGITS) {
-            final long tally = parsePositiveLongAscii(index, length, i, end);
-            return negative ? -tally : tally;
-        } else if (negative) {
-            return -parseLongAsciiOverflowCheck(index, length, LONG_MIN_VALUE_DIGITS, i, end);
-        } else {
-            return parseLongAsciiOverflowCheck(index, length, LONG_MAX_VALUE_DIGITS, i, end);
-        }
+        return AsciiNumbers.parseLong(segment, base, index, length);
     }
 
-    // Callers have checked [index, index + length), which holds every byte read below.
     private byte byteAt(int i) {
         return segment.get(ValueLayout.JAVA_BYTE, base + i);
-    }
-
-    private int parsePositiveIntAscii(int index, int length, int startIndex, int end) {
-        int i = startIndex;
-        int tally = 0;
-        int quartet;
-        while (end - i >= 4 && isFourDigitsAsciiEncodedNumber(quartet = segment.get(INT_LE, base + i))) {
-            tally = tally * 10_000 + parseFourDigitsLittleEndian(quartet);
-            i += 4;
-        }
-        byte digit;
-        while (i < end && isDigit(digit = byteAt(i))) {
-            tally = tally * 10 + (digit - 0x30);
-            i++;
-        }
-        if (i != end) {
-            throw intError(index, length);
-        }
-        return tally;
-    }
-
-    private long parsePositiveIntAsciiOverflowCheck(int index, int length, int startIndex, int end) {
-        if (end - startIndex > INT_MAX_DIGITS) {
-            throw intOverflow(index, length);
-        }
-        int i = startIndex;
-        long tally = 0;
-        final long octet = segment.get(LONG_LE, base + i);
-        if (isEightDigitAsciiEncodedNumber(octet)) {
-            tally = parseEightDigitsLittleEndian(octet);
-            i += 8;
-            byte digit;
-            while (i < end && isDigit(digit = byteAt(i))) {
-                tally = tally * 10L + (digit - 0x30);
-                i++;
-            }
-        }
-        if (i != end) {
-            throw intError(index, length);
-        }
-        return tally;
-    }
-
-    private long parsePositiveLongAscii(int index, int length, int startIndex, int end) {
-        int i = startIndex;
-        long tally = 0;
-        long octet;
-        while (end - i >= 8 && isEightDigitAsciiEncodedNumber(octet = segment.get(LONG_LE, base + i))) {
-            tally = tally * 100_000_000L + parseEightDigitsLittleEndian(octet);
-            i += 8;
-        }
-        int quartet;
-        while (end - i >= 4 && isFourDigitsAsciiEncodedNumber(quartet = segment.get(INT_LE, base + i))) {
-            tally = tally * 10_000L + parseFourDigitsLittleEndian(quartet);
-            i += 4;
-        }
-        byte digit;
-        while (i < end && isDigit(digit = byteAt(i))) {
-            tally = tally * 10 + (digit - 0x30);
-            i++;
-        }
-        if (i != end) {
-            throw longError(index, length);
-        }
-        return tally;
-    }
-
-    private long parseLongAsciiOverflowCheck(int index, int length, int[] maxValue, int startIndex, int end) {
-        if (end - startIndex > LONG_MAX_DIGITS) {
-            throw longOverflow(index, length);
-        }
-        int i = startIndex;
-        int k = 0;
-        boolean checkOverflow = true;
-        long tally = 0;
-        long octet;
-        while (end - i >= 8 && isEightDigitAsciiEncodedNumber(octet = segment.get(LONG_LE, base + i))) {
-            final int eightDigits = parseEightDigitsLittleEndian(octet);
-            if (checkOverflow) {
-                if (eightDigits > maxValue[k]) {
-                    throw longOverflow(index, length);
-                } else if (eightDigits < maxValue[k]) {
-                    checkOverflow = false;
-                }
-                k++;
-            }
-            tally = tally * 100_000_000L + eightDigits;
-            i += 8;
-        }
-        byte digit;
-        int lastDigits = 0;
-        while (i < end && isDigit(digit = byteAt(i))) {
-            lastDigits = lastDigits * 10 + (digit - 0x30);
-            i++;
-        }
-        if (i != end) {
-            throw longError(index, length);
-        } else if (checkOverflow && lastDigits > maxValue[k]) {
-            throw longOverflow(index, length);
-        }
-        return tally * 1000L + lastDigits;
-    }
-
-    private AsciiNumberFormatException intError(int index, int length) {
-        return new AsciiNumberFormatException("error parsing int: " + getStringWithoutLengthAscii(index, length));
-    }
-
-    private AsciiNumberFormatException intOverflow(int index, int length) {
-        return new AsciiNumberFormatException("int overflow parsing: " + getStringWithoutLengthAscii(index, length));
-    }
-
-    private AsciiNumberFormatException longError(int index, int length) {
-        return new AsciiNumberFormatException("error parsing long: " + getStringWithoutLengthAscii(index, length));
-    }
-
-    private AsciiNumberFormatException longOverflow(int index, int length) {
-        return new AsciiNumberFormatException("long overflow parsing: " + getStringWithoutLengthAscii(index, length));
     }
 
     // ---------------------------------------------------------------- comparison

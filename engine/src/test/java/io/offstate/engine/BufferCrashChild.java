@@ -15,8 +15,9 @@ import org.agrona.DirectBuffer;
  * The child JVM of {@link BufferCrashTest}: for each way a {@link ValueView#buffer()} (or a view's
  * segment) can outlive its memory, reads through it once the memory is gone and prints
  * {@code CAUGHT <scenario> <exception class>}, or {@code READ <scenario>} if the read returned.
- * Each read is first warmed up so that the JIT-compiled path is the one tested. It prints
- * {@code DONE} at the end; a crash (SIGSEGV) ends it before that with exit code 134 or 139.
+ * Each read is first warmed up so that the JIT-compiled path is the one tested. Then it uses
+ * {@code DirectBuffer} keys and values and prints {@code KEYS-OK} if they worked, and {@code DONE}
+ * at the end; a crash (SIGSEGV) ends it before that (exit code 134, or 1 without core dumps).
  * Argument: a scratch directory for the file-backed scenarios.
  */
 final class BufferCrashChild {
@@ -58,6 +59,17 @@ final class BufferCrashChild {
         store.close();
         attempt("segment-closed-in-memory", () -> segment.get(ValueLayout.JAVA_LONG_UNALIGNED, 8));
 
+        // DirectBuffer keys and values (here SegmentBuffers) need no flag either: read through the interface
+        try (KeyValueStore keys = KeyValueStore.create(options)) {
+            SegmentBuffer key = new SegmentBuffer(MemorySegment.ofArray(utf8("xkeyx")), 1, 3);
+            SegmentBuffer value = new SegmentBuffer();
+            value.wrap(utf8("value"));
+            keys.put(key, 0, 3, value, 0, 5);
+            ValueView got = new ValueView();
+            boolean ok = keys.get(key, 0, 3, got) && got.contentEquals(utf8("value")) && keys.contains(key, 0, 3)
+                && keys.delete(key, 0, 3) && !keys.contains(utf8("key"));
+            System.out.println(ok ? "KEYS-OK" : "KEYS-WRONG");
+        }
         System.out.println("DONE");
     }
 
