@@ -149,8 +149,17 @@ final class FilePersistence implements Persistence {
 
     @Override
     public RuntimeException corruption(String storeName, RuntimeException cause) {
+        if (cause instanceof CorruptStoreFileException c && c.file() != null) {
+            String prefix = c.file() + ": ";
+            String problem = c.getMessage().startsWith(prefix) ? c.getMessage().substring(prefix.length()) : c.getMessage();
+            if (problem.startsWith("store '")) {
+                return c; // already names the store
+            }
+            // same file and offset, with the store's name in front: what a log line needs to tell stores apart
+            return new CorruptStoreFileException(c.file(), "store '" + storeName + "': " + problem, c);
+        }
         if (cause instanceof StoreFileException) {
-            return cause; // names the file and offset already
+            return cause; // names the file already
         }
         return new CorruptStoreFileException(files.directory(), "store '" + storeName + "': data read from the files is damaged ("
             + (cause instanceof CorruptStateException ? cause.getMessage() : cause.toString()) + ")", cause);

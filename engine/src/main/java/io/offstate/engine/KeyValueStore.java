@@ -404,11 +404,17 @@ public final class KeyValueStore implements AutoCloseable {
     }
 
     /**
-     * Checks the store's internal invariants, O(n): with a sorted index, that it holds exactly the
-     * store's keys, in order, with consistent nodes, links and separators. Meant for tests and for
-     * checking a store after a suspected fault; it reads everything and changes nothing.
+     * Checks every internal structure, O(n), reading only: the allocator (free lists within live
+     * pages, no cycles, page totals), the hash index (each slot's address, Robin Hood distance, home
+     * and fingerprint; no duplicate keys; counts), every entry (decodes, lies within its block, no
+     * overlap; dictionary codes registered), the dictionary (dense codes, both directions agree) and,
+     * with a sorted index, that it holds exactly the store's keys, in order, with consistent nodes,
+     * links and separators. A file-backed store's chunks are checked against their checksums as they
+     * are read. Meant for tests and for checking a store after a suspected fault; changes nothing
+     * (but a store found damaged refuses writes from then on, as after any damage).
      *
-     * @throws io.offstate.offheap.CorruptStateException naming the first broken invariant
+     * @throws io.offstate.offheap.CorruptStateException naming the store and the first broken invariant
+     *         ({@link io.offstate.offheap.CorruptStoreFileException} for a file-backed store)
      */
     public void verify() {
         ensureOpen();

@@ -11,6 +11,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
+import io.offstate.offheap.OutOfNativeMemoryException;
+import io.offstate.offheap.StoreFullException;
 import io.offstate.offheap.index.HashIndex;
 
 /**
@@ -44,6 +46,21 @@ class ExpectedEntriesLimitTest {
     void theLimitItselfIsAcceptedByTheBuilder() {
         // creating a store that big needs ~1.2 TB of index; only the option is checked here
         assertEquals(HashIndex.MAX_EXPECTED_ENTRIES, StoreOptions.builder().expectedEntries(HashIndex.MAX_EXPECTED_ENTRIES).build().expectedEntries());
+    }
+
+    @Test
+    void anIndexTheSystemCannotHoldIsAStoreFullExceptionNotAnOutOfMemoryError() {
+        // 2^37 entries need a 2 TiB hash table: far past this machine's RAM + swap, so the kernel's
+        // overcommit heuristic refuses it at once (nothing is touched, nothing is zeroed)
+        StoreOptions huge = StoreOptions.builder().name("huge").expectedEntries(HashIndex.MAX_EXPECTED_ENTRIES).build();
+        OutOfNativeMemoryException e = assertThrows(OutOfNativeMemoryException.class, () -> KeyValueStore.create(huge));
+        assertTrue(e.getMessage().contains("store 'huge'"), e.getMessage());
+        assertTrue(e.requested() >= HashIndex.MAX_EXPECTED_ENTRIES * Long.BYTES, e.getMessage());
+        assertTrue(e instanceof StoreFullException);
+        try (KeyValueStore after = KeyValueStore.create(StoreOptions.builder().name("after").build())) {
+            after.put(new byte[] {1}, new byte[] {2}); // nothing leaked that stops the next store
+            assertArrayEquals(new byte[] {2}, after.getCopy(new byte[] {1}));
+        }
     }
 
     @Test

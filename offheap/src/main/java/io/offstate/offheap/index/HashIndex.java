@@ -478,6 +478,7 @@ public final class HashIndex implements AutoCloseable {
 
     /** Checks one table; {@code other} (the current table, for the old one) must not hold any of its keys. */
     private long verifyTable(Table t, String which, Table other) {
+        t.checkAll(); // a reopened table's checksums first: slot bytes are not decoded unchecked
         final MemorySegment slots = t.slots;
         final long capacity = t.capacity;
         long occupied = 0;
@@ -635,7 +636,15 @@ public final class HashIndex implements AutoCloseable {
             Table t;
             if (backing == null) {
                 Arena arena = Arena.ofShared();
-                t = new Table(arena, null, arena.allocate(bytes, 64), capacity);
+                MemorySegment slots;
+                try {
+                    slots = arena.allocate(bytes, 64);
+                } catch (OutOfMemoryError e) {
+                    arena.close();
+                    throw new io.offstate.offheap.OutOfNativeMemoryException(budget.owner(), "a hash table of " + capacity + " slots",
+                        budget.limit(), budget.used(), bytes, e);
+                }
+                t = new Table(arena, null, slots, capacity);
             } else {
                 MappedRegion region = backing.newSegment(bytes);
                 t = new Table(null, region, region.segment(), capacity);
