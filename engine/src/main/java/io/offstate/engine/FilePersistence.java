@@ -37,6 +37,14 @@ final class FilePersistence implements Persistence {
      * failure nothing stays open or locked.
      */
     static Opened open(Path directory, StoreOptions options, CommitObserver observer) {
+        try {
+            return openNamed(directory, options, observer);
+        } catch (CorruptStoreFileException e) {
+            throw named(e, options.name());
+        }
+    }
+
+    private static Opened openNamed(Path directory, StoreOptions options, CommitObserver observer) {
         StoreFiles files = StoreFiles.open(directory, observer);
         StoreState state = null;
         try {
@@ -149,20 +157,30 @@ final class FilePersistence implements Persistence {
 
     @Override
     public RuntimeException corruption(String storeName, RuntimeException cause) {
-        if (cause instanceof CorruptStoreFileException c && c.file() != null) {
-            String prefix = c.file() + ": ";
-            String problem = c.getMessage().startsWith(prefix) ? c.getMessage().substring(prefix.length()) : c.getMessage();
-            if (problem.startsWith("store '")) {
-                return c; // already names the store
-            }
-            // same file and offset, with the store's name in front: what a log line needs to tell stores apart
-            return new CorruptStoreFileException(c.file(), "store '" + storeName + "': " + problem, c);
+        if (cause instanceof CorruptStoreFileException c) {
+            return named(c, storeName);
         }
         if (cause instanceof StoreFileException) {
             return cause; // names the file already
         }
         return new CorruptStoreFileException(files.directory(), "store '" + storeName + "': data read from the files is damaged ("
             + (cause instanceof CorruptStateException ? cause.getMessage() : cause.toString()) + ")", cause);
+    }
+
+    /**
+     * {@code c} with the store's name in front of its problem, same file (and offset, in the
+     * message): what a log line needs to tell stores apart. {@code c} itself if it names the store.
+     */
+    static CorruptStoreFileException named(CorruptStoreFileException c, String storeName) {
+        if (c.file() == null) {
+            return c;
+        }
+        String prefix = c.file() + ": ";
+        String problem = c.getMessage().startsWith(prefix) ? c.getMessage().substring(prefix.length()) : c.getMessage();
+        if (problem.startsWith("store '")) {
+            return c;
+        }
+        return new CorruptStoreFileException(c.file(), "store '" + storeName + "': " + problem, c);
     }
 
     @Override
