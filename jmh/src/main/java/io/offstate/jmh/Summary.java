@@ -721,8 +721,8 @@ final class Summary {
                     .append(" | ").append(cells.bytes(Measured.bytesPerOp(r[1]), false))
                     .append(" / ").append(cells.bytes(Measured.bytesPerOp(r[2]), false))
                     .append(" / ").append(cells.bytes(Measured.bytesPerOp(r[3]), false)).append(" |\n");
-                cells.noteBehind(String.format(Locale.ROOT, "%,d keys, buffer()", k), row[0], "UnsafeBuffer", seg,
-                    Measured.primary(r[1]));
+                cells.noteBehind(String.format(Locale.ROOT, "buffer, %,d keys", k), "SegmentBuffer " + row[0],
+                    "UnsafeBuffer", seg, Measured.primary(r[1]));
             }
         }
         sb.append("\n- SegmentBuffer: view.buffer(), then getLong(i) through the view's MemorySegment, each read"
