@@ -23,7 +23,7 @@ import java.util.stream.Stream;
  *       only); file-backed vs in-memory get/put with Chronicle Map persisted (16/64 B); flush with
  *       0-4096 dirty chunks and open of 1M- and 10M-entry stores (5 untimed + 20 timed single
  *       calls); insert growth; ordered scans; value reads through buffer() at 1k and 100k keys (16 forks,
- *       not in the 9m17s). 1 warmup + 3 measured 1 s iterations.</li>
+ *       1m19s measured on its own under load, not in the 9m17s). 1 warmup + 3 measured 1 s iterations.</li>
  *   <li><b>full</b> (179 forks, ~55 minutes estimated from single 10M-key forks; not run yet): 1M
  *       keys in all four shapes (16/64 B keys x 64/1024 B values; ConcurrentHashMap next to HashMap, RocksDB's byte[] read path and
  *       the independent-read floor at 16/64 B); 10M keys, average time only, at 16/64 B (with
