@@ -26,19 +26,20 @@ import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * The benchmark main job: runs the {@link Suite} through the JMH {@link Runner} API, one JMH run
- * per case (data-set size and shape, file-backed stores, growth, scans), then prints ONE summary
- * (offstate vs Chronicle Map, RocksDB, HashMap and the memory floor; file-backed vs in-memory and
- * vs Chronicle Map persisted, flush and open costs; with the issue's targets) and writes it to
+ * per case (data-set size and shape, file-backed stores, growth, scans, value reads through
+ * buffer()), then prints ONE summary (offstate vs Chronicle Map, RocksDB, HashMap and the memory
+ * floor; file-backed vs in-memory and vs Chronicle Map persisted, flush and open costs;
+ * SegmentBuffer vs UnsafeBuffer; with the issue's targets) and writes it to
  * {@code summary.md}, and all raw JMH results to {@code results.json}, next to
  * {@code benchmarks.jar} (normally {@code jmh/target/}).
  *
  * <pre>
- * java -cp jmh/target/benchmarks.jar io.offstate.jmh.MainJob            # quick suite, ~9-10 min on 2 shared cores
+ * java -cp jmh/target/benchmarks.jar io.offstate.jmh.MainJob            # quick suite, ~11 min on 2 shared cores
  * java -cp jmh/target/benchmarks.jar io.offstate.jmh.MainJob --smoke    # every benchmark once, 10k keys (CI)
  * java -cp jmh/target/benchmarks.jar io.offstate.jmh.MainJob --full     # 1M and 10M keys, all shapes
  *   options: --keys N (data-set size), --out DIR (where summary.md/results.json go),
  *            --list (print the cases, their benchmarks, forks and heap, and run nothing),
- *            --case ID (repeatable: run only the cases whose id starts with ID, e.g. file, flush-open),
+ *            --case ID (repeatable: run only the cases whose id starts with ID, e.g. file, flush-open, buffer),
  *            --fail-peer NAME (chronicle, rocksdb, hashmap or treemap: make that peer's setup fail,
  *            to check that the summary reports it as missing)
  * </pre>
@@ -93,7 +94,7 @@ public final class MainJob {
                 }
                 case "--case" -> {
                     if (i + 1 >= args.length) {
-                        usage("--case needs a case id (or its start), e.g. file or flush-open; --list shows them");
+                        usage("--case needs a case id (or its start), e.g. file, flush-open or buffer; --list shows them");
                     }
                     only.add(args[++i]);
                 }
@@ -177,13 +178,18 @@ public final class MainJob {
                 props.add("-D" + FileStores.DIR_PROPERTY + "=" + stores);
             }
             int heap = c.heapGiB();
+            List<String> jvm = new ArrayList<>(List.of("-Xms" + Math.min(heap, 4) + "g", "-Xmx" + heap + "g",
+                "--enable-native-access=ALL-UNNAMED"));
+            if (c.kind() == Suite.Kind.BUFFER) {
+                jvm.add("--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED"); // Agrona's UnsafeBuffer, the peer
+            }
             ChainedOptionsBuilder b = new OptionsBuilder()
                 .include(Suite.includePattern(c.benchmarks()))
                 .shouldFailOnError(false)
                 .addProfiler(GCProfiler.class)
                 .jvmArgsPrepend(props.toArray(String[]::new))
                 // replaces the classes' @Fork(jvmArgs); Chronicle Map's flags stay in its own jvmArgsAppend
-                .jvmArgs("-Xms" + Math.min(heap, 4) + "g", "-Xmx" + heap + "g", "--enable-native-access=ALL-UNNAMED")
+                .jvmArgs(jvm.toArray(String[]::new))
                 .resultFormat(ResultFormatType.JSON)
                 .result(caseSide.resolve("results.json").toString())
                 .forks(1)
@@ -193,7 +199,9 @@ public final class MainJob {
                     : suite.measurementIterations)
                 .measurementTime(TimeValue.milliseconds(suite.iterationMillis))
                 .param("growthKeys", Integer.toString(suite.growthKeys));
-            if (c.kind() != Suite.Kind.GROWTH) {
+            if (c.kind() == Suite.Kind.BUFFER) {
+                b.param("keys", suite.bufferKeys.stream().map(String::valueOf).toArray(String[]::new));
+            } else if (c.kind() != Suite.Kind.GROWTH) {
                 b.param("keys", Integer.toString(c.keys()))
                     .param("keyLength", Integer.toString(c.keyLength()))
                     .param("valueLength", Integer.toString(c.valueLength()));
@@ -277,7 +285,7 @@ public final class MainJob {
         System.err.println(String.format(Locale.ROOT, """
             usage: java -cp jmh/target/benchmarks.jar io.offstate.jmh.MainJob [--smoke | --full] [--keys N] [--out DIR] [--list] [--case ID]... [--fail-peer NAME]
               (default) quick suite: 1M keys (16 B keys/64 B values in full, 64 B/1 KiB get/put, file-backed get/put,
-                        flush, open at 1M and 10M, growth, scans), ~9-10 minutes on 2 cores
+                        flush, open at 1M and 10M, growth, scans, buffer() reads), ~11 minutes on 2 cores
               --smoke   every benchmark once, 10k keys, 100 ms (CI: keeps the job from rotting), 1-2 minutes
               --full    1M and 10M keys, all four key/value shapes (those over %d GiB of data skipped), ~55 minutes
               --keys N  data-set size instead of the scale's

@@ -9,26 +9,30 @@ import java.util.stream.Stream;
  * What one run of the {@link MainJob} measures: its scale (smoke, quick, full), the iteration
  * settings, and the cases. A case is one JMH run with one set of parameters: a data-set size and
  * shape with the benchmarks that run on it, the insert-growth benchmarks, the ordered scans, the
- * file-backed get/put (offstate in memory and file-backed, Chronicle Map persisted), or flush and
- * open of file-backed stores (single calls, {@link OffstateFileBenchmark}).
+ * file-backed get/put (offstate in memory and file-backed, Chronicle Map persisted), flush and
+ * open of file-backed stores (single calls, {@link OffstateFileBenchmark}), or reading a value
+ * through {@code ValueView.buffer()} against Agrona's {@code UnsafeBuffer} and raw segment reads
+ * ({@link ValueBufferBenchmark}, at its own key counts, not {@code --keys}).
  *
  * <p>Per scale:
  * <ul>
- *   <li><b>quick</b> (the default; 78 forks, 9m17s measured on 2 cores next to other builds, of
+ *   <li><b>quick</b> (the default; 94 forks, 9m17s measured on 2 cores next to other builds, of
  *       which the file cases took 1m23s): 1M keys; 16 B keys and 64 B values with every point
  *       workload (SampleTime percentiles for get-hit and put-update), snapshot/restore and dictionary
  *       encoding; 64 B keys and 1 KiB values with get-hit, get-miss and put-update (average time
  *       only); file-backed vs in-memory get/put with Chronicle Map persisted (16/64 B); flush with
  *       0-4096 dirty chunks and open of 1M- and 10M-entry stores (5 untimed + 20 timed single
- *       calls); insert growth; ordered scans. 1 warmup + 3 measured 1 s iterations.</li>
- *   <li><b>full</b> (163 forks, ~55 minutes estimated from single 10M-key forks; not run yet): 1M
+ *       calls); insert growth; ordered scans; value reads through buffer() at 1k and 100k keys (16 forks,
+ *       1m19s measured on its own under load, not in the 9m17s). 1 warmup + 3 measured 1 s iterations.</li>
+ *   <li><b>full</b> (179 forks, ~55 minutes estimated from single 10M-key forks; not run yet): 1M
  *       keys in all four shapes (16/64 B keys x 64/1024 B values; ConcurrentHashMap next to HashMap, RocksDB's byte[] read path and
  *       the independent-read floor at 16/64 B); 10M keys, average time only, at 16/64 B (with
  *       delete and snapshots) and 64/64 B; the 1 KiB-value shapes at 10M do not fit this machine
  *       and are listed as skipped, with the reason; the file cases at 1M and 10M keys, flush and
- *       open as in quick with 10 untimed + 40 timed calls. 2 warmup + 4 measured 1 s iterations.</li>
+ *       open as in quick with 10 untimed + 40 timed calls; buffer() reads as in quick. 2 warmup + 4
+ *       measured 1 s iterations.</li>
  *   <li><b>smoke</b>: every benchmark once, for 100 ms, on 10k keys (the 64 B/1 KiB shape with one
- *       benchmark per peer; flush with 0 and 16 dirty chunks and open at 10k, 3 calls each): only
+ *       benchmark per peer; flush with 0 and 16 dirty chunks and open at 10k, 3 calls each; buffer() reads at 1k keys): only
  *       shows that everything runs; CI runs it.</li>
  * </ul>
  */
@@ -44,6 +48,7 @@ final class Suite {
     static final String TREE_SCAN = "TreeMapScanBenchmark";
     static final String RDB_SCAN = "RocksDbScanBenchmark";
     static final String FILE = "OffstateFileBenchmark";
+    static final String BUF = "ValueBufferBenchmark";
 
     /** The point workloads every peer runs, in table order. */
     static final List<String> POINT_OPS = List.of("getHit", "getMiss", "putUpdate", "deleteReinsert");
@@ -56,6 +61,15 @@ final class Suite {
     static final List<String> SCAN_OPS = List.of("fullScan", "prefixScan", "rangeScan");
     /** The point workloads of the file case: offstate in memory and file-backed, Chronicle Map persisted. */
     static final List<String> FILE_OPS = List.of("getHit", "getMiss", "putUpdate");
+    /**
+     * {@link ValueBufferBenchmark}'s methods in table order: get-hit then 8 reads, per reader
+     * (SegmentBuffer, UnsafeBuffer, the view's getLong, raw segment), then the same reads without
+     * the get.
+     */
+    static final List<String> BUFFER_OPS = List.of("segmentBuffer", "unsafeBuffer", "valueView", "segment",
+        "rereadSegmentBuffer", "rereadUnsafeBuffer", "rereadValueView", "rereadSegment");
+    /** BUFFER: the store sizes of the quick and full suites (smoke runs the first only). */
+    static final List<Integer> BUFFER_KEYS = List.of(1_000, 100_000);
     /** Dirty chunks before a measured flush; those a data set is too small for are dropped per suite. */
     static final List<Integer> DIRTY_CHUNKS = List.of(0, 1, 16, 256, 4096);
     /** The larger store whose open time is measured next to the data-set size (not with --keys). */
@@ -74,9 +88,11 @@ final class Suite {
     /**
      * POINT: point workloads of every peer on one data set; GROWTH: put-insert from empty; SCANS:
      * ordered scans; FILE: get/put of offstate in memory vs file-backed and of Chronicle Map
-     * persisted; FLUSH_OPEN: flush and open of file-backed stores, one timed call per iteration.
+     * persisted; FLUSH_OPEN: flush and open of file-backed stores, one timed call per iteration;
+     * BUFFER: a value read through {@code ValueView.buffer()} vs Agrona's UnsafeBuffer and raw
+     * segment reads, at {@link #bufferKeys}.
      */
-    enum Kind { POINT, GROWTH, SCANS, FILE, FLUSH_OPEN }
+    enum Kind { POINT, GROWTH, SCANS, FILE, FLUSH_OPEN, BUFFER }
 
     /**
      * One JMH run. {@code benchmarks} are {@code Class.method} names; {@code averageTimeOnly} forces
@@ -94,6 +110,8 @@ final class Suite {
                 case FILE -> String.format(Locale.ROOT, "File-backed vs in-memory, %,d keys, %d B keys, %d B values", keys,
                     keyLength, valueLength);
                 case FLUSH_OPEN -> String.format(Locale.ROOT, "Flush and open of file-backed stores (flush on %,d keys)", keys);
+                case BUFFER -> "Reading a value through ValueView.buffer(): SegmentBuffer vs Agrona UnsafeBuffer vs raw"
+                    + " segment reads";
             };
         }
 
@@ -108,9 +126,13 @@ final class Suite {
         /**
          * Heap per forked JVM, in GiB: the data set's key arrays (load, hit and miss copies), the
          * biggest on-heap peer (HashMap: key array, wrapper, node, table slot, value array, lookup
-         * wrappers) with half again as headroom, and 1 GiB; at least 4 GiB.
+         * wrappers) with half again as headroom, and 1 GiB; at least 4 GiB. BUFFER: 1 GiB, as in
+         * {@link ValueBufferBenchmark}'s own {@code @Fork} (a hash-only store of at most 100k entries).
          */
         int heapGiB() {
+            if (kind == Kind.BUFFER) {
+                return 1;
+            }
             long keyArray = align8(keyLength + 16) + 8;
             long dataset = 3 * keyArray;
             long hashMapPeer = keyArray + 24 + 40 + 12 + align8(valueLength + 16) + 2 * 24;
@@ -137,10 +159,12 @@ final class Suite {
     /** FLUSH_OPEN: untimed and timed single calls (iterations) per fork. */
     final int singleShotWarmup;
     final int singleShotIterations;
+    /** BUFFER: the store sizes ({@link ValueBufferBenchmark#keys}, one fork per method each). */
+    final List<Integer> bufferKeys;
 
     private Suite(Scale scale, List<Case> cases, int warmupIterations, int measurementIterations, int iterationMillis,
                   int growthKeys, List<Integer> dirtyChunks, List<Integer> openKeys, int singleShotWarmup,
-                  int singleShotIterations) {
+                  int singleShotIterations, List<Integer> bufferKeys) {
         this.scale = scale;
         this.cases = cases;
         this.warmupIterations = warmupIterations;
@@ -151,6 +175,7 @@ final class Suite {
         this.openKeys = openKeys;
         this.singleShotWarmup = singleShotWarmup;
         this.singleShotIterations = singleShotIterations;
+        this.bufferKeys = bufferKeys;
     }
 
     /** The suite of {@code scale}; {@code keysOverride} (or null) replaces every case's key count. */
@@ -172,6 +197,7 @@ final class Suite {
                 openKeys.add(k);
                 cases.add(growth());
                 cases.add(scans(k));
+                cases.add(buffer());
             }
             case QUICK -> {
                 int k = keysOverride != null ? keysOverride : 1_000_000;
@@ -186,6 +212,7 @@ final class Suite {
                 }
                 cases.add(growth());
                 cases.add(scans(k));
+                cases.add(buffer());
             }
             case FULL -> {
                 // 1M keys: everything, in all four shapes. 10M keys: setups take 20-45 s per fork
@@ -216,15 +243,16 @@ final class Suite {
                 }
                 cases.add(growth());
                 cases.add(scans(small));
+                cases.add(buffer());
             }
             default -> throw new IllegalArgumentException("scale " + scale);
         }
         List<Integer> dirty = DIRTY_CHUNKS.stream().filter(k -> fitsDirtyChunks(flushKeys, k)).toList();
         List<Integer> open = openKeys.stream().distinct().toList();
         return switch (scale) {
-            case SMOKE -> new Suite(scale, cases, 0, 1, 100, 200_000, List.of(0, 16), open, 0, 3);
-            case QUICK -> new Suite(scale, cases, 1, 3, 1000, 10_000_000, dirty, open, 5, 20);
-            case FULL -> new Suite(scale, cases, 2, 4, 1000, 12_000_000, dirty, open, 10, 40);
+            case SMOKE -> new Suite(scale, cases, 0, 1, 100, 200_000, List.of(0, 16), open, 0, 3, BUFFER_KEYS.subList(0, 1));
+            case QUICK -> new Suite(scale, cases, 1, 3, 1000, 10_000_000, dirty, open, 5, 20, BUFFER_KEYS);
+            case FULL -> new Suite(scale, cases, 2, 4, 1000, 12_000_000, dirty, open, 10, 40, BUFFER_KEYS);
         };
     }
 
@@ -328,6 +356,16 @@ final class Suite {
             List.of(FILE + ".flush", FILE + ".open"), false, List.of(), null);
     }
 
+    /**
+     * {@link ValueBufferBenchmark}: every method at each of {@link #bufferKeys} (16 B keys, 64 B
+     * values, hash-only store), average time; the forks get Agrona's UnsafeBuffer its
+     * {@code --add-exports} ({@link MainJob} replaces the class's {@code @Fork} arguments).
+     */
+    static Case buffer() {
+        List<String> b = BUFFER_OPS.stream().map(op -> BUF + "." + op).toList();
+        return new Case("buffer", Kind.BUFFER, 0, Keys.KEY_LENGTH, Keys.VALUE_LENGTH, b, true, List.of(), null);
+    }
+
     /** The JMH include pattern for {@code benchmarks}: each {@code Class.method} exactly. */
     static String includePattern(List<String> benchmarks) {
         return "^io\\.offstate\\.jmh\\.(" + String.join("|",
@@ -348,6 +386,10 @@ final class Suite {
             }
             if (c.kind() == Kind.FLUSH_OPEN) {
                 n += b.equals(FILE + ".flush") ? dirtyChunks.size() : openKeys.size();
+                continue;
+            }
+            if (c.kind() == Kind.BUFFER) {
+                n += bufferKeys.size();
                 continue;
             }
             String method = b.substring(b.indexOf('.') + 1);
@@ -385,6 +427,10 @@ final class Suite {
                     + " dirtyChunks %s, open of stores with openKeys %s%n", singleShotWarmup, singleShotIterations,
                     dirtyChunks, openKeys));
             }
+            if (c.kind() == Kind.BUFFER) {
+                sb.append(String.format(Locale.ROOT, "  keys %s (not --keys), 16 B keys, 64 B values; forks get"
+                    + " --add-exports=java.base/jdk.internal.misc=ALL-UNNAMED for UnsafeBuffer%n", bufferKeys));
+            }
             sb.append("  ").append(String.join(" ", c.benchmarks())).append('\n');
         }
         sb.append(String.format(Locale.ROOT, "%ntotal: %d forks%n", total));
@@ -406,7 +452,7 @@ final class Suite {
         }
         List<Case> kept = cases.stream().filter(c -> prefixes.stream().anyMatch(p -> c.id().startsWith(p))).toList();
         return new Suite(scale, kept, warmupIterations, measurementIterations, iterationMillis, growthKeys, dirtyChunks,
-            openKeys, singleShotWarmup, singleShotIterations);
+            openKeys, singleShotWarmup, singleShotIterations, bufferKeys);
     }
 
     Stream<Case> runnable() {

@@ -18,8 +18,9 @@ import org.openjdk.jmh.util.Statistics;
  * ({@link Report}): per data-set shape a table of offstate's time and its ratio to each peer and to
  * the memory floor, offstate's B/op, memory per entry, latency percentiles, snapshot/restore
  * throughput; file-backed against in-memory get/put (and against Chronicle Map persisted), flush
- * cost against dirty chunks and open time against entries; then insert growth, ordered scans, and
- * where offstate is behind. Targets from the
+ * cost against dirty chunks and open time against entries; then insert growth, ordered scans, value
+ * reads through {@code ValueView.buffer()} against Agrona's UnsafeBuffer, and where offstate is
+ * behind. Targets from the
  * issue are judged PASS/MISS where they apply. A peer without a result is shown as
  * "missing: reason", never left out.
  */
@@ -98,6 +99,7 @@ final class Summary {
                 case SCANS -> renderScans(sb, c);
                 case FILE -> renderFile(sb, c);
                 case FLUSH_OPEN -> renderFlushOpen(sb, c);
+                case BUFFER -> renderBuffer(sb, c);
             }
         }
         renderBehind(sb);
@@ -676,6 +678,61 @@ final class Summary {
         sb.append("| memory B/entry (point data set) | ").append(mplain == null ? "n/a" : Cells.fmt(mplain))
             .append(" | ").append(mp == null ? "n/a" : Cells.fmt(mp)).append(" | ").append(Cells.plainRatio(mp, mplain))
             .append(" | |\n");
+    }
+
+    // ------------------------------------------------------------ value reads through buffer()
+
+    /**
+     * {@link ValueBufferBenchmark} per store size: ns/op of each reader with and without the get,
+     * SegmentBuffer over UnsafeBuffer (the cost of its per-read checks) and over raw segment reads,
+     * SegmentBuffer's B/op judged against 0, the others' B/op.
+     */
+    private void renderBuffer(StringBuilder sb, Suite.Case c) {
+        sb.append("\n## ").append(c.title()).append(" (16 B keys, 64 B values, hash-only store)\n\n");
+        if (c.skipped() != null) {
+            sb.append("Skipped: ").append(c.skipped()).append(".\n");
+            return;
+        }
+        sb.append("| keys | operation | SegmentBuffer (buffer()) | UnsafeBuffer (wrap(address)) | ValueView.getLong"
+            + " | raw segment | SegmentBuffer/UnsafeBuffer | SegmentBuffer/segment | SegmentBuffer B/op"
+            + " | B/op UnsafeBuffer / getLong / segment |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|---|\n");
+        String[][] rows = {
+            // label, then the methods in column order
+            {"get-hit + 8 getLong", "segmentBuffer", "unsafeBuffer", "valueView", "segment"},
+            {"8 getLong, no get (reread)", "rereadSegmentBuffer", "rereadUnsafeBuffer", "rereadValueView", "rereadSegment"},
+        };
+        String[] keys = {"offstate", "unsafe", "offstate", "offstate"};
+        for (int k : suite.bufferKeys) {
+            for (String[] row : rows) {
+                RunResult[] r = new RunResult[4];
+                sb.append(String.format(Locale.ROOT, "| %,d | %s", k, row[0]));
+                for (int i = 0; i < 4; i++) {
+                    r[i] = measured.find(c, Suite.BUF + "." + row[i + 1], Mode.AverageTime, "keys", Integer.toString(k));
+                    if (r[i] == null && i != 1) {
+                        offstateMissing = true;
+                    }
+                    sb.append(" | ").append(r[i] == null ? measured.missing(c, keys[i]) : Cells.time(r[i]));
+                }
+                Double seg = Measured.primary(r[0]);
+                sb.append(" | ").append(Cells.plainRatio(seg, Measured.primary(r[1])))
+                    .append(" | ").append(Cells.plainRatio(seg, Measured.primary(r[3])))
+                    .append(" | ").append(cells.bytes(Measured.bytesPerOp(r[0]), true))
+                    .append(" | ").append(cells.bytes(Measured.bytesPerOp(r[1]), false))
+                    .append(" / ").append(cells.bytes(Measured.bytesPerOp(r[2]), false))
+                    .append(" / ").append(cells.bytes(Measured.bytesPerOp(r[3]), false)).append(" |\n");
+                cells.noteBehind(String.format(Locale.ROOT, "buffer, %,d keys", k), "SegmentBuffer " + row[0],
+                    "UnsafeBuffer", seg, Measured.primary(r[1]));
+            }
+        }
+        sb.append("\n- SegmentBuffer: view.buffer(), then getLong(i) through the view's MemorySegment, each read"
+            + " checking that the store is open, owned by this thread and not written since the get. UnsafeBuffer:"
+            + " Agrona's, re-pointed by raw address (what buffer() returned before issue 13: unchecked, a SIGSEGV"
+            + " after close). ValueView.getLong: the view's own checked accessor. Raw segment: view.memory().get"
+            + " (JAVA_LONG_UNALIGNED) with no staleness check, the floor for reading through a segment.\n");
+        sb.append("- get-hit rows: a random present key per operation, then the value's 8 longs (the lookup's"
+            + " cache misses dominate); reread rows: the view is filled once at setup, so the ratio there is"
+            + " the per-read cost of the checks.\n");
     }
 
     // ------------------------------------------------------------ behind, notes
