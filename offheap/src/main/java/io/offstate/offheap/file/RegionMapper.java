@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Set;
 
 import io.offstate.offheap.CorruptStoreFileException;
+import io.offstate.offheap.MappingLimitException;
 import io.offstate.offheap.OffstateException;
 import io.offstate.offheap.memory.MappedRegion;
 import io.offstate.offheap.memory.Mapping;
@@ -35,7 +36,7 @@ import io.offstate.offheap.memory.RegionBacking;
  * <p>Implements the {@link RegionBacking} methods for {@link StoreFiles}, which delegates to it.
  * Single writer, like the store. Throws as {@link RegionBacking} says: {@link UncheckedIOException}
  * when the file system fails, {@link CorruptStoreFileException} for a file that does not match the
- * metadata, {@link io.offstate.offheap.MappingLimitException} before a mapping past the limit.
+ * metadata, {@link MappingLimitException} before a mapping past the limit.
  */
 final class RegionMapper {
     /** Normal pages are mapped in extents of up to this many bytes ... */

@@ -5,6 +5,7 @@ import java.util.Arrays;
 
 import io.offstate.offheap.ByteSource;
 import io.offstate.offheap.CorruptStateException;
+import io.offstate.offheap.StoreFullException;
 import io.offstate.offheap.Varint;
 import io.offstate.offheap.memory.MetaIn;
 import io.offstate.offheap.memory.MetaOut;
@@ -18,7 +19,7 @@ import io.offstate.offheap.memory.PagedMemory;
  * above it does), but everything it decodes from memory is checked ({@link EntryDescriptor}), so
  * damage is a {@link CorruptStateException}; {@link #verify} checks the whole map. It keeps the
  * budget promise: {@link #put} checks everything it could need
- * before it changes anything, so a {@link io.offstate.offheap.StoreFullException} leaves the map
+ * before it changes anything, so a {@link StoreFullException} leaves the map
  * as it was.
  *
  * <p>Overwrites reuse the entry's block when the new entry falls in the same size class (no
@@ -155,7 +156,7 @@ public final class EntryMap implements EntryKeys, AutoCloseable {
     /**
      * Inserts or overwrites {@code key} → {@code value} and returns the entry's address.
      *
-     * @throws io.offstate.offheap.StoreFullException if the budget cannot hold it (map unchanged)
+     * @throws StoreFullException if the budget cannot hold it (map unchanged)
      */
     public long put(ByteSource key, long hash, ByteSource value) {
         return putAfterFind(index.find(key, hash), key, hash, value);
@@ -321,7 +322,7 @@ public final class EntryMap implements EntryKeys, AutoCloseable {
     /**
      * A map reopened from {@link #writeMeta} output over {@code memory}, itself reopened.
      *
-     * @throws io.offstate.offheap.CorruptStateException if the metadata is inconsistent
+     * @throws CorruptStateException if the metadata is inconsistent
      */
     public static EntryMap reopen(MetaIn in, PagedMemory memory) {
         long seed = in.getLong("hash seed");

@@ -9,7 +9,11 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 import io.offstate.offheap.ByteSource;
+import io.offstate.offheap.CorruptStateException;
+import io.offstate.offheap.CorruptStoreFileException;
 import io.offstate.offheap.OffstateException;
+import io.offstate.offheap.OutOfNativeMemoryException;
+import io.offstate.offheap.StoreFullException;
 import io.offstate.offheap.memory.MappedRegion;
 import io.offstate.offheap.memory.MemoryBudget;
 import io.offstate.offheap.memory.MetaIn;
@@ -70,7 +74,7 @@ public final class HashIndex implements AutoCloseable {
      * @param expectedEntries entries to size the first table for (it still grows beyond)
      * @param fingerprintBits bits of fingerprint to keep, 12 normally; fewer only to force
      *                        fingerprint collisions in tests
-     * @throws io.offstate.offheap.StoreFullException if the first table does not fit the budget
+     * @throws StoreFullException if the first table does not fit the budget
      * @throws IllegalArgumentException if {@code expectedEntries} is negative or above {@link #MAX_EXPECTED_ENTRIES}
      */
     public HashIndex(EntryKeys keys, MemoryBudget budget, long expectedEntries, int fingerprintBits) {
@@ -216,7 +220,7 @@ public final class HashIndex implements AutoCloseable {
     /**
      * Inserts {@code address} for a key known to be absent whose hash is {@code hash}.
      *
-     * @throws io.offstate.offheap.StoreFullException if a growth would exceed the budget (nothing changed)
+     * @throws StoreFullException if a growth would exceed the budget (nothing changed)
      * @throws OffstateException if the probe distance limit is hit (pathological hash collisions;
      *                           nothing changed)
      */
@@ -414,12 +418,12 @@ public final class HashIndex implements AutoCloseable {
     /**
      * An index reopened from {@link #writeMeta} output: the tables are mapped, not rebuilt.
      *
-     * @throws io.offstate.offheap.CorruptStateException if the metadata is inconsistent
+     * @throws CorruptStateException if the metadata is inconsistent
      */
     public static HashIndex reopen(MetaIn in, EntryKeys keys, MemoryBudget budget, RegionBacking backing) {
         int mask = in.getInt("fingerprint mask", 0, SlotDescriptor.FINGERPRINT_MASK);
         if ((mask & (mask + 1)) != 0) {
-            throw new io.offstate.offheap.CorruptStateException("fingerprint mask " + mask + " is not 2^n-1");
+            throw new CorruptStateException("fingerprint mask " + mask + " is not 2^n-1");
         }
         HashIndex h = new HashIndex(keys, budget, mask, backing);
         try {
@@ -429,13 +433,13 @@ public final class HashIndex implements AutoCloseable {
             if (in.getInt("growing", 0, 1) == 1) {
                 h.old = Table.reopen(in, budget, backing);
                 if (h.migrationCursor >= h.old.capacity) {
-                    throw new io.offstate.offheap.CorruptStateException("migration cursor " + h.migrationCursor
+                    throw new CorruptStateException("migration cursor " + h.migrationCursor
                         + " beyond old table of " + h.old.capacity + " slots");
                 }
             }
             long counted = h.current.count + (h.old != null ? h.old.count : 0);
             if (counted != h.size) {
-                throw new io.offstate.offheap.CorruptStateException("index tables hold " + counted + " keys, header says " + h.size);
+                throw new CorruptStateException("index tables hold " + counted + " keys, header says " + h.size);
             }
             return h;
         } catch (RuntimeException | Error e) {
@@ -461,7 +465,7 @@ public final class HashIndex implements AutoCloseable {
      * is the hash's; no key is reachable twice (in the same table, or in both while growing); and the
      * occupied slots add up to each table's count and to {@link #size()}.
      *
-     * @throws io.offstate.offheap.CorruptStateException naming the table, the slot and what is wrong
+     * @throws CorruptStateException naming the table, the slot and what is wrong
      */
     public void verify() {
         long total = verifyTable(current, "current", null);
@@ -547,12 +551,12 @@ public final class HashIndex implements AutoCloseable {
         return false;
     }
 
-    private io.offstate.offheap.CorruptStateException corruptSlot(String which, long i, long slot, String what) {
+    private CorruptStateException corruptSlot(String which, long i, long slot, String what) {
         return corruptTable(which, "slot " + i + " (0x" + Long.toHexString(slot) + ") " + what);
     }
 
-    private io.offstate.offheap.CorruptStateException corruptTable(String which, String what) {
-        return new io.offstate.offheap.CorruptStateException("hash index of store '" + budget.owner() + "', " + which + " table: " + what);
+    private CorruptStateException corruptTable(String which, String what) {
+        return new CorruptStateException("hash index of store '" + budget.owner() + "', " + which + " table: " + what);
     }
 
     /** Test hook (package-private): the slots of the current table, or of the old one while growing (else null). */
@@ -603,7 +607,7 @@ public final class HashIndex implements AutoCloseable {
         /**
          * Verifies the chunk holding slot {@code i} if it was not yet (one branch once all are).
          *
-         * @throws io.offstate.offheap.CorruptStoreFileException if the chunk does not match its checksum
+         * @throws CorruptStoreFileException if the chunk does not match its checksum
          */
         void check(long i) {
             if (pending != null) {
@@ -641,7 +645,7 @@ public final class HashIndex implements AutoCloseable {
                     slots = arena.allocate(bytes, 64);
                 } catch (OutOfMemoryError e) {
                     arena.close();
-                    throw new io.offstate.offheap.OutOfNativeMemoryException(budget.owner(), "a hash table of " + capacity + " slots",
+                    throw new OutOfNativeMemoryException(budget.owner(), "a hash table of " + capacity + " slots",
                         budget.limit(), budget.used(), bytes, e);
                 }
                 t = new Table(arena, null, slots, capacity);

@@ -3,6 +3,7 @@ package io.offstate.offheap.index;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
+import io.offstate.offheap.ByteSource;
 import io.offstate.offheap.CorruptStateException;
 
 /**
@@ -18,7 +19,7 @@ import io.offstate.offheap.CorruptStateException;
  *  element (16 B): | order prefix:i64 | entry address:i64 |
  * </pre>
  * Elements are sorted by key. The <em>order prefix</em> is the key's first 8 bytes as an unsigned
- * big-endian number ({@link io.offstate.offheap.ByteSource#orderPrefix()}): most comparisons end on
+ * big-endian number ({@link ByteSource#orderPrefix()}): most comparisons end on
  * it without reading the entry. Leaves form a doubly linked list in key order (0 ends it).
  *
  * <h2>Inner node</h2>

@@ -3,6 +3,7 @@ package io.offstate.offheap.index;
 import java.lang.foreign.MemorySegment;
 
 import io.offstate.offheap.ByteSource;
+import io.offstate.offheap.CorruptStateException;
 import io.offstate.offheap.Varint;
 import io.offstate.offheap.memory.PagedMemory;
 
@@ -34,7 +35,7 @@ public final class OriginalKey {
      *
      * @param dictionary the store's dictionary, or null for a store with plain keys
      * @return this
-     * @throws io.offstate.offheap.CorruptStateException if the entry (or its component's) does not decode
+     * @throws CorruptStateException if the entry (or its component's) does not decode
      *                                                    within its page, or its dictionary code is not registered
      */
     public OriginalKey of(PagedMemory memory, KeyDictionary dictionary, long address) {

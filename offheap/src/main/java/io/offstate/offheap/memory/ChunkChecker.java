@@ -2,6 +2,8 @@ package io.offstate.offheap.memory;
 
 import java.lang.foreign.MemorySegment;
 
+import io.offstate.offheap.CorruptStoreFileException;
+
 /**
  * Checks the chunks of a {@link MappedRegion} that was mapped from a committed store file
  * against the checksums stored with that file, the first time each chunk is touched: one per
@@ -17,7 +19,7 @@ public interface ChunkChecker {
      * Checks chunk {@code chunk} of the region, whose mapped bytes (what would be served) are
      * {@code bytes}, against its stored checksum.
      *
-     * @throws io.offstate.offheap.CorruptStoreFileException naming the file and the chunk's byte
+     * @throws CorruptStoreFileException naming the file and the chunk's byte
      *         offset if the bytes do not match
      * @throws java.io.UncheckedIOException if the checksums cannot be read
      */

@@ -2,6 +2,8 @@ package io.offstate.offheap.memory;
 
 import java.lang.foreign.MemorySegment;
 
+import io.offstate.offheap.CorruptStoreFileException;
+
 /**
  * One contiguous piece of a file-backed store's memory: a normal page, a large block or a hash
  * table, mapped privately (copy-on-write) from a range of a store file, plus a bitmap of the
@@ -99,7 +101,7 @@ public final class MappedRegion {
      * Checks the chunks holding {@code [offset, offset + length)} that were not checked yet (see
      * the class documentation); free once they were.
      *
-     * @throws io.offstate.offheap.CorruptStoreFileException naming the file and offset of a chunk
+     * @throws CorruptStoreFileException naming the file and offset of a chunk
      *         that does not match its stored checksum (it stays unverified)
      */
     public void verify(long offset, long length) {

@@ -4,10 +4,14 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
+import java.util.BitSet;
 
 import com.carrotsearch.hppc.IntArrayList;
 
+import io.offstate.offheap.CorruptStateException;
+import io.offstate.offheap.CorruptStoreFileException;
 import io.offstate.offheap.OffstateException;
+import io.offstate.offheap.StoreFullException;
 
 /**
  * Off-heap memory of one store: fixed-size pages behind a page table, carved into blocks by a
@@ -36,10 +40,10 @@ import io.offstate.offheap.OffstateException;
  *
  * <h2>Checked reads</h2>
  * Every page access validates the page index decoded from an address against the page table (an
- * index past the table, or of a free page, is {@link io.offstate.offheap.CorruptStateException}),
+ * index past the table, or of a free page, is {@link CorruptStateException}),
  * and a page or large block reopened from a store file is not handed out until its
  * {@link MappedRegion} verified it against the file's checksums (the whole page or block, on its
- * first touch; a mismatch is {@link io.offstate.offheap.CorruptStoreFileException} and the page
+ * first touch; a mismatch is {@link CorruptStoreFileException} and the page
  * stays unserved). The table {@link #page} reads holds a segment only once it may be served, so its
  * hot path is a bounds compare and a null check, for anonymous and file-backed memory alike.
  *
@@ -177,8 +181,8 @@ public final class PagedMemory implements AutoCloseable {
     /**
      * The writable segment holding {@code address} (a whole page, or a whole large segment).
      *
-     * @throws io.offstate.offheap.CorruptStateException     if {@code address} is not in a live page
-     * @throws io.offstate.offheap.CorruptStoreFileException if the page, reopened from a file, does
+     * @throws CorruptStateException     if {@code address} is not in a live page
+     * @throws CorruptStoreFileException if the page, reopened from a file, does
      *                                                       not match its checksums
      */
     public MemorySegment page(long address) {
@@ -209,13 +213,13 @@ public final class PagedMemory implements AutoCloseable {
         ensureOpen();
         final long index = address >>> pageShift;
         if (index >= pageCount) {
-            throw new io.offstate.offheap.CorruptStateException("address 0x" + Long.toHexString(address) + " of store '"
+            throw new CorruptStateException("address 0x" + Long.toHexString(address) + " of store '"
                 + budget.owner() + "' refers to page " + index + ", beyond its page table of " + pageCount + " pages");
         }
         final int i = (int) index;
         final MappedRegion region = regions == null ? null : regions[i];
         if (region == null) {
-            throw new io.offstate.offheap.CorruptStateException("address 0x" + Long.toHexString(address) + " of store '"
+            throw new CorruptStateException("address 0x" + Long.toHexString(address) + " of store '"
                 + budget.owner() + "' refers to page " + index + ", which is not in use");
         }
         region.verifyAll(); // throws, and leaves the page unserved, if the file's bytes are damaged
@@ -290,7 +294,7 @@ public final class PagedMemory implements AutoCloseable {
      * Allocates a block of at least {@code size} bytes and returns its address. Contents are
      * unspecified. Charges the budget only for a new page or large segment.
      *
-     * @throws io.offstate.offheap.StoreFullException if a new page would exceed the budget (nothing changed)
+     * @throws StoreFullException if a new page would exceed the budget (nothing changed)
      */
     public long allocate(int size) {
         ensureOpen();
@@ -454,8 +458,8 @@ public final class PagedMemory implements AutoCloseable {
      * the copy because they are offsets, not pointers. Pages reopened from a file are verified
      * before they are copied, so the copy (whose bytes count as verified) holds no unchecked damage.
      *
-     * @throws io.offstate.offheap.StoreFullException if the copy does not fit {@code copyBudget}
-     * @throws io.offstate.offheap.CorruptStoreFileException if a page does not match its checksums
+     * @throws StoreFullException if the copy does not fit {@code copyBudget}
+     * @throws CorruptStoreFileException if a page does not match its checksums
      */
     public PagedMemory copy(MemoryBudget copyBudget) {
         return copy(copyBudget, null);
@@ -554,8 +558,8 @@ public final class PagedMemory implements AutoCloseable {
      * Memory reopened from {@link #writeMeta} output over {@code backing}: pages are mapped, not
      * read, so this costs O(pages), not O(bytes). Charges {@code budget} for every page.
      *
-     * @throws io.offstate.offheap.CorruptStateException if the metadata is inconsistent
-     * @throws io.offstate.offheap.StoreFullException    if the pages exceed {@code budget}
+     * @throws CorruptStateException if the metadata is inconsistent
+     * @throws StoreFullException    if the pages exceed {@code budget}
      */
     public static PagedMemory reopen(MetaIn in, MemoryBudget budget, RegionBacking backing) {
         int shift = in.getInt("page shift", MIN_PAGE_SHIFT, MAX_PAGE_SHIFT);
@@ -599,7 +603,7 @@ public final class PagedMemory implements AutoCloseable {
                 }
             }
             if (normalSeen != normal || largeSeen != largeTotal) {
-                throw new io.offstate.offheap.CorruptStateException("page table lists " + normalSeen + " pages and "
+                throw new CorruptStateException("page table lists " + normalSeen + " pages and "
                     + largeSeen + " large bytes, header says " + normal + " and " + largeTotal);
             }
             return m;
@@ -652,7 +656,7 @@ public final class PagedMemory implements AutoCloseable {
      * cycle is reported, not followed forever); free page indexes are unused and distinct; the bump
      * range lies in a live normal page; and the page and large-byte totals match the page table.
      *
-     * @throws io.offstate.offheap.CorruptStateException naming the size class, the address and what is wrong
+     * @throws CorruptStateException naming the size class, the address and what is wrong
      * @throws IllegalStateException if this memory is closed
      */
     public void verifyFreeLists() {
@@ -702,7 +706,7 @@ public final class PagedMemory implements AutoCloseable {
                 address = page(address).get(ValueLayout.JAVA_LONG_UNALIGNED, offset); // through page(): whatever it checks applies
             }
         }
-        final java.util.BitSet seen = new java.util.BitSet();
+        final BitSet seen = new BitSet();
         for (int k = 0; k < freePageIndexes.size(); k++) {
             final int index = freePageIndexes.get(k);
             if (index < 1 || index >= pageCount || pages[index] != null || seen.get(index)) {
@@ -717,11 +721,11 @@ public final class PagedMemory implements AutoCloseable {
         return index >= 1 && index < pageCount && pages[index] != null && !large[index];
     }
 
-    private io.offstate.offheap.CorruptStateException corruptFreeList(int sizeClass, long address, String what) {
+    private CorruptStateException corruptFreeList(int sizeClass, long address, String what) {
         return corruptAllocator("free list of " + SizeClasses.blockSize(sizeClass) + "-byte blocks: entry " + address + " " + what);
     }
 
-    private io.offstate.offheap.CorruptStateException corruptAllocator(String what) {
-        return new io.offstate.offheap.CorruptStateException("memory of store '" + budget.owner() + "': " + what);
+    private CorruptStateException corruptAllocator(String what) {
+        return new CorruptStateException("memory of store '" + budget.owner() + "': " + what);
     }
 }

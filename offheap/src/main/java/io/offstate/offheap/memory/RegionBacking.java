@@ -1,5 +1,7 @@
 package io.offstate.offheap.memory;
 
+import io.offstate.offheap.CorruptStoreFileException;
+
 /**
  * Where the regions of a file-backed store come from: the store's directory
  * ({@code io.offstate.offheap.file.StoreFiles}). Memory that has no backing ({@code null}) is
@@ -22,7 +24,7 @@ public interface RegionBacking {
      * Maps existing normal page {@code index} (on reopen). The region is unverified: its chunks
      * are checked against the file's checksums on first touch ({@link MappedRegion#verify}).
      *
-     * @throws io.offstate.offheap.CorruptStoreFileException if the pages file is too short
+     * @throws CorruptStoreFileException if the pages file is too short
      */
     MappedRegion openPage(int index, int pageSize);
 
@@ -33,7 +35,7 @@ public interface RegionBacking {
      * Maps the existing segment file {@code fileId} of {@code bytes} bytes (on reopen); unverified,
      * like {@link #openPage}.
      *
-     * @throws io.offstate.offheap.CorruptStoreFileException if the file is unknown, missing or too short
+     * @throws CorruptStoreFileException if the file is unknown, missing or too short
      */
     MappedRegion openSegment(int fileId, long bytes);
 
