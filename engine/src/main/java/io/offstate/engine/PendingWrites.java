@@ -129,18 +129,21 @@ final class PendingWrites implements AutoCloseable {
 
     /**
      * An upper bound of the new bytes applying every pending write would charge to the target's
-     * budget: every put is counted as a new entry allocation; every put of a key the target lacks,
-     * as an insert into the hash index (its growths, old tables not subtracted), the sorted index
-     * (two nodes and a separator per insert, plus one node per level) and the dictionary (a new
-     * component each); plus one page of headroom. Deletes are counted as freeing nothing.
+     * budget. Every put is counted as a new entry allocation; every put of a key the target lacks
+     * as an insert into the hash index (each growth's whole table, old tables not subtracted), the
+     * dictionary (a new component each) and the sorted index. Sorted index splits are bounded by
+     * node capacity: each node existing now may split once with fewer inserts than half a node's
+     * room, every further split needs at least half a node's room of inserts; each split allocates
+     * one node and one separator, and the root may grow a level at most once per split level.
+     * Deletes are counted as freeing nothing. One page of headroom on top.
      */
     long bytesNeededToApply(Cursor pending, ByteSource key, int[][] sizesHolder) {
         final StoreState s = target.state();
         final StoreCore core = target.core();
         final SortedIndex sorted = s.sorted;
-        int[] sizes = sizesHolder[0];
         int n = 0;
         long inserts = 0;
+        int longestKey = 0;
         long extra = s.memory.pageSize();
         pending.range(null, null);
         while (pending.next()) {
@@ -151,19 +154,11 @@ final class PendingWrites implements AutoCloseable {
             }
             int valueLength = r.length() - PendingDescriptor.HEADER_LENGTH;
             int keyLength = k.length();
-            if (n + 4 > sizes.length) {
-                sizes = java.util.Arrays.copyOf(sizes, Math.max(64, sizes.length * 2));
-                sizesHolder[0] = sizes;
-            }
-            sizes[n++] = EntryDescriptor.entrySize(keyLength, valueLength);
+            n = add(sizesHolder, n, EntryDescriptor.entrySize(keyLength, valueLength));
             key.wrap(k.memory(), k.offset(), keyLength);
             if (core.locate(key) == 0) {
                 inserts++;
-                if (sorted != null) {
-                    sizes[n++] = sorted.nodeSize();
-                    sizes[n++] = sorted.nodeSize();
-                    sizes[n++] = EntryDescriptor.entrySize(keyLength, 0);
-                }
+                longestKey = Math.max(longestKey, keyLength);
                 if (s.dictionary != null) {
                     key.wrap(k.memory(), k.offset(), keyLength);
                     int componentLength = s.keyComponent.componentLength(key);
@@ -171,12 +166,34 @@ final class PendingWrites implements AutoCloseable {
                 }
             }
         }
-        long bytes = s.memory.bytesNeeded(sizes, n) + extra;
         if (sorted != null && inserts > 0) {
-            bytes += (long) (sorted.levels() + 2) * sorted.nodeSize();
+            long existing = sorted.nodes();
+            long leafRoom = Math.max(1, ((sorted.nodeSize() - 24) / 16 - 1) / 2);
+            long innerRoom = Math.max(1, ((sorted.nodeSize() - 16) / 24 - 1) / 2);
+            long leafSplits = Math.min(inserts, existing) + inserts / leafRoom + 1;
+            long innerSplits = Math.min(leafSplits, existing) + leafSplits / innerRoom + 1;
+            long nodes = leafSplits + innerSplits + sorted.levels() + 2;
+            int separator = EntryDescriptor.entrySize(longestKey, 0);
+            for (long i = 0; i < nodes; i++) {
+                n = add(sizesHolder, n, sorted.nodeSize());
+            }
+            for (long i = 0; i < leafSplits + innerSplits; i++) {
+                n = add(sizesHolder, n, separator);
+            }
         }
+        long bytes = s.memory.bytesNeeded(sizesHolder[0], n) + extra;
         bytes += hashGrowthBound(s.map.index().size(), s.map.index().capacity(), inserts);
         return bytes;
+    }
+
+    private static int add(int[][] holder, int n, int size) {
+        int[] sizes = holder[0];
+        if (n == sizes.length) {
+            sizes = java.util.Arrays.copyOf(sizes, sizes.length * 2);
+            holder[0] = sizes;
+        }
+        sizes[n] = size;
+        return n + 1;
     }
 
     /** Bytes of every table the hash index could allocate while growing to hold {@code inserts} more keys. */
