@@ -135,7 +135,8 @@ final class PendingWrites implements AutoCloseable {
      * node capacity: each node existing now may split once with fewer inserts than half a node's
      * room, every further split needs at least half a node's room of inserts; each split allocates
      * one node and one separator, and the root may grow a level at most once per split level.
-     * Deletes are counted as freeing nothing. One page of headroom on top.
+     * Deletes are counted as freeing nothing. On top, headroom for the write path's own per-write
+     * checks: two pages and, with a sorted index, a node per level plus three.
      */
     long bytesNeededToApply(Cursor pending, ByteSource key, int[][] sizesHolder) {
         final StoreState s = target.state();
@@ -181,6 +182,9 @@ final class PendingWrites implements AutoCloseable {
                 n = add(sizesHolder, n, separator);
             }
         }
+        // headroom for the per-write checks of the write path, which ask for their own upper bound
+        // (and a page more for a new dictionary component) before each insert
+        extra += s.memory.pageSize() + (sorted == null ? 0 : (long) (sorted.levels() + 3) * sorted.nodeSize());
         long bytes = s.memory.bytesNeeded(sizesHolder[0], n) + extra;
         bytes += hashGrowthBound(s.map.index().size(), s.map.index().capacity(), inserts);
         return bytes;
