@@ -474,4 +474,42 @@ class TransactionTest {
             assertTrue(allocated < 256, "allocated " + allocated + " bytes over 20000 tx put+get+contains (sink " + sink + ")");
         }
     }
+
+    @Test
+    void fileBackedStoreKeepsACommittedTransactionAfterFlushAndReopen(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        StoreOptions options = StoreOptions.builder().name("files").sortedIndex(true).build();
+        try (KeyValueStore store = KeyValueStore.open(dir, options)) {
+            store.put(utf8("a"), utf8("1"));
+            store.flush();
+            try (Transaction tx = Transaction.begin(store)) {
+                tx.put(store, utf8("b"), utf8("2"));
+                tx.delete(store, utf8("a"));
+                tx.commit(utf8("offsets"));
+            }
+            assertArrayEquals(utf8("offsets"), Transaction.committedPositions(store));
+            store.flush(Transaction.committedPositions(store)); // until the write-ahead log: positions ride on a flush
+        }
+        try (KeyValueStore store = KeyValueStore.open(dir, options)) {
+            assertFalse(store.contains(utf8("a")));
+            assertArrayEquals(utf8("2"), store.getCopy(utf8("b")));
+            assertNull(Transaction.committedPositions(store), "in memory only: not kept across a reopen yet");
+            assertArrayEquals(utf8("offsets"), store.lastFlushMetadata());
+        }
+    }
+
+    @Test
+    void changeRecordViewsAreValidOnlyDuringTheCallback() {
+        KeyValueStore a = sorted("a");
+        AtomicReference<ChangeRecord> kept = new AtomicReference<>();
+        try (Transaction tx = Transaction.begin(a)) {
+            tx.put(a, utf8("k"), utf8("v"));
+            tx.addSink(r -> {
+                assertEquals("k", string(r.key().toByteArray()));
+                kept.set(r);
+            });
+            tx.commit();
+        }
+        assertFalse(kept.get().key().isValid(), "the pending memory is gone after the commit");
+        assertThrows(RuntimeException.class, () -> kept.get().key().toByteArray());
+    }
 }
