@@ -27,7 +27,12 @@ import io.offstate.offheap.StoreClosedException;
  *       fit); every registered {@link ChangeSink} receives the change records; only then are they
  *       applied through the store's one write path. A {@link io.offstate.offheap.StoreFullException}
  *       from the plan, a refusing sink or a closed store make the commit throw with every store
- *       exactly as before, and the transaction stays open (retry, or {@link #abort()}).</li>
+ *       exactly as before, and the transaction stays open (retry, or {@link #abort()}). Known limit: a
+ *       failure <em>while applying</em> — only damage found in a store's memory or files can cause
+ *       one once the plan passed, and such a store then refuses every change until restored — is
+ *       not rolled back: earlier stores or keys may be applied; the transaction is then failed
+ *       ({@link #isDone()}), every sink is told {@link ChangeSink#aborted()}, and the exception
+ *       propagates.</li>
  *   <li><b>Change records</b> of a commit are ordered by store (in the order given to
  *       {@link #begin}), then by key (unsigned lexicographic); one record per key written (the last
  *       write to a key within the transaction wins and keeps one pending entry). A delete of a key
