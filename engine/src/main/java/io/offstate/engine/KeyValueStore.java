@@ -93,6 +93,8 @@ public final class KeyValueStore implements AutoCloseable {
     private volatile Thread owner;
     private boolean closed;
     private BackgroundScrub scrub;
+    /** The input positions of the last {@link Transaction} committed to this store (null: none), owned here. */
+    private byte[] committedPositions;
 
     private KeyValueStore(StoreOptions options, StoreState state, Persistence persistence) {
         this.options = options;
@@ -673,6 +675,21 @@ public final class KeyValueStore implements AutoCloseable {
 
     String name() {
         return name;
+    }
+
+    /** The one write path, for transactions (see {@link Transaction#commit(byte[])}). */
+    StoreCore core() {
+        return core;
+    }
+
+    /** The positions the last committed transaction carried (the array itself; callers copy). */
+    byte[] committedPositions() {
+        return committedPositions;
+    }
+
+    /** Records {@code positions} (owned by the store from now on) as the last committed transaction's. */
+    void committedPositions(byte[] positions) {
+        this.committedPositions = positions;
     }
 
     /** What to throw for {@code e} raised while reading the store (see {@link StoreCore#failure}). */
