@@ -221,6 +221,29 @@ final class WalRecoveryTest {
         }
     }
 
+    @Test
+    void damageAfterOpenIsFoundByReplayNamingSegmentAndOffset() {
+        List<Entry> written;
+        try (WriteAheadLog log = WriteAheadLog.open(dir, OPTIONS)) {
+            written = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                byte[] bytes = payload(i, 30);
+                written.add(new Entry(log.append(bytes), bytes));
+            }
+            Path segment = WalTestSupport.lastSegment(dir);
+            byte[] bytes = read(segment);
+            long second = WalFrameDescriptor.fileOffsetOf(0, written.get(1).position());
+            bytes[(int) second + 20] ^= 0x40;
+            write(segment, bytes);
+            List<Long> seen = new ArrayList<>();
+            CorruptStoreFileException e = assertThrows(CorruptStoreFileException.class,
+                () -> log.replay(0, batch -> seen.add(batch.position())));
+            assertEquals(segment, e.file());
+            assertTrue(e.getMessage().contains("offset " + second + " "), e.getMessage());
+            assertEquals(List.of(written.getFirst().position()), seen, "batches before the damage were handed out");
+        }
+    }
+
     private static int indexOfFrameContaining(List<Entry> written, int fileOffset) {
         for (int k = written.size() - 1; k >= 0; k--) {
             if (WalFrameDescriptor.fileOffsetOf(0, written.get(k).position()) <= fileOffset) {
