@@ -12,4 +12,5 @@ module io.offstate.engine {
 
     exports io.offstate.engine;
     exports io.offstate.engine.serde;
+    exports io.offstate.engine.log;
 }
