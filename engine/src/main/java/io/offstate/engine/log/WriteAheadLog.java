@@ -27,6 +27,7 @@ import io.offstate.engine.log.SegmentFiles.Segment;
 import io.offstate.offheap.CorruptStoreFileException;
 import io.offstate.offheap.StoreClosedException;
 import io.offstate.offheap.StoreLockedException;
+import io.offstate.offheap.file.DirectoryLock;
 
 /**
  * A local write-ahead log: append-only segment files in one directory, one CRC32C-framed batch per
@@ -68,12 +69,15 @@ import io.offstate.offheap.StoreLockedException;
  * hot path of {@code append} allocates nothing once it has grown.
  */
 public final class WriteAheadLog implements AutoCloseable {
+    /** The lock file that holds the directory for one log (see {@link DirectoryLock}). */
+    static final String LOCK_FILE = "wal.lock";
+
     private static final int INITIAL_STAGING = 64 << 10;
 
     private final Path directory;
     private final WalOptions options;
     private final WalIo io;
-    private final LogDirectoryLock lock;
+    private final DirectoryLock lock;
     private final WalRecovery recovery;
 
     /** Serializes appends, rolls, deletions and close; guards the fields below it. */
@@ -94,7 +98,7 @@ public final class WriteAheadLog implements AutoCloseable {
     private volatile IOException failure;
     private final Thread flusher;
 
-    private WriteAheadLog(Path directory, WalOptions options, WalIo io, LogDirectoryLock lock, LogRecovery.Result result) {
+    private WriteAheadLog(Path directory, WalOptions options, WalIo io, DirectoryLock lock, LogRecovery.Result result) {
         this.directory = directory;
         this.options = options;
         this.io = io;
@@ -133,10 +137,10 @@ public final class WriteAheadLog implements AutoCloseable {
     static WriteAheadLog open(Path directory, WalOptions options, WalIo io) {
         Objects.requireNonNull(directory, "directory must not be null");
         Objects.requireNonNull(options, "options must not be null");
-        LogDirectoryLock lock = null;
+        DirectoryLock lock = null;
         try {
             Files.createDirectories(directory);
-            lock = LogDirectoryLock.acquire(directory);
+            lock = DirectoryLock.acquire(directory, LOCK_FILE, "a write-ahead log");
             LogRecovery.Result result = new LogRecovery(directory, options.truncateAtDamage(), io).run();
             return new WriteAheadLog(directory, options, io, lock, result);
         } catch (IOException e) {

@@ -261,6 +261,6 @@ final class WriteAheadLogTest {
             assertEquals(3, log.segmentCount());
             assertArrayEquals(big, replayAll(log, position).getFirst().payload());
         }
-        assertTrue(Files.exists(dir.resolve(LogDirectoryLock.LOCK_FILE)));
+        assertTrue(Files.exists(dir.resolve(WriteAheadLog.LOCK_FILE)));
     }
 }

@@ -12,9 +12,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import io.offstate.offheap.StoreLockedException;
 
 /**
- * The exclusive hold of one store on its directory: an OS file lock on {@code offstate.lock}
- * against other processes, and an entry in this process's registry of open directories against
- * other stores of the same process.
+ * The exclusive hold of one owner (a store, a write-ahead log) on its directory: an OS file lock on
+ * a lock file in it ({@code offstate.lock} for stores) against other processes, and an entry in
+ * this process's registry of held lock files against other owners of the same process. Owners with
+ * different lock files may share a directory.
  *
  * <p>The registry is needed because OS file locks belong to the process: a second store of the
  * same process would not be refused by the OS, and closing <em>any</em> channel on the lock file
@@ -24,52 +25,62 @@ import io.offstate.offheap.StoreLockedException;
  * <p>Thread-safe to {@link #acquire} (the registry is concurrent); one holder {@link #close()}s it,
  * once (later calls do nothing).
  */
-final class DirectoryLock implements AutoCloseable {
-    /** Real paths of the directories stores of this process have open. */
-    private static final Set<Path> OPEN_DIRECTORIES = ConcurrentHashMap.newKeySet();
+public final class DirectoryLock implements AutoCloseable {
+    /** Real paths (directory, then lock file name) of the lock files this process holds. */
+    private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
 
-    private final Path realDirectory;
+    private final Path key;
     private final FileChannel channel;
     private final FileLock lock;
     private boolean released;
 
-    private DirectoryLock(Path realDirectory, FileChannel channel, FileLock lock) {
-        this.realDirectory = realDirectory;
+    private DirectoryLock(Path key, FileChannel channel, FileLock lock) {
+        this.key = key;
         this.channel = channel;
         this.lock = lock;
     }
 
     /**
-     * Locks the existing directory of {@code names} for the caller.
+     * Locks the existing directory of {@code names} for a store ({@code offstate.lock}).
      *
      * @throws StoreLockedException if a store of this process or another process holds it
      * @throws IOException          if the file system fails (nothing is held then)
      */
     static DirectoryLock acquire(FileNames names) throws IOException {
-        Path dir = names.directory();
-        Path key = dir.toRealPath();
+        return acquire(names.directory(), names.lock().getFileName().toString(), "a store");
+    }
+
+    /**
+     * Locks the existing {@code directory} through its lock file {@code lockFileName} for an owner
+     * described as {@code owner} in the refusal ("a store", "a write-ahead log").
+     *
+     * @throws StoreLockedException if an owner in this process or another process holds that lock file
+     * @throws IOException          if the file system fails (nothing is held then)
+     */
+    public static DirectoryLock acquire(Path directory, String lockFileName, String owner) throws IOException {
+        Path key = directory.toRealPath().resolve(lockFileName);
         // Checked before the lock file is opened at all: OS file locks belong to the process, and
         // closing any channel on the lock file (as a refused open would) drops the lock another
-        // store of this process holds on it.
-        if (!OPEN_DIRECTORIES.add(key)) {
-            throw new StoreLockedException(dir, "by a store in this process");
+        // owner in this process holds on it.
+        if (!HELD.add(key)) {
+            throw new StoreLockedException(directory, "by " + owner + " in this process");
         }
         FileChannel channel = null;
         try {
-            channel = FileChannel.open(names.lock(), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            channel = FileChannel.open(directory.resolve(lockFileName), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock lock;
             try {
                 lock = channel.tryLock();
             } catch (OverlappingFileLockException e) {
-                throw new StoreLockedException(dir, "by a store in this process");
+                throw new StoreLockedException(directory, "by " + owner + " in this process");
             }
             if (lock == null) {
-                throw new StoreLockedException(dir, "by another process");
+                throw new StoreLockedException(directory, "by another process");
             }
             return new DirectoryLock(key, channel, lock);
         } catch (IOException | RuntimeException | Error e) {
             ChannelIo.closeQuietly(channel);
-            OPEN_DIRECTORIES.remove(key);
+            HELD.remove(key);
             throw e;
         }
     }
@@ -87,6 +98,6 @@ final class DirectoryLock implements AutoCloseable {
             // closing the channel releases it too
         }
         ChannelIo.closeQuietly(channel);
-        OPEN_DIRECTORIES.remove(realDirectory);
+        HELD.remove(key);
     }
 }
