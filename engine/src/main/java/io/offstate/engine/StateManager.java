@@ -23,9 +23,11 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiFunction;
 import java.util.regex.Pattern;
 
 import io.offstate.engine.log.WalBatch;
+import io.offstate.engine.log.WalOptions;
 import io.offstate.engine.log.WriteAheadLog;
 import io.offstate.offheap.CorruptStoreFileException;
 import io.offstate.offheap.StoreClosedException;
@@ -131,6 +133,11 @@ public final class StateManager implements AutoCloseable {
      * @throws UncheckedIOException      if the file system fails (nothing is held then)
      */
     public static StateManager open(StateManagerOptions options) {
+        return open(options, WriteAheadLog::open);
+    }
+
+    /** As {@link #open(StateManagerOptions)} with the log opened by {@code logOpener} (tests inject I/O faults). */
+    static StateManager open(StateManagerOptions options, BiFunction<Path, WalOptions, WriteAheadLog> logOpener) {
         Objects.requireNonNull(options, "options");
         Path dir = options.directory();
         DirectoryLock lock;
@@ -143,7 +150,7 @@ public final class StateManager implements AutoCloseable {
         WriteAheadLog log = null;
         try {
             LogRetention retention = LogRetention.read(dir);
-            log = WriteAheadLog.open(dir.resolve(LOG_DIRECTORY), options.log());
+            log = logOpener.apply(dir.resolve(LOG_DIRECTORY), options.log());
             return new StateManager(options, lock, log, retention);
         } catch (RuntimeException | Error e) {
             if (log != null) {
