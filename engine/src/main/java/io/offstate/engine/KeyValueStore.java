@@ -256,52 +256,88 @@ public final class KeyValueStore implements AutoCloseable {
     public void put(byte[] key, byte[] value) {
         checkUnmanaged();
         ByteSource k = checkedKey(key);
-        core.put(k, caller.value(value));
+        try {
+            core.put(k, caller.value(value));
+        } finally {
+            settle();
+        }
     }
 
     /** Inserts or replaces {@code key} → {@code value} (whole segments). */
     public void put(MemorySegment key, MemorySegment value) {
         checkUnmanaged();
         ByteSource k = checkedKey(key);
-        core.put(k, caller.value(value));
+        try {
+            core.put(k, caller.value(value));
+        } finally {
+            settle();
+        }
     }
 
     /** Inserts or replaces a key and value given as segment ranges. */
     public void put(MemorySegment key, long keyOffset, int keyLength, MemorySegment value, long valueOffset, int valueLength) {
         checkUnmanaged();
         ByteSource k = checkedKey(key, keyOffset, keyLength);
-        core.put(k, caller.value(value, valueOffset, valueLength));
+        try {
+            core.put(k, caller.value(value, valueOffset, valueLength));
+        } finally {
+            settle();
+        }
     }
 
     /** Inserts or replaces a key and value given as Agrona buffer ranges. */
     public void put(DirectBuffer key, int keyOffset, int keyLength, DirectBuffer value, int valueOffset, int valueLength) {
         checkUnmanaged();
         ByteSource k = checkedKey(key, keyOffset, keyLength);
-        core.put(k, caller.value(value, valueOffset, valueLength));
+        try {
+            core.put(k, caller.value(value, valueOffset, valueLength));
+        } finally {
+            settle();
+        }
     }
 
     /** Removes {@code key}; returns whether it was present. */
     public boolean delete(byte[] key) {
         checkUnmanaged();
-        return core.delete(checkedKey(key));
+        ByteSource k = checkedKey(key);
+        try {
+            return core.delete(k);
+        } finally {
+            settle();
+        }
     }
 
     /** Removes {@code key}; returns whether it was present. */
     public boolean delete(MemorySegment key) {
         checkUnmanaged();
-        return core.delete(checkedKey(key));
+        ByteSource k = checkedKey(key);
+        try {
+            return core.delete(k);
+        } finally {
+            settle();
+        }
     }
 
     /** Removes the key given as a segment range; returns whether it was present. */
     public boolean delete(MemorySegment key, long offset, int length) {
         checkUnmanaged();
-        return core.delete(checkedKey(key, offset, length));
+        ByteSource k = checkedKey(key, offset, length);
+        try {
+            return core.delete(k);
+        } finally {
+            settle();
+        }
     }
 
     /** Removes the key given as a buffer range; returns whether it was present. */
     public boolean delete(DirectBuffer key, int offset, int length) {
         checkUnmanaged();
-        return core.delete(checkedKey(key, offset, length));
+        ByteSource k = checkedKey(key, offset, length);
+        try {
+            return core.delete(k);
+        } finally {
+            settle();
+        }
     }
 
     // ---------------------------------------------------------------- snapshot, iteration, close
@@ -346,7 +382,12 @@ public final class KeyValueStore implements AutoCloseable {
                 + sortedSnapshot + ") does not fit store '" + name + "' (page size " + options.pageSize() + ", dictionary "
                 + options.dictionaryKeyComponent() + ", sorted index " + options.sortedIndex() + ")");
         }
-        core.replace(source.copy(new MemoryBudget(name, options.memoryBudget()), persistence.backing()), true);
+        try {
+            core.replace(source.copy(new MemoryBudget(name, options.memoryBudget(), options.sharedBudget()),
+                persistence.backing()), true);
+        } finally {
+            settle();
+        }
     }
 
     /**
@@ -362,6 +403,7 @@ public final class KeyValueStore implements AutoCloseable {
         ensureOpen();
         checkUnmanaged();
         core.replace(StoreState.create(options, persistence.backing()), false);
+        settle();
     }
 
     /**
@@ -702,6 +744,11 @@ public final class KeyValueStore implements AutoCloseable {
     void manage(int partition, String description) {
         this.partition = description == null ? -1 : partition;
         this.managedBy = description;
+    }
+
+    /** Ends a write: a shared budget gets back what the write held beyond its use. */
+    private void settle() {
+        core.state().budget.settle();
     }
 
     private void checkUnmanaged() {

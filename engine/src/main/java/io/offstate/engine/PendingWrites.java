@@ -17,7 +17,8 @@ import io.offstate.offheap.index.SortedIndex;
  *
  * <p>Memory: the staging store's off-heap pages are owned by this object and released by
  * {@link #close()}. They are charged to the staging store's own budget, equal to the target store's
- * {@link KeyValueStore#memoryBudget() budget}, <em>not</em> to the target store's budget; a pending
+ * {@link KeyValueStore#memoryBudget() budget}, <em>not</em> to the target store's budget, and to the
+ * target's {@link StoreOptions#sharedBudget() shared budget} if it has one; a pending
  * write that does not fit throws {@link StoreFullException} naming the staging store and changes
  * nothing. One scratch segment (off-heap, grown to the largest key plus value written, never
  * shrunk) assembles a record before it is staged; it is not charged to any budget.
@@ -38,6 +39,7 @@ final class PendingWrites implements AutoCloseable {
             .memoryBudget(target.options().memoryBudget())
             .pageSize(target.options().pageSize())
             .sortedIndex(true)
+            .sharedBudget(target.options().sharedBudget()) // one process budget holds pending writes too
             .build());
         this.scratch = arena.allocate(4096);
     }

@@ -30,6 +30,7 @@ import io.offstate.engine.log.WalBatch;
 import io.offstate.engine.log.WalOptions;
 import io.offstate.engine.log.WriteAheadLog;
 import io.offstate.offheap.CorruptStoreFileException;
+import io.offstate.offheap.SharedMemoryBudget;
 import io.offstate.offheap.StoreClosedException;
 import io.offstate.offheap.file.DirectoryLock;
 
@@ -107,6 +108,7 @@ public final class StateManager implements AutoCloseable {
     private final DirectoryLock lock;
     private final WriteAheadLog log;
     private final LogRetention retention;
+    private final SharedMemoryBudget budget;
     private final List<StoreOptions> definitions = new ArrayList<>();
     private final Map<Integer, StatePartition> partitions = new ConcurrentHashMap<>();
     /** Partitions being assigned: the log position their replay starts at, kept from trimming. */
@@ -123,6 +125,7 @@ public final class StateManager implements AutoCloseable {
         this.lock = lock;
         this.log = log;
         this.retention = retention;
+        this.budget = new SharedMemoryBudget("state manager " + directory, options.memoryBudget());
     }
 
     /**
@@ -341,7 +344,7 @@ public final class StateManager implements AutoCloseable {
             commits += s.commits();
         }
         long end = log.endPosition();
-        return new StateManagerStats(per.size(), entries, memory, options.memoryBudget(), commits,
+        return new StateManagerStats(per.size(), entries, budget.used(), options.memoryBudget(), commits,
             end - log.firstPosition(), log.segmentCount(), end, lastRecovery, Collections.unmodifiableList(per));
     }
 
@@ -472,7 +475,7 @@ public final class StateManager implements AutoCloseable {
                 } catch (IOException e) {
                     throw new UncheckedIOException("creating " + dir + " failed", e);
                 }
-                stores[i] = KeyValueStore.open(dir, def);
+                stores[i] = KeyValueStore.open(dir, def.withSharedBudget(budget));
                 PartitionMetadata meta = PartitionMetadata.decode(stores[i].lastFlushMetadata(), dir);
                 from[i] = meta == null ? 0 : meta.logPosition();
                 if (from[i] > end) {

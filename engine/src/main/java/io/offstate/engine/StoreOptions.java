@@ -4,6 +4,7 @@ import java.security.SecureRandom;
 import java.util.Objects;
 
 import io.offstate.offheap.KeyComponent;
+import io.offstate.offheap.SharedMemoryBudget;
 import io.offstate.offheap.index.HashIndex;
 import io.offstate.offheap.index.NodeDescriptor;
 import io.offstate.offheap.index.SlotDescriptor;
@@ -39,6 +40,7 @@ public final class StoreOptions {
     private final int fingerprintBits;
     private final boolean sortedIndex;
     private final int sortedIndexNodeSize;
+    private final SharedMemoryBudget sharedBudget;
 
     private StoreOptions(Builder b) {
         this.name = b.name;
@@ -51,6 +53,7 @@ public final class StoreOptions {
         this.fingerprintBits = b.fingerprintBits;
         this.sortedIndex = b.sortedIndex;
         this.sortedIndexNodeSize = b.sortedIndexNodeSize;
+        this.sharedBudget = b.sharedBudget;
         if (sortedIndexNodeSize > pageSize() / 4) {
             throw new IllegalArgumentException("sorted index node size " + sortedIndexNodeSize
                 + " exceeds a quarter of the page size " + pageSize());
@@ -121,6 +124,35 @@ public final class StoreOptions {
         return sortedIndexNodeSize;
     }
 
+    /** The budget shared with other stores, or null (see {@link Builder#sharedBudget}). */
+    public SharedMemoryBudget sharedBudget() {
+        return sharedBudget;
+    }
+
+    /** These options with {@code budget} as the shared budget (hash seed and all else kept). */
+    StoreOptions withSharedBudget(SharedMemoryBudget budget) {
+        Builder b = copy();
+        b.sharedBudget = budget;
+        return new StoreOptions(b);
+    }
+
+    private Builder copy() {
+        Builder b = new Builder();
+        b.name = name;
+        b.memoryBudget = memoryBudget;
+        b.pageSize = pageSize();
+        b.expectedEntries = expectedEntries;
+        b.dictionaryKeyComponent = dictionaryKeyComponent;
+        b.maxDictionaryCodes = maxDictionaryCodes;
+        b.hashSeed = hashSeed;
+        b.hashSeedSet = true;
+        b.fingerprintBits = fingerprintBits;
+        b.sortedIndex = sortedIndex;
+        b.sortedIndexNodeSize = sortedIndexNodeSize;
+        b.sharedBudget = sharedBudget;
+        return b;
+    }
+
     /**
      * These options for reopening a store whose files recorded the given structural settings: they
      * must match these options (else the reopened store would read its bytes wrongly); the hash
@@ -153,18 +185,8 @@ public final class StoreOptions {
             throw new IllegalArgumentException("store '" + name + "' was created with other settings: " + diff.substring(2)
                 + "; reopen it with the settings it was created with");
         }
-        Builder b = new Builder();
-        b.name = name;
-        b.memoryBudget = memoryBudget;
-        b.pageSize = pageSize();
-        b.expectedEntries = expectedEntries;
-        b.dictionaryKeyComponent = dictionaryKeyComponent;
-        b.maxDictionaryCodes = maxDictionaryCodes;
+        Builder b = copy();
         b.hashSeed = storedSeed;
-        b.hashSeedSet = true;
-        b.fingerprintBits = fingerprintBits;
-        b.sortedIndex = sortedIndex;
-        b.sortedIndexNodeSize = sortedIndexNodeSize;
         return new StoreOptions(b);
     }
 
@@ -172,7 +194,8 @@ public final class StoreOptions {
     public String toString() {
         return "StoreOptions[name=" + name + ", memoryBudget=" + memoryBudget + ", pageSize=" + pageSize()
             + ", expectedEntries=" + expectedEntries + ", dictionaryKeyComponent=" + dictionaryKeyComponent
-            + ", fingerprintBits=" + fingerprintBits + ", sortedIndex=" + sortedIndex + "]";
+            + ", fingerprintBits=" + fingerprintBits + ", sortedIndex=" + sortedIndex
+            + (sharedBudget == null ? "" : ", sharedBudget=" + sharedBudget.name()) + "]";
     }
 
     /** Mutable builder of {@link StoreOptions}; not thread-safe. Setters validate at once. */
@@ -188,8 +211,21 @@ public final class StoreOptions {
         private int fingerprintBits = SlotDescriptor.MAX_FINGERPRINT_BITS;
         private boolean sortedIndex;
         private int sortedIndexNodeSize;
+        private SharedMemoryBudget sharedBudget;
 
         private Builder() {
+        }
+
+        /**
+         * A budget this store shares with other stores (null, the default: none): the store's
+         * off-heap bytes, and its transactions' pending writes, count against it as well as against
+         * {@link #memoryBudget(long)}; a write that would pass either throws
+         * {@link io.offstate.offheap.StoreFullException} and changes nothing. Not stored in the
+         * store's files: give it again when reopening. Snapshots are not charged to it.
+         */
+        public Builder sharedBudget(SharedMemoryBudget budget) {
+            this.sharedBudget = budget;
+            return this;
         }
 
         /** Name used in exception messages (default {@code "store"}). */

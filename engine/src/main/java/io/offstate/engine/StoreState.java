@@ -62,7 +62,7 @@ final class StoreState implements AutoCloseable {
 
     /** An empty state whose memory lives in {@code backing}'s files, or anonymous if null. */
     static StoreState create(StoreOptions options, RegionBacking backing) {
-        MemoryBudget budget = new MemoryBudget(options.name(), options.memoryBudget());
+        MemoryBudget budget = new MemoryBudget(options.name(), options.memoryBudget(), options.sharedBudget());
         PagedMemory memory = new PagedMemory(options.pageShift(), budget, backing);
         KeyComponent component = options.dictionaryKeyComponent();
         EntryMap map = null;
@@ -79,6 +79,7 @@ final class StoreState implements AutoCloseable {
                 map.close();
             }
             memory.close();
+            budget.settle();
             throw e;
         }
     }
@@ -91,8 +92,14 @@ final class StoreState implements AutoCloseable {
     /** As {@link #copy(MemoryBudget)}, into regions of {@code backing} (all marked dirty), or anonymous if null. */
     StoreState copy(MemoryBudget copyBudget, RegionBacking backing) {
         long total = budget.used();
-        copyBudget.check(total);
-        PagedMemory m = memory.copy(copyBudget, backing);
+        PagedMemory m;
+        try {
+            copyBudget.check(total);
+            m = memory.copy(copyBudget, backing);
+        } catch (RuntimeException | Error e) {
+            copyBudget.settle();
+            throw e;
+        }
         EntryMap e = null;
         try {
             e = map.copy(m);
@@ -104,6 +111,7 @@ final class StoreState implements AutoCloseable {
                 e.close();
             }
             m.close();
+            copyBudget.settle();
             throw ex;
         }
     }
@@ -172,8 +180,14 @@ final class StoreState implements AutoCloseable {
     static StoreState reopen(Header header, RegionBacking backing) {
         MetaIn in = header.rest();
         StoreOptions options = header.options();
-        MemoryBudget budget = new MemoryBudget(options.name(), options.memoryBudget());
-        PagedMemory memory = PagedMemory.reopen(in, budget, backing);
+        MemoryBudget budget = new MemoryBudget(options.name(), options.memoryBudget(), options.sharedBudget());
+        PagedMemory memory;
+        try {
+            memory = PagedMemory.reopen(in, budget, backing);
+        } catch (RuntimeException | Error e) {
+            budget.settle();
+            throw e;
+        }
         EntryMap map = null;
         KeyDictionary dictionary = null;
         try {
@@ -197,6 +211,7 @@ final class StoreState implements AutoCloseable {
                 map.close();
             }
             memory.close();
+            budget.settle();
             throw e;
         }
     }
@@ -245,5 +260,6 @@ final class StoreState implements AutoCloseable {
         }
         map.close();
         memory.close();
+        budget.settle(); // a shared budget gets everything back
     }
 }

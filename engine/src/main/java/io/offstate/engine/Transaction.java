@@ -95,6 +95,8 @@ public final class Transaction implements AutoCloseable {
     private final int[][] sizes = {new int[64]};
     private Cursor[] planCursors;
     private final CommitListener listener;
+    /** The positions of the commit, kept for the listener. */
+    private byte[] committedCopy;
     private long recordTimestamp;
     private State state = State.ACTIVE;
 
@@ -366,6 +368,22 @@ public final class Transaction implements AutoCloseable {
      */
     public void commit(byte[] positions) {
         ensureActive();
+        try {
+            commitOrThrow(positions);
+        } finally {
+            // Give a shared budget back what the plan drew for the worst case (also when refused).
+            for (KeyValueStore st : stores) {
+                if (!st.isClosed()) {
+                    st.state().budget.settle();
+                }
+            }
+        }
+        if (listener != null && state == State.COMMITTED) {
+            listener.committed(committedCopy);
+        }
+    }
+
+    private void commitOrThrow(byte[] positions) {
         if (positions != null && positions.length > KeyValueStore.MAX_FLUSH_METADATA) {
             throw new IllegalArgumentException("input positions of " + positions.length + " bytes exceed the limit of "
                 + KeyValueStore.MAX_FLUSH_METADATA + " bytes");
@@ -423,10 +441,8 @@ public final class Transaction implements AutoCloseable {
             s.committedPositions(kept);
         }
         state = State.COMMITTED;
+        committedCopy = kept;
         release();
-        if (listener != null) {
-            listener.committed(kept);
-        }
     }
 
     private void apply(StoreCore core, Cursor c) {
