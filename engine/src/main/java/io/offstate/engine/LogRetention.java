@@ -23,9 +23,14 @@ import io.offstate.offheap.CorruptStoreFileException;
  * assigned. It is what keeps the shared log from being trimmed past commits of a partition that
  * was assigned when the process died and has not been assigned again since.
  *
+ * <p>It also keeps the log's <b>epochs</b>: each time the log was opened with a truncation at
+ * damage, the position it was cut at. Positions after a cut are reused by new batches, so a
+ * store's flush position is only meaningful with the epoch it was written in
+ * ({@link PartitionMetadata#logEpoch()}).
+ *
  * <p>File {@code <dir>/.partitions}: int magic 'OSPR', int version 1, int count, count × (int
- * partition, long position), int CRC32C of what precedes it; replaced atomically (temporary file,
- * force, rename, force the directory).
+ * partition, long position), int truncation count, that many × long cut position, int CRC32C of
+ * what precedes it; replaced atomically (temporary file, force, rename, force the directory).
  *
  * <p>Not thread-safe: the manager calls it under its lock.
  */
@@ -37,6 +42,8 @@ final class LogRetention {
 
     private final Path file;
     private final TreeMap<Integer, Long> entries = new TreeMap<>();
+    /** Cut position of each truncation at damage; epoch e (1-based) began with cut e-1. */
+    private final java.util.ArrayList<Long> cuts = new java.util.ArrayList<>();
 
     private LogRetention(Path file) {
         this.file = file;
@@ -58,7 +65,7 @@ final class LogRetention {
             throw new UncheckedIOException("reading " + r.file + " failed", e);
         }
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        if (bytes.length < 16 || b.getInt() != MAGIC) {
+        if (bytes.length < 20 || b.getInt() != MAGIC) {
             throw new CorruptStoreFileException(r.file, "not a state manager's partition record (" + bytes.length + " bytes)");
         }
         CRC32C crc = new CRC32C();
@@ -71,7 +78,7 @@ final class LogRetention {
             throw new CorruptStoreFileException(r.file, "partition record version " + version + ", this build reads " + VERSION);
         }
         int count = b.getInt();
-        if (count < 0 || (long) count * 12 + 16 != bytes.length) {
+        if (count < 0 || (long) count * 12 + 20 > bytes.length) {
             throw new CorruptStoreFileException(r.file, "partition record holds " + count + " entries in " + bytes.length + " bytes");
         }
         for (int i = 0; i < count; i++) {
@@ -82,6 +89,18 @@ final class LogRetention {
                     + partition + ", position " + position + ")");
             }
             r.entries.put(partition, position);
+        }
+        int truncations = b.getInt();
+        if (truncations < 0 || (long) count * 12 + (long) truncations * 8 + 20 != bytes.length) {
+            throw new CorruptStoreFileException(r.file, "partition record holds " + truncations + " truncations in "
+                + bytes.length + " bytes");
+        }
+        for (int i = 0; i < truncations; i++) {
+            long cut = b.getLong();
+            if (cut < 0) {
+                throw new CorruptStoreFileException(r.file, "partition record truncation " + i + " is at " + cut);
+            }
+            r.cuts.add(cut);
         }
         return r;
     }
@@ -95,6 +114,37 @@ final class LogRetention {
     /** The recorded entries (live view; do not change). */
     Map<Integer, Long> entries() {
         return entries;
+    }
+
+    /** The log's epoch: the number of truncations at damage recorded. */
+    int epoch() {
+        return cuts.size();
+    }
+
+    /**
+     * The lowest position a truncation since {@code epoch} cut the log at, or {@link Long#MAX_VALUE}
+     * if none: a store flushed in {@code epoch} at a position beyond it holds commits the log lost.
+     */
+    long lowestCutSince(int epoch) {
+        long lowest = Long.MAX_VALUE;
+        for (int e = Math.max(epoch, 0); e < cuts.size(); e++) {
+            lowest = Math.min(lowest, cuts.get(e));
+        }
+        return lowest;
+    }
+
+    /** Records a truncation at damage at {@code position} (a new epoch) and replaces the file. */
+    void recordTruncation(long position) {
+        cuts.add(position);
+        try {
+            write();
+        } catch (IOException | RuntimeException e) {
+            cuts.removeLast();
+            if (e instanceof IOException io) {
+                throw new UncheckedIOException("writing " + file + " failed", io);
+            }
+            throw (RuntimeException) e;
+        }
     }
 
     /** Records {@code position} for {@code partition} and replaces the file. */
@@ -119,10 +169,14 @@ final class LogRetention {
     }
 
     private void write() throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(16 + entries.size() * 12).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = ByteBuffer.allocate(20 + entries.size() * 12 + cuts.size() * 8).order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(MAGIC).putInt(VERSION).putInt(entries.size());
         for (Map.Entry<Integer, Long> e : entries.entrySet()) {
             b.putInt(e.getKey()).putLong(e.getValue());
+        }
+        b.putInt(cuts.size());
+        for (long cut : cuts) {
+            b.putLong(cut);
         }
         CRC32C crc = new CRC32C();
         crc.update(b.array(), 0, b.position());

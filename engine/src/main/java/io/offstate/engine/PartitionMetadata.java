@@ -12,23 +12,27 @@ import io.offstate.offheap.CorruptStoreFileException;
  * positions of the last commit that carried some.
  *
  * <pre>
- *  0 int  magic 'OSPM'   4 byte version 1   5 long log position   13 int positions length (-1: none)   17 … positions
+ *  0 int  magic 'OSPM'   4 byte version 1   5 long log position   13 int log epoch
+ * 17 int  positions length (-1: none)   21 … positions
  * </pre>
  *
  * @param logPosition the log position from which replay must start for this store
+ * @param logEpoch    the log's epoch at the flush ({@link LogRetention#epoch()}): how many times the
+ *                    log had been truncated at damage, so that a position from before a truncation
+ *                    is never mistaken for the same position in the log that grew again after it
  * @param positions   input positions (null: none)
  */
-record PartitionMetadata(long logPosition, byte[] positions) {
+record PartitionMetadata(long logPosition, int logEpoch, byte[] positions) {
     private static final int MAGIC = 0x4D50534F; // "OSPM" little-endian
     private static final byte VERSION = 1;
-    static final int HEADER_LENGTH = 17;
+    static final int HEADER_LENGTH = 21;
     /** Largest input positions a partition's commit may carry, so that they fit a store's flush metadata. */
     static final int MAX_POSITIONS = KeyValueStore.MAX_FLUSH_METADATA - HEADER_LENGTH;
 
     byte[] encode() {
         int n = positions == null ? 0 : positions.length;
         ByteBuffer b = ByteBuffer.allocate(HEADER_LENGTH + n).order(ByteOrder.LITTLE_ENDIAN);
-        b.putInt(MAGIC).put(VERSION).putLong(logPosition).putInt(positions == null ? -1 : n);
+        b.putInt(MAGIC).put(VERSION).putLong(logPosition).putInt(logEpoch).putInt(positions == null ? -1 : n);
         if (positions != null) {
             b.put(positions);
         }
@@ -56,8 +60,9 @@ record PartitionMetadata(long logPosition, byte[] positions) {
                 + ", this build reads " + VERSION);
         }
         long position = b.getLong();
+        int epoch = b.getInt();
         int length = b.getInt();
-        if (position < 0 || length < -1 || length != (length < 0 ? -1 : bytes.length - HEADER_LENGTH)
+        if (position < 0 || epoch < 0 || length < -1 || length != (length < 0 ? -1 : bytes.length - HEADER_LENGTH)
             || (length < 0 && bytes.length != HEADER_LENGTH)) {
             throw new CorruptStoreFileException(store, "its state-manager flush metadata is malformed (log position "
                 + position + ", positions length " + length + ", " + bytes.length + " bytes)");
@@ -67,6 +72,6 @@ record PartitionMetadata(long logPosition, byte[] positions) {
             positions = new byte[length];
             b.get(positions);
         }
-        return new PartitionMetadata(position, positions);
+        return new PartitionMetadata(position, epoch, positions);
     }
 }

@@ -109,6 +109,8 @@ public final class StateManager implements AutoCloseable {
     private final WriteAheadLog log;
     private final LogRetention retention;
     private final SharedMemoryBudget budget;
+    /** The log's epoch: truncations at damage recorded in {@link #retention}; fixed once open. */
+    private final int epoch;
     private final List<StoreOptions> definitions = new ArrayList<>();
     private final Map<Integer, StatePartition> partitions = new ConcurrentHashMap<>();
     /** Partitions being assigned: the log position their replay starts at, kept from trimming. */
@@ -125,6 +127,7 @@ public final class StateManager implements AutoCloseable {
         this.lock = lock;
         this.log = log;
         this.retention = retention;
+        this.epoch = retention.epoch();
         this.budget = new SharedMemoryBudget("state manager " + directory, options.memoryBudget());
     }
 
@@ -154,6 +157,10 @@ public final class StateManager implements AutoCloseable {
         try {
             LogRetention retention = LogRetention.read(dir);
             log = logOpener.apply(dir.resolve(LOG_DIRECTORY), options.log());
+            if (log.recovery().truncatedAtDamage()) {
+                // Before anything is appended: positions from the cut on are about to be reused.
+                retention.recordTruncation(log.recovery().droppedFromPosition());
+            }
             return new StateManager(options, lock, log, retention);
         } catch (RuntimeException | Error e) {
             if (log != null) {
@@ -463,7 +470,9 @@ public final class StateManager implements AutoCloseable {
         KeyValueStore[] stores = new KeyValueStore[n];
         long[] from = new long[n];
         byte[] positions = null;
-        long newest = -1;
+        PartitionMetadata[] metas = new PartitionMetadata[n];
+        boolean[] beyond = new boolean[n];
+        PartitionMetadata newest = null;
         boolean pinned = false;
         try {
             long end = log.endPosition();
@@ -477,17 +486,37 @@ public final class StateManager implements AutoCloseable {
                 }
                 stores[i] = KeyValueStore.open(dir, def.withSharedBudget(budget));
                 PartitionMetadata meta = PartitionMetadata.decode(stores[i].lastFlushMetadata(), dir);
-                from[i] = meta == null ? 0 : meta.logPosition();
-                if (from[i] > end) {
-                    throw new CorruptStoreFileException(dir, "store '" + def.name() + "' of partition " + p
-                        + " was flushed at log position " + from[i] + " but the write-ahead log " + log.directory()
-                        + " ends at " + end + ": the log lost commits this store holds (deleted or replaced)");
+                metas[i] = meta;
+                if (meta == null) {
+                    from[i] = 0; // never flushed by a partition: a new store
+                    continue;
                 }
-                if (meta != null && meta.logPosition() > newest) {
-                    newest = meta.logPosition();
+                if (meta.logEpoch() > epoch) {
+                    throw new CorruptStoreFileException(dir, "store '" + def.name() + "' of partition " + p
+                        + " was flushed in log epoch " + meta.logEpoch() + " but " + directory.resolve(LogRetention.FILE)
+                        + " records only " + epoch + " (an older copy of it, or of the log?)");
+                }
+                if (meta.logEpoch() < epoch && meta.logPosition() > retention.lowestCutSince(meta.logEpoch())) {
+                    // Flushed beyond where the log was later cut at damage: the positions after the cut
+                    // are reused by new batches, none of them this partition's (it had none until an
+                    // assign after the cut flushed all its stores), so it replays from the cut.
+                    beyond[i] = true;
+                    from[i] = retention.lowestCutSince(meta.logEpoch());
+                } else {
+                    from[i] = meta.logPosition();
+                    if (from[i] > end) {
+                        throw new CorruptStoreFileException(dir, "store '" + def.name() + "' of partition " + p
+                            + " was flushed at log position " + from[i] + " but the write-ahead log " + log.directory()
+                            + " ends at " + end + ": the log lost commits this store holds (deleted or replaced)");
+                    }
+                }
+                if (newest == null || meta.logEpoch() > newest.logEpoch()
+                    || (meta.logEpoch() == newest.logEpoch() && meta.logPosition() > newest.logPosition())) {
+                    newest = meta;
                     positions = meta.positions();
                 }
             }
+            checkConsistentAcrossCut(p, metas, beyond);
             long start = Long.MAX_VALUE;
             for (long f : from) {
                 start = Math.min(start, f);
@@ -504,7 +533,7 @@ public final class StateManager implements AutoCloseable {
             long flushedAt;
             if (start < log.endPosition() || replay.batches > 0) {
                 flushedAt = log.force();
-                byte[] metadata = new PartitionMetadata(flushedAt, replay.positions).encode();
+                byte[] metadata = new PartitionMetadata(flushedAt, epoch, replay.positions).encode();
                 for (KeyValueStore s : stores) {
                     s.flush(metadata);
                 }
@@ -543,6 +572,47 @@ public final class StateManager implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * A partition some of whose stores were flushed beyond a later cut of the log at damage is
+     * consistent only if all those stores were flushed together (same epoch and position) and no
+     * store of that older epoch stayed before the cut: the commits the cut dropped are then in
+     * every store or in none. Otherwise some stores hold commits the others lack, and the log
+     * that would reconcile them is gone.
+     */
+    private void checkConsistentAcrossCut(int p, PartitionMetadata[] metas, boolean[] beyond) {
+        int first = -1;
+        for (int i = 0; i < metas.length; i++) {
+            if (beyond[i]) {
+                first = i;
+                break;
+            }
+        }
+        if (first < 0) {
+            return;
+        }
+        PartitionMetadata m = metas[first];
+        long cut = retention.lowestCutSince(m.logEpoch());
+        for (int i = 0; i < metas.length; i++) {
+            PartitionMetadata other = metas[i];
+            if (other == null || other.logEpoch() == epoch) {
+                continue;
+            }
+            if (!beyond[i] || other.logEpoch() != m.logEpoch() || other.logPosition() != m.logPosition()) {
+                throw new CorruptStoreFileException(directory.resolve(definitions.get(first).name()).resolve(Integer.toString(p)),
+                    "store '" + definitions.get(first).name() + "' of partition " + p + " was flushed at log position "
+                    + m.logPosition() + ", beyond where the log was later cut at damage (" + cut + "), but store '"
+                    + definitions.get(i).name() + "' at " + other.logPosition() + ": one holds commits the truncated log"
+                    + " lost and the other does not. Restore the partition from a checkpoint or changelog, or delete its"
+                    + " store directories to rebuild it from its input");
+            }
+        }
+    }
+
+    /** The log's epoch (truncations at damage so far), recorded in every flush. */
+    int epoch() {
+        return epoch;
     }
 
     private static RuntimeException add(RuntimeException failure, RuntimeException e) {
@@ -708,7 +778,7 @@ public final class StateManager implements AutoCloseable {
                     int keyLength = b.get(INT, at + 9);
                     int valueLength = b.get(INT, at + 13);
                     if ((kind != CommitBatchDescriptor.PUT && kind != CommitBatchDescriptor.DELETE)
-                        || keyLength <= 0 || keyLength > KeyValueStore.MAX_KEY_LENGTH || valueLength < 0
+                        || keyLength < 0 || keyLength > KeyValueStore.MAX_KEY_LENGTH || valueLength < 0
                         || valueLength > Transaction.MAX_VALUE_LENGTH
                         || (kind == CommitBatchDescriptor.DELETE && valueLength != 0)) {
                         throw damaged(batch, "a record of kind " + kind + ", key length " + keyLength + ", value length "

@@ -267,7 +267,7 @@ public final class StatePartition {
         // The durable end, not the written end: a store must never record a position the log
         // could lose in a crash (it would then look ahead of the log).
         long position = log.force();
-        byte[] metadata = new PartitionMetadata(position, committedPositions).encode();
+        byte[] metadata = new PartitionMetadata(position, manager.epoch(), committedPositions).encode();
         for (KeyValueStore s : stores) {
             s.flushManaged(metadata);
         }
@@ -312,7 +312,7 @@ public final class StatePartition {
         if (flush && failure == null) {
             try {
                 long position = log.force();
-                metadata = new PartitionMetadata(position, committedPositions).encode();
+                metadata = new PartitionMetadata(position, manager.epoch(), committedPositions).encode();
                 flushedPosition = position;
             } catch (RuntimeException e) {
                 failure = e;
