@@ -53,11 +53,13 @@ final class CommitLogSink implements ChangeSink, AutoCloseable {
 
     @Override
     public void begin(byte[] positions) {
+        // First: a refusal below makes the transaction call aborted(), which must not cancel the
+        // previous, applied commit.
+        appended = -1;
         if (positions != null && positions.length > PartitionMetadata.MAX_POSITIONS) {
             throw new IllegalArgumentException("input positions of " + positions.length + " bytes exceed a partition's limit of "
                 + PartitionMetadata.MAX_POSITIONS + " bytes");
         }
-        appended = -1;
         length = 0;
         section = null;
         sectionCount = 0;

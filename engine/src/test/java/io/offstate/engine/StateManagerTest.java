@@ -415,6 +415,37 @@ final class StateManagerTest {
     }
 
     @Test
+    void aCommitRefusedForItsPositionsDoesNotCancelThePreviousOne() {
+        open().assign(0);
+        StatePartition p = manager.partition(0);
+        commit(p, "counts", "a", "1", "kept");
+        try (Transaction tx = p.begin()) {
+            tx.put(p.store("counts"), utf8("b"), utf8("2"));
+            assertThrows(IllegalArgumentException.class, () -> tx.commit(new byte[PartitionMetadata.MAX_POSITIONS + 1]));
+        }
+        manager.crashForTests();
+        open().assign(0);
+        p = manager.partition(0);
+        assertEquals("1", get(p, "counts", "a"));
+        assertNull(get(p, "counts", "b"));
+        assertEquals("kept", string(p.committedPositions()));
+        assertEquals(0, p.recovery().cancelledSkipped());
+    }
+
+    @Test
+    void emptyKeysAreLoggedAndReplayed() {
+        open().assign(0);
+        StatePartition p = manager.partition(0);
+        try (Transaction tx = p.begin()) {
+            tx.put(p.store("totals"), new byte[0], utf8("empty"));
+            tx.commit();
+        }
+        manager.crashForTests();
+        open().assign(0);
+        assertEquals("empty", string(manager.partition(0).store("totals").getCopy(new byte[0])));
+    }
+
+    @Test
     void anOversizeCommitIsRefusedUnchanged() {
         open(WalOptions.defaults().withMaxBatchBytes(64 << 10)).assign(0);
         StatePartition p = manager.partition(0);
