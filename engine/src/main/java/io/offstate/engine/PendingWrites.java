@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 import io.offstate.offheap.ByteSource;
+import io.offstate.offheap.Hashing;
 import io.offstate.offheap.StoreFullException;
 import io.offstate.offheap.Varint;
 import io.offstate.offheap.index.EntryDescriptor;
@@ -31,6 +32,15 @@ final class PendingWrites implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private MemorySegment scratch;
     private final ValueView found = new ValueView();
+    /**
+     * Two bits per key staged since the last reset, in 4096: a get of a key the transaction never
+     * wrote — the common case, a read of committed state — skips the staging store's lookup.
+     * Never cleared by an unstage (a stale bit only costs a lookup).
+     */
+    private final long[] filter = new long[FILTER_WORDS];
+    private final ByteSource hashed = new ByteSource();
+    private static final int FILTER_WORDS = 64;
+    private static final long FILTER_SEED = 0x9E3779B97F4A7C15L;
 
     PendingWrites(KeyValueStore target) {
         this.target = target;
@@ -54,7 +64,7 @@ final class PendingWrites implements AutoCloseable {
      * else its kind; for a put, {@code view} is pointed at the pending value.
      */
     byte lookup(byte[] key, ValueView view) {
-        if (!staging.get(key, found)) {
+        if (!mayContain(hashed.wrap(key)) || !staging.get(key, found)) {
             return PendingDescriptor.ABSENT;
         }
         return decode(found, view);
@@ -62,7 +72,10 @@ final class PendingWrites implements AutoCloseable {
 
     /** As {@link #lookup(byte[], ValueView)} for a key segment. */
     byte lookup(MemorySegment key, ValueView view) {
-        if (!staging.get(key, found)) {
+        if (key.byteSize() > KeyValueStore.MAX_KEY_LENGTH) {
+            return PendingDescriptor.ABSENT; // never staged; the store's own get reports it
+        }
+        if (!mayContain(hashed.wrap(key, 0, (int) key.byteSize())) || !staging.get(key, found)) {
             return PendingDescriptor.ABSENT;
         }
         return decode(found, view);
@@ -90,6 +103,7 @@ final class PendingWrites implements AutoCloseable {
             MemorySegment.copy(value, valueOffset, s, r + PendingDescriptor.HEADER_LENGTH, valueLength);
         }
         staging.put(s, 0, keyLength, s, r, (int) recordLength);
+        remember(hashed.wrap(key, keyOffset, keyLength));
     }
 
     /** As {@link #stage(MemorySegment, long, int, byte, long, MemorySegment, long, int)} for array bytes. */
@@ -105,6 +119,7 @@ final class PendingWrites implements AutoCloseable {
             MemorySegment.copy(value, 0, s, ValueLayout.JAVA_BYTE, r + PendingDescriptor.HEADER_LENGTH, valueLength);
         }
         staging.put(s, 0, key.length, s, r, (int) recordLength);
+        remember(hashed.wrap(key));
     }
 
     /** Drops the pending entry of {@code key}, if any. */
@@ -122,6 +137,70 @@ final class PendingWrites implements AutoCloseable {
             scratch = arena.allocate(Math.max(bytes, Math.min(Integer.MAX_VALUE, scratch.byteSize() * 2)));
         }
         return scratch;
+    }
+
+    /** Up to this many pending entries a {@link #reset()} deletes them one by one (keeping the pages). */
+    private static final long RESET_BY_DELETE_ENTRIES = 4096;
+    /** Beyond this much staging memory a {@link #reset()} starts afresh instead (gives the memory back). */
+    private static final long RESET_BY_DELETE_BYTES = 8L << 20;
+    private Cursor resetCursor;
+
+    /**
+     * Empties the pending writes so that the next transaction of a {@link StatePartition} reuses
+     * this staging store: creating one (pages, index tables, arenas) costs far more than a small
+     * commit. A small staging store is emptied key by key, keeping its memory; a large one is
+     * replaced by a fresh one, giving its memory back.
+     */
+    void reset() {
+        java.util.Arrays.fill(filter, 0L);
+        long n = staging.size();
+        if (n == 0) {
+            return;
+        }
+        if (n > RESET_BY_DELETE_ENTRIES || staging.memoryUsed() > RESET_BY_DELETE_BYTES) {
+            staging.clear();
+            return;
+        }
+        if (resetCursor == null) {
+            resetCursor = staging.cursor();
+        }
+        Cursor c = resetCursor;
+        while (true) {
+            c.range(null, null);
+            if (!c.next()) {
+                return;
+            }
+            ValueView k = c.key();
+            int length = k.length();
+            MemorySegment copy = scratch(length);
+            MemorySegment.copy(k.memory(), k.offset(), copy, 0, length); // the key's bytes are freed by the delete
+            staging.delete(copy, 0, length);
+        }
+    }
+
+    private void remember(ByteSource key) {
+        long h = Hashing.hash(key, FILTER_SEED);
+        int a = (int) h & 4095;
+        int b = (int) (h >>> 32) & 4095;
+        filter[a >>> 6] |= 1L << a;
+        filter[b >>> 6] |= 1L << b;
+    }
+
+    private boolean mayContain(ByteSource key) {
+        long h = Hashing.hash(key, FILTER_SEED);
+        int a = (int) h & 4095;
+        int b = (int) (h >>> 32) & 4095;
+        return (filter[a >>> 6] & (1L << a)) != 0 && (filter[b >>> 6] & (1L << b)) != 0;
+    }
+
+    /** Whether the staging store was closed (a pooled set must then be rebuilt). */
+    boolean isClosed() {
+        return staging.isClosed();
+    }
+
+    /** Makes {@code thread} the owner of the staging store (the partition was handed over). */
+    void handOverTo(Thread thread) {
+        staging.handOverTo(thread);
     }
 
     /** A cursor over the pending entries in key order (records, not values). */

@@ -62,6 +62,8 @@ public final class StatePartition {
     /** Log position of the oldest commit not covered by a flush (Long.MAX_VALUE: none); read by the manager's trim. */
     private volatile long dirtySince;
     private Transaction current;
+    /** Staging of this partition's transactions, reused from one to the next (made on first begin). */
+    private PendingWrites[] pool;
     private byte[] committedPositions;
     private long lastFlushNanos;
     private volatile boolean revoked;
@@ -133,7 +135,10 @@ public final class StatePartition {
         if (current != null && !current.isDone()) {
             throw new IllegalStateException("partition " + id + " already has an open transaction: commit or abort it first");
         }
-        Transaction tx = Transaction.beginManaged(stores, listener);
+        if (pool == null || pool[0].isClosed()) {
+            pool = Transaction.newPendingPool(stores);
+        }
+        Transaction tx = Transaction.beginManaged(stores, listener, pool);
         tx.addSink(sink);
         current = tx;
         return tx;
@@ -196,6 +201,13 @@ public final class StatePartition {
         checkOwnerOrDead();
         for (KeyValueStore s : stores) {
             s.handOverTo(thread); // same owner for all: none refuses after the check
+        }
+        if (pool != null) {
+            for (PendingWrites p : pool) {
+                if (!p.isClosed()) {
+                    p.handOverTo(thread);
+                }
+            }
         }
     }
 
@@ -338,6 +350,16 @@ public final class StatePartition {
                 }
             }
         }
+        if (pool != null) {
+            for (PendingWrites p : pool) {
+                try {
+                    p.close();
+                } catch (RuntimeException e) {
+                    failure = add(failure, e);
+                }
+            }
+            pool = null;
+        }
         sink.close();
         if (failure != null) {
             throw failure;
@@ -363,6 +385,14 @@ public final class StatePartition {
 
     long commitsForStats() {
         return commits;
+    }
+
+    private static RuntimeException add(RuntimeException failure, RuntimeException e) {
+        if (failure == null) {
+            return e;
+        }
+        failure.addSuppressed(e);
+        return failure;
     }
 
     private void checkAssigned() {

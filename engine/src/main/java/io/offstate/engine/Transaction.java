@@ -95,15 +95,27 @@ public final class Transaction implements AutoCloseable {
     private final int[][] sizes = {new int[64]};
     private Cursor[] planCursors;
     private final CommitListener listener;
+    /** Whether {@link #pending} belongs to a partition's pool: emptied at the end, not closed. */
+    private final boolean pooled;
     /** The positions of the commit, kept for the listener. */
     private byte[] committedCopy;
     private long recordTimestamp;
     private State state = State.ACTIVE;
 
+    /** A partition's transaction over its reused pending writes (emptied, not closed, at the end). */
+    private Transaction(KeyValueStore[] stores, CommitListener listener, PendingWrites[] pooled) {
+        this.owner = Thread.currentThread();
+        this.stores = stores;
+        this.listener = listener;
+        this.pending = pooled;
+        this.pooled = true;
+    }
+
     private Transaction(KeyValueStore[] stores, CommitListener listener) {
         this.owner = Thread.currentThread();
         this.stores = stores;
         this.listener = listener;
+        this.pooled = false;
         this.pending = new PendingWrites[stores.length];
         try {
             for (int i = 0; i < stores.length; i++) {
@@ -139,9 +151,31 @@ public final class Transaction implements AutoCloseable {
         return new Transaction(copy, null);
     }
 
-    /** A transaction over managed stores (a partition's), with {@code listener} told of each successful commit. */
-    static Transaction beginManaged(KeyValueStore[] stores, CommitListener listener) {
-        return new Transaction(checkedStores(stores), listener);
+    /**
+     * A transaction over managed stores (a partition's), with {@code listener} told of each
+     * successful commit, staging into {@code pool} (one empty {@link #newPendingPool pending set}
+     * per store, in order), which it empties when it ends and never closes.
+     */
+    static Transaction beginManaged(KeyValueStore[] stores, CommitListener listener, PendingWrites[] pool) {
+        return new Transaction(checkedStores(stores), listener, pool);
+    }
+
+    /** A set of pending writes for {@link #beginManaged}: one per store; the caller closes them. */
+    static PendingWrites[] newPendingPool(KeyValueStore[] stores) {
+        PendingWrites[] pool = new PendingWrites[stores.length];
+        try {
+            for (int i = 0; i < stores.length; i++) {
+                pool[i] = new PendingWrites(stores[i]);
+            }
+        } catch (RuntimeException e) {
+            for (PendingWrites p : pool) {
+                if (p != null) {
+                    p.close();
+                }
+            }
+            throw e;
+        }
+        return pool;
     }
 
     private static KeyValueStore[] checkedStores(KeyValueStore[] stores) {
@@ -495,7 +529,11 @@ public final class Transaction implements AutoCloseable {
         RuntimeException first = null;
         for (PendingWrites p : pending) {
             try {
-                p.close();
+                if (pooled) {
+                    p.reset();
+                } else {
+                    p.close();
+                }
             } catch (RuntimeException e) {
                 if (first == null) {
                     first = e;

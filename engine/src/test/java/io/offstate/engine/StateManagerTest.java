@@ -328,6 +328,7 @@ final class StateManagerTest {
     void handOverMovesThePartitionToAnotherThread() throws Exception {
         open().assign(0);
         StatePartition p = manager.partition(0);
+        commit(p, "counts", "before", "main", null); // the partition's reused staging moves too
         AtomicReference<Throwable> thrown = new AtomicReference<>();
         Thread worker = new Thread(() -> {
             try {
@@ -430,6 +431,42 @@ final class StateManagerTest {
         assertNull(get(p, "counts", "b"));
         assertEquals("kept", string(p.committedPositions()));
         assertEquals(0, p.recovery().cancelledSkipped());
+    }
+
+    @Test
+    void aPartitionsNextTransactionStartsEmptyAfterAbortCommitAndALargeOne() {
+        open().assign(0);
+        StatePartition p = manager.partition(0);
+        KeyValueStore counts = p.store("counts");
+        KeyValueStore totals = p.store("totals");
+        try (Transaction tx = p.begin()) {
+            tx.put(counts, utf8("aborted"), utf8("x"));
+            tx.put(totals, utf8("aborted"), utf8("x"));
+        } // close aborts
+        try (Transaction tx = p.begin()) {
+            assertFalse(tx.contains(counts, utf8("aborted")));
+            assertEquals(0, tx.pendingWrites(counts));
+            assertEquals(0, tx.pendingWrites(totals));
+            TransactionCursor c = tx.cursor(totals);
+            c.range(null, null);
+            assertFalse(c.next());
+            for (int i = 0; i < 5000; i++) { // past the reset-by-delete limit: the staging starts afresh
+                tx.put(totals, utf8("k" + i), utf8("v"));
+            }
+            tx.commit();
+        }
+        try (Transaction tx = p.begin()) {
+            assertEquals(0, tx.pendingWrites(totals));
+            assertTrue(tx.contains(totals, utf8("k4999")), "committed");
+            tx.delete(totals, utf8("k1"));
+            tx.commit();
+        }
+        try (Transaction tx = p.begin()) {
+            assertEquals(0, tx.pendingWrites(totals));
+            assertFalse(tx.contains(totals, utf8("k1")));
+            assertFalse(tx.contains(counts, utf8("aborted")));
+        }
+        assertEquals(4999, totals.size());
     }
 
     @Test
