@@ -97,6 +97,7 @@ public class CommitBenchmark {
             updateA = ds.updateA;
             updateB = ds.updateB;
             mask = ds.mask;
+            FileStores.syncAll();
         }
 
         /** Untimed: flushes the store and drops the log it covers, so the log stays small. */

@@ -61,6 +61,7 @@ public class GroupCommitBenchmark {
         public void setUp() {
             directory = FileStores.newDirectory("offstate-group-");
             log = WriteAheadLog.open(directory.resolve("log"), WalOptions.defaults());
+            FileStores.syncAll();
         }
 
         @TearDown(Level.Trial)

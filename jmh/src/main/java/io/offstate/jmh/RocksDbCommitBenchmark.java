@@ -91,7 +91,7 @@ public class RocksDbCommitBenchmark {
                 Report.failIfRequested("rocksdb");
                 long t0 = System.nanoTime();
                 rocks = RocksDbStore.open(RocksDbStore.cacheBytesFor(ds.keys, ds.keyLength, ds.valueLength));
-                Report.note("file-system-rocksdb", FileStores.describe(rocks.dir));
+                Report.note("file-system-rocksdb", FileStores.describe(rocks.root));
                 long loaded = rocks.bulkLoad(ds.loadKeys, ds::value);
                 if (loaded != ds.keys) {
                     throw new IllegalStateException("RocksDB holds " + loaded + " entries, not " + ds.keys);
@@ -105,6 +105,7 @@ public class RocksDbCommitBenchmark {
                 hitKeys = RocksDbBenchmark.packed(ds.hitKeys, ds.keyLength);
                 updateA = ByteBuffer.allocateDirect(ds.valueLength).put(ds.updateA).flip();
                 updateB = ByteBuffer.allocateDirect(ds.valueLength).put(ds.updateB).flip();
+                FileStores.syncAll();
             } catch (Throwable t) {
                 Report.failure("rocksdb", t);
                 tearDown();
@@ -157,8 +158,9 @@ public class RocksDbCommitBenchmark {
             try {
                 Report.failIfRequested("rocksdb");
                 rocks = RocksDbStore.open(64L << 20);
-                Report.note("file-system-rocksdb", FileStores.describe(rocks.dir));
+                Report.note("file-system-rocksdb", FileStores.describe(rocks.root));
                 sync = writeOptions("sync");
+                FileStores.syncAll();
             } catch (Throwable t) {
                 Report.failure("rocksdb", t);
                 tearDown();
