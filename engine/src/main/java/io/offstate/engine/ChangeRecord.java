@@ -44,6 +44,11 @@ public final class ChangeRecord {
         return store.name();
     }
 
+    /** The {@link StatePartition partition} of the store, or -1 for a store outside a {@link StateManager}. */
+    public int partition() {
+        return store.partition();
+    }
+
     /** Whether the change deletes the key (else it puts {@link #value()}). */
     public boolean isDelete() {
         return delete;

@@ -95,6 +95,10 @@ public final class KeyValueStore implements AutoCloseable {
     private BackgroundScrub scrub;
     /** The input positions of the last {@link Transaction} committed to this store (null: none), owned here. */
     private byte[] committedPositions;
+    /** The partition of a {@link StateManager} this store belongs to, or -1. */
+    private int partition = -1;
+    /** Non-null while a {@link StateManager} manages this store: says how to write it instead. */
+    private String managedBy;
 
     private KeyValueStore(StoreOptions options, StoreState state, Persistence persistence) {
         this.options = options;
@@ -250,45 +254,53 @@ public final class KeyValueStore implements AutoCloseable {
 
     /** Inserts or replaces {@code key} → {@code value}. */
     public void put(byte[] key, byte[] value) {
+        checkUnmanaged();
         ByteSource k = checkedKey(key);
         core.put(k, caller.value(value));
     }
 
     /** Inserts or replaces {@code key} → {@code value} (whole segments). */
     public void put(MemorySegment key, MemorySegment value) {
+        checkUnmanaged();
         ByteSource k = checkedKey(key);
         core.put(k, caller.value(value));
     }
 
     /** Inserts or replaces a key and value given as segment ranges. */
     public void put(MemorySegment key, long keyOffset, int keyLength, MemorySegment value, long valueOffset, int valueLength) {
+        checkUnmanaged();
         ByteSource k = checkedKey(key, keyOffset, keyLength);
         core.put(k, caller.value(value, valueOffset, valueLength));
     }
 
     /** Inserts or replaces a key and value given as Agrona buffer ranges. */
     public void put(DirectBuffer key, int keyOffset, int keyLength, DirectBuffer value, int valueOffset, int valueLength) {
+        checkUnmanaged();
         ByteSource k = checkedKey(key, keyOffset, keyLength);
         core.put(k, caller.value(value, valueOffset, valueLength));
     }
 
     /** Removes {@code key}; returns whether it was present. */
     public boolean delete(byte[] key) {
+        checkUnmanaged();
         return core.delete(checkedKey(key));
     }
 
     /** Removes {@code key}; returns whether it was present. */
     public boolean delete(MemorySegment key) {
+        checkUnmanaged();
         return core.delete(checkedKey(key));
     }
 
     /** Removes the key given as a segment range; returns whether it was present. */
     public boolean delete(MemorySegment key, long offset, int length) {
+        checkUnmanaged();
         return core.delete(checkedKey(key, offset, length));
     }
 
     /** Removes the key given as a buffer range; returns whether it was present. */
     public boolean delete(DirectBuffer key, int offset, int length) {
+        checkUnmanaged();
         return core.delete(checkedKey(key, offset, length));
     }
 
@@ -322,6 +334,7 @@ public final class KeyValueStore implements AutoCloseable {
      */
     public void restore(StoreSnapshot snapshot) {
         ensureOpen();
+        checkUnmanaged();
         Objects.requireNonNull(snapshot, "snapshot");
         StoreState source = snapshot.state();
         boolean sortedSnapshot = source.sorted != null;
@@ -347,6 +360,7 @@ public final class KeyValueStore implements AutoCloseable {
      */
     public void clear() {
         ensureOpen();
+        checkUnmanaged();
         core.replace(StoreState.create(options, persistence.backing()), false);
     }
 
@@ -478,6 +492,7 @@ public final class KeyValueStore implements AutoCloseable {
      */
     public void flush() {
         ensureOpen();
+        checkUnmanaged();
         core.ensureWritable();
         persistence.flush(core, options, persistence.flushMetadata());
     }
@@ -496,6 +511,7 @@ public final class KeyValueStore implements AutoCloseable {
      */
     public void flush(byte[] metadata) {
         ensureOpen();
+        checkUnmanaged();
         Objects.requireNonNull(metadata, "metadata");
         if (metadata.length > MAX_FLUSH_METADATA) {
             throw new IllegalArgumentException("flush metadata of " + metadata.length + " bytes exceeds the maximum of "
@@ -626,6 +642,7 @@ public final class KeyValueStore implements AutoCloseable {
             return;
         }
         ensureOpen();
+        checkUnmanaged();
         if (core.isDamaged()) {
             release(); // flushing would write the damage back; the last flush stays on disk
             return;
@@ -645,6 +662,7 @@ public final class KeyValueStore implements AutoCloseable {
     public void closeWithoutFlush() {
         if (!closed) {
             ensureOpen();
+            checkUnmanaged();
             release();
         }
     }
@@ -664,6 +682,73 @@ public final class KeyValueStore implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------- internals
+
+    /**
+     * The partition of the {@link StateManager} this store belongs to (as carried by
+     * {@link ChangeRecord#partition()}), or -1 for a store of its own.
+     */
+    public int partition() {
+        ensureOpen();
+        return partition;
+    }
+
+    /** Whether a {@link StateManager} manages this store (then its writes go through {@link StatePartition#begin()}). */
+    public boolean isManaged() {
+        ensureOpen();
+        return managedBy != null;
+    }
+
+    /** Marks this store as managed by {@code description} (a partition of a manager), or frees it (null). */
+    void manage(int partition, String description) {
+        this.partition = description == null ? -1 : partition;
+        this.managedBy = description;
+    }
+
+    private void checkUnmanaged() {
+        if (managedBy != null) {
+            throw new IllegalStateException("store '" + name + "' belongs to " + managedBy
+                + ": write it through that partition's transactions (StatePartition.begin()); the manager flushes"
+                + " and closes it (StatePartition.flush(), StateManager.revoke/close)");
+        }
+    }
+
+    /** Flushes with {@code metadata} (kept as given) for the manager, bypassing the managed-store guard. */
+    void flushManaged(byte[] metadata) {
+        ensureOpen();
+        core.ensureWritable();
+        persistence.flush(core, options, metadata);
+    }
+
+    /** Closes for the manager: as {@link #close()} with {@code metadata} as the last flush's, bypassing the guard. */
+    void closeManaged(byte[] metadata) {
+        if (closed) {
+            return;
+        }
+        ensureOpen();
+        managedBy = null;
+        if (core.isDamaged()) {
+            release();
+            return;
+        }
+        try {
+            if (metadata != null) {
+                flushManaged(metadata);
+            } else {
+                flush();
+            }
+        } finally {
+            release();
+        }
+    }
+
+    /** Closes without flushing for the manager (a failed assign), bypassing the guard. */
+    void closeManagedWithoutFlush() {
+        managedBy = null;
+        if (!closed) {
+            ensureOpen();
+            release();
+        }
+    }
 
     long version() {
         return core.version();

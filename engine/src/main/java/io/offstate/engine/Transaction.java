@@ -42,11 +42,16 @@ import io.offstate.offheap.StoreClosedException;
  *   <li><b>Input positions.</b> {@link #commit(byte[]) commit(positions)} carries the caller's
  *       opaque bytes (e.g. encoded topic-partition → offset pairs); after the commit they are
  *       {@link #committedPositions(KeyValueStore) readable from every store} of the transaction.
- *       They live in memory only for now: persisting them across a reopen comes with the
- *       write-ahead log (issue 14), until then pass them to {@link KeyValueStore#flush(byte[])}.</li>
+ *       For a transaction of one's own stores they live in memory only (pass them to
+ *       {@link KeyValueStore#flush(byte[])} to keep them); a {@link StatePartition}'s transactions
+ *       log them with the data, and {@link StatePartition#committedPositions()} reads them back after
+ *       a reopen or a crash.</li>
  *   <li><b>Used once.</b> After {@link #commit}, {@link #abort()} or {@link #close()}, every method
  *       but {@code close} and {@link #isDone()} throws {@link IllegalStateException} saying which
  *       happened. {@code close()} without a commit aborts.</li>
+ *   <li><b>Managed stores</b> — those of a {@link StatePartition} — take part only in the
+ *       partition's own, logged transactions ({@link StatePartition#begin()}); {@code begin} with
+ *       one throws {@link IllegalStateException}.</li>
  *   <li><b>Bad input</b> — a {@code null} key, value or store, a key over
  *       {@link KeyValueStore#MAX_KEY_LENGTH}, a value over {@link #MAX_VALUE_LENGTH}, a store not
  *       part of the transaction — throws {@link NullPointerException} or
@@ -89,12 +94,14 @@ public final class Transaction implements AutoCloseable {
     private final ByteSource valueSource = new ByteSource();
     private final int[][] sizes = {new int[64]};
     private Cursor[] planCursors;
+    private final CommitListener listener;
     private long recordTimestamp;
     private State state = State.ACTIVE;
 
-    private Transaction(KeyValueStore[] stores) {
+    private Transaction(KeyValueStore[] stores, CommitListener listener) {
         this.owner = Thread.currentThread();
         this.stores = stores;
+        this.listener = listener;
         this.pending = new PendingWrites[stores.length];
         try {
             for (int i = 0; i < stores.length; i++) {
@@ -117,8 +124,25 @@ public final class Transaction implements AutoCloseable {
      * @throws IllegalArgumentException if none is given or one is given twice
      * @throws StoreClosedException     if one is closed
      * @throws WrongThreadException     if this thread does not own one
+     * @throws IllegalStateException    if one belongs to a {@link StatePartition} (use {@link StatePartition#begin()})
      */
     public static Transaction begin(KeyValueStore... stores) {
+        KeyValueStore[] copy = checkedStores(stores);
+        for (KeyValueStore s : copy) {
+            if (s.isManaged()) {
+                throw new IllegalStateException("store '" + s.name() + "' belongs to partition " + s.partition()
+                    + " of a state manager: begin its transactions with StatePartition.begin(), which logs them");
+            }
+        }
+        return new Transaction(copy, null);
+    }
+
+    /** A transaction over managed stores (a partition's), with {@code listener} told of each successful commit. */
+    static Transaction beginManaged(KeyValueStore[] stores, CommitListener listener) {
+        return new Transaction(checkedStores(stores), listener);
+    }
+
+    private static KeyValueStore[] checkedStores(KeyValueStore[] stores) {
         Objects.requireNonNull(stores, "stores");
         if (stores.length == 0) {
             throw new IllegalArgumentException("a transaction needs at least one store");
@@ -133,7 +157,13 @@ public final class Transaction implements AutoCloseable {
                 }
             }
         }
-        return new Transaction(copy);
+        return copy;
+    }
+
+    /** Told after a commit was applied to every store (the partition's bookkeeping). */
+    interface CommitListener {
+        /** {@code positions} is the transaction's own copy (null: none), which the listener may keep. */
+        void committed(byte[] positions);
     }
 
     /** As {@link #begin(KeyValueStore...)} with a list. */
@@ -144,7 +174,8 @@ public final class Transaction implements AutoCloseable {
 
     /**
      * The input positions the last transaction committed to {@code store} carried (a copy), or
-     * null if none did since the store was opened. In memory only until the write-ahead log.
+     * null if none did since the store was opened (in memory only; see
+     * {@link StatePartition#committedPositions()} for positions that survive a reopen).
      *
      * @throws StoreClosedException if the store is closed
      */
@@ -393,6 +424,9 @@ public final class Transaction implements AutoCloseable {
         }
         state = State.COMMITTED;
         release();
+        if (listener != null) {
+            listener.committed(kept);
+        }
     }
 
     private void apply(StoreCore core, Cursor c) {

@@ -33,6 +33,8 @@ class ReadmeExampleTest {
     private static final String SORTED_END = "// README-SORTED-END";
     private static final String FILES_BEGIN = "// README-FILES-BEGIN";
     private static final String FILES_END = "// README-FILES-END";
+    private static final String STATE_BEGIN = "// README-STATE-BEGIN";
+    private static final String STATE_END = "// README-STATE-END";
 
     private final PrintStream stdout = System.out;
 
@@ -131,6 +133,44 @@ class ReadmeExampleTest {
         }
         System.setOut(stdout);
         assertEquals(List.of("2 orders, generation 3"), printed.toString(StandardCharsets.UTF_8).lines().toList());
+    }
+
+    @Test
+    void readmeStateManagerExampleRunsAndPrintsWhatItsCommentsSay(@org.junit.jupiter.api.io.TempDir Path stateDir) {
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
+
+        // README-STATE-BEGIN
+        StateManagerOptions options = StateManagerOptions.builder(stateDir)
+            .memoryBudget(1L << 30)                               // one cap for all stores of all partitions
+            .build();                                             // log: fsync every commit (WalOptions.defaults())
+        try (StateManager manager = StateManager.open(options)) {
+            manager.define(StoreOptions.builder().name("clicks").build());
+            manager.assign(0, 1);                                 // opens stateDir/clicks/0 and /1, replays the log
+            StatePartition partition = manager.partition(0);
+            KeyValueStore clicks = partition.store("clicks");
+            byte[] user = "user:1".getBytes(StandardCharsets.UTF_8);
+            try (Transaction tx = partition.begin()) {
+                tx.put(clicks, user, "3".getBytes(StandardCharsets.UTF_8));
+                System.out.println("inside " + tx.contains(clicks, user) + ", outside " + clicks.contains(user)); // inside true, outside false
+                tx.commit("clicks-0@42".getBytes(StandardCharsets.UTF_8));   // in the log (fsync), then in the store
+            }
+            manager.revoke(0);                                    // flushes and closes partition 0's stores
+            manager.assign(0);                                    // also after a crash: flush + log replay
+            StatePartition again = manager.partition(0);
+            System.out.println(new String(again.committedPositions(), StandardCharsets.UTF_8) + ", "
+                + again.store("clicks").size() + " user");        // clicks-0@42, 1 user
+        }
+        // README-STATE-END
+
+        System.setOut(stdout);
+        assertEquals(List.of("inside true, outside false", "clicks-0@42, 1 user"),
+            printed.toString(StandardCharsets.UTF_8).lines().toList());
+    }
+
+    @Test
+    void readmeShowsExactlyThisStateManagerExample() throws IOException {
+        assertReadmeShows(STATE_BEGIN, STATE_END, 15, 25);
     }
 
     @Test
