@@ -19,21 +19,25 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 import io.offstate.engine.KeyValueStore;
+import io.offstate.engine.StateManager;
+import io.offstate.engine.StateManagerOptions;
+import io.offstate.engine.StatePartition;
 import io.offstate.engine.Transaction;
 import io.offstate.engine.log.WalOptions;
-import io.offstate.engine.log.WriteAheadLog;
 
 /**
- * Group commit (issue 14): commits/s with an fsync per commit ({@code EVERY_COMMIT}) from 1, 2 and
- * 4 threads, each committing one put per transaction to its own store, all through one shared
+ * Group commit (issue 14): commits/s with an fsync per commit ({@code EVERY_COMMIT}, the
+ * default) from 1, 2 and 4 threads, each committing one put per transaction to its own
+ * {@link StatePartition} of one {@link StateManager}: the partitions share the manager's
  * write-ahead log, so commits waiting at the same time share one fsync. Peer:
  * {@link RocksDbCommitBenchmark#syncCommit1} etc. (one RocksDB, {@code setSync(true)}, same thread
  * counts, same keys and values). Throughput over all threads, ops/s.
  *
- * <p>Each thread's state opens its store on that thread (stores are confined to their owner), in
- * a directory of its own; the log is in the shared state's directory, from {@link FileStores}. Keys:
- * {@value #KEYS} random 16-byte keys per thread (a seed per thread), 64-byte values; the stores
- * start empty, so the first pass over a thread's keys inserts them and the rest update.
+ * <p>Each JMH thread assigns its own partition in its thread-scoped state's setup, on that thread,
+ * which therefore owns it (partitions are confined to their owner), and revokes it in its
+ * teardown. Keys: {@value #KEYS} random 16-byte keys per thread (a seed per thread), 64-byte
+ * values; the partitions start empty, so the first pass over a thread's keys inserts them and the
+ * rest update. The manager's directory comes from {@link FileStores} (a disk).
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -50,34 +54,67 @@ public class GroupCommitBenchmark {
         return 0x6C0_0000L + id;
     }
 
-    /** The shared log, fsync per commit. */
+    /**
+     * The manager, shared by the writer threads. It is closed by whichever comes last, its own
+     * teardown or the last writer's revoke: a partition must be revoked on its owner thread before
+     * the manager closes, and JMH does not order one thread's teardown against another's.
+     */
     @State(Scope.Benchmark)
-    public static class SharedLog {
+    public static class SharedManager {
         Path directory;
-        WriteAheadLog log;
+        StateManager manager;
         final AtomicInteger writers = new AtomicInteger();
+        private int active;
+        private boolean closeRequested;
 
         @Setup(Level.Trial)
         public void setUp() {
             directory = FileStores.newDirectory("offstate-group-");
-            log = WriteAheadLog.open(directory.resolve("log"), WalOptions.defaults());
+            manager = StateManager.open(StateManagerOptions.builder(directory).log(WalOptions.defaults()).build());
+            manager.define(OffstateBenchmark.options(KEYS).build());
             FileStores.syncAll();
         }
 
-        @TearDown(Level.Trial)
-        public void tearDown() {
-            if (log != null) {
-                log.close();
+        synchronized StatePartition assign(int id) {
+            manager.assign(id);
+            active++;
+            return manager.partition(id);
+        }
+
+        synchronized void revoke(int id) {
+            manager.revoke(id);
+            if (--active == 0 && closeRequested) {
+                close();
             }
-            FileStores.delete(directory);
+        }
+
+        @TearDown(Level.Trial)
+        public synchronized void tearDown() {
+            closeRequested = true;
+            if (active == 0) {
+                close();
+            }
+        }
+
+        private void close() {
+            try {
+                if (manager != null) {
+                    manager.close();
+                    manager = null;
+                }
+            } finally {
+                FileStores.delete(directory);
+            }
         }
     }
 
-    /** One writer thread: its store (opened on this thread), keys, values and log sink. */
+    /** One writer thread: its partition (assigned on this thread), keys and values. */
     @State(Scope.Thread)
     public static class Writer {
+        SharedManager shared;
+        int id = -1;
+        StatePartition partition;
         KeyValueStore store;
-        LogSink sink;
         byte[][] keys;
         final byte[] updateA = Keys.updateValue(0);
         final byte[] updateB = Keys.updateValue(1);
@@ -85,18 +122,18 @@ public class GroupCommitBenchmark {
         boolean phase;
 
         @Setup(Level.Trial)
-        public void setUp(SharedLog shared) {
-            int id = shared.writers.getAndIncrement();
+        public void setUp(SharedManager s) {
+            shared = s;
+            id = s.writers.getAndIncrement();
             keys = Keys.randomKeys(KEYS, Keys.KEY_LENGTH, keySeed(id));
-            store = KeyValueStore.open(shared.directory.resolve("store-" + id),
-                OffstateBenchmark.options(KEYS).name("bench-" + id).build());
-            sink = new LogSink(shared.log);
+            partition = s.assign(id);
+            store = partition.store("bench");
         }
 
         @TearDown(Level.Trial)
         public void tearDown() {
-            if (store != null) {
-                store.closeWithoutFlush();
+            if (partition != null) {
+                shared.revoke(id);
             }
         }
     }
@@ -106,8 +143,7 @@ public class GroupCommitBenchmark {
         if (i == 0) {
             w.phase = !w.phase;
         }
-        try (Transaction tx = Transaction.begin(w.store)) {
-            tx.addSink(w.sink);
+        try (Transaction tx = w.partition.begin()) {
             tx.put(w.store, w.keys[i], w.phase ? w.updateA : w.updateB);
             tx.commit();
         }
@@ -115,19 +151,19 @@ public class GroupCommitBenchmark {
 
     @Benchmark
     @Threads(1)
-    public void commit1(SharedLog log, Writer w) {
+    public void commit1(Writer w) {
         commit(w);
     }
 
     @Benchmark
     @Threads(2)
-    public void commit2(SharedLog log, Writer w) {
+    public void commit2(Writer w) {
         commit(w);
     }
 
     @Benchmark
     @Threads(4)
-    public void commit4(SharedLog log, Writer w) {
+    public void commit4(Writer w) {
         commit(w);
     }
 }
