@@ -838,13 +838,26 @@ final class Summary {
                 cells.noteBehind(w + " writes/commit", "commit " + pair[0], "RocksDB " + pair[3], a, b);
             }
         }
-        sb.append("\n- offstate: one file-backed store loaded with the data set (flushed), one write-ahead log in the"
-            + " same directory; a commit logs its batch (with 8 bytes of input positions), waits for durability per"
-            + " the policy, then applies it. RocksDB: configured as in the point tables, bulk-loaded with the same data"
-            + " set; db.write(WriteOptions, WriteBatch) with the same puts. \"WAL, not synced\" survives a process"
-            + " crash like NEVER, and is weaker than INTERVAL; \"no WAL\" is not durable at all: RocksDB's speed"
-            + " limit. Both flush nothing while measuring except what the policy forces (offstate flushes its store"
-            + " and drops the covered log between iterations, untimed).\n");
+        sb.append("\n- offstate: a StateManager with one store definition and partition 0 (a file-backed store), loaded with"
+            + " the data set through transactions and flushed; a commit (partition.begin(), the puts, commit(8 bytes of"
+            + " input positions)) encodes one batch into the manager's write-ahead log, waits for durability per the"
+            + " policy, then applies it. Default checkpointing (flush once 256 MiB of log are unflushed)");
+        List<String> flushes = new ArrayList<>();
+        for (int w : Suite.COMMIT_WRITES) {
+            for (String d : Suite.DURABILITIES) {
+                Double f = measured.metric(c, "commit.flushes." + d + "." + w);
+                if (f != null) {
+                    flushes.add(String.format(Locale.ROOT, "%s/%d: %d", d, w, f.longValue()));
+                }
+            }
+        }
+        if (!flushes.isEmpty()) {
+            sb.append("; flushes per fork, the setup's included (policy/writes): ").append(String.join(", ", flushes));
+        }
+        sb.append(".\n- RocksDB: configured as in the point tables, bulk-loaded with the same data set;"
+            + " db.write(WriteOptions, WriteBatch) with the same puts. \"WAL, not synced\" survives a process crash like"
+            + " NEVER and is weaker than INTERVAL; \"no WAL\" is not durable at all: RocksDB's speed limit. Before"
+            + " measuring, both setups run sync(1), so the measured fsyncs do not wait for the setup's writeback.\n");
         sb.append("- B/op for offstate is per commit (begin + writes + commit), not judged: a transaction creates its"
             + " staging store.\n");
 
@@ -878,9 +891,9 @@ final class Summary {
                 cells.noteBehind(t + " threads", "group commit (time per commit)", "RocksDB sync", 1 / a, 1 / b);
             }
         }
-        sb.append("\n- offstate: each JMH thread opens its own file-backed store (owned by that thread) and commits one put"
-            + " per transaction through one shared write-ahead log (EVERY_COMMIT): commits waiting at the same time"
-            + " share one fsync. RocksDB: one database, each thread db.write(sync, a one-put WriteBatch) to its own keys"
+        sb.append("\n- offstate: one StateManager (EVERY_COMMIT); each JMH thread assigns its own partition on that thread"
+            + " (so it owns it) and commits one put per transaction; the partitions share the manager's log, and commits"
+            + " waiting at the same time share one fsync. RocksDB: one database, each thread db.write(sync, a one-put WriteBatch) to its own keys"
             + " (RocksDB's write group shares the WAL fsync). Each thread writes its own ")
             .append(String.format(Locale.ROOT, "%,d", GroupCommitBenchmark.KEYS))
             .append(" keys (16 B, 64 B values), inserting on the first pass. The machine has ")
