@@ -36,7 +36,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * {@code benchmarks.jar} (normally {@code jmh/target/}).
  *
  * <pre>
- * java -cp jmh/target/benchmarks.jar io.offstate.jmh.MainJob            # quick suite, ~11 min on 2 shared cores
+ * java -cp jmh/target/benchmarks.jar io.offstate.jmh.MainJob            # quick suite, ~16 min on 2 shared cores
  * java -cp jmh/target/benchmarks.jar io.offstate.jmh.MainJob --smoke    # every benchmark once, 10k keys (CI)
  * java -cp jmh/target/benchmarks.jar io.offstate.jmh.MainJob --full     # 1M and 10M keys, all shapes
  *   options: --keys N (data-set size), --out DIR (where summary.md/results.json go),
@@ -294,7 +294,8 @@ public final class MainJob {
         System.err.println(String.format(Locale.ROOT, """
             usage: java -cp jmh/target/benchmarks.jar io.offstate.jmh.MainJob [--smoke | --full] [--keys N] [--out DIR] [--list] [--case ID]... [--fail-peer NAME]
               (default) quick suite: 1M keys (16 B keys/64 B values in full, 64 B/1 KiB get/put, file-backed get/put,
-                        flush, open at 1M and 10M, growth, scans, buffer() reads), ~11 minutes on 2 cores
+                        flush, open at 1M and 10M, growth, scans, buffer() reads,
+                        transactions, commits and group commit vs RocksDB), ~16 minutes on 2 cores
               --smoke   every benchmark once, 10k keys, 100 ms (CI: keeps the job from rotting), 1-2 minutes
               --full    1M and 10M keys, all four key/value shapes (those over %d GiB of data skipped), ~55 minutes
               --keys N  data-set size instead of the scale's

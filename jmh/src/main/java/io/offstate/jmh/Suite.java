@@ -23,14 +23,17 @@ import java.util.stream.Stream;
  *       only); file-backed vs in-memory get/put with Chronicle Map persisted (16/64 B); flush with
  *       0-4096 dirty chunks and open of 1M- and 10M-entry stores (5 untimed + 20 timed single
  *       calls); insert growth; ordered scans; value reads through buffer() at 1k and 100k keys (16 forks,
- *       1m19s measured on its own under load, not in the 9m17s). 1 warmup + 3 measured 1 s iterations.</li>
+ *       1m19s measured on its own under load, not in the 9m17s); get/put inside a transaction vs on the
+ *       store (8 forks) and commit latency / group commit through the state manager vs RocksDB's
+ *       WriteBatch (24 forks; both issue 14, about 5 more minutes, see BENCHMARKS.md). 1 warmup + 3
+ *       measured 1 s iterations.</li>
  *   <li><b>full</b> (179 forks, ~55 minutes estimated from single 10M-key forks; not run yet): 1M
  *       keys in all four shapes (16/64 B keys x 64/1024 B values; ConcurrentHashMap next to HashMap, RocksDB's byte[] read path and
  *       the independent-read floor at 16/64 B); 10M keys, average time only, at 16/64 B (with
  *       delete and snapshots) and 64/64 B; the 1 KiB-value shapes at 10M do not fit this machine
  *       and are listed as skipped, with the reason; the file cases at 1M and 10M keys, flush and
  *       open as in quick with 10 untimed + 40 timed calls; buffer() reads as in quick. 2 warmup + 4
- *       measured 1 s iterations.</li>
+ *       measured 1 s iterations; the transaction and commit cases at 1M keys.</li>
  *   <li><b>smoke</b>: every benchmark once, for 100 ms, on 10k keys (the 64 B/1 KiB shape with one
  *       benchmark per peer; flush with 0 and 16 dirty chunks and open at 10k, 3 calls each; buffer() reads at 1k keys): only
  *       shows that everything runs; CI runs it.</li>
