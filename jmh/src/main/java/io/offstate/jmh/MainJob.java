@@ -27,14 +27,16 @@ import org.openjdk.jmh.runner.options.TimeValue;
 /**
  * The benchmark main job: runs the {@link Suite} through the JMH {@link Runner} API, one JMH run
  * per case (data-set size and shape, file-backed stores, growth, scans, value reads through
- * buffer()), then prints ONE summary (offstate vs Chronicle Map, RocksDB, HashMap and the memory
- * floor; file-backed vs in-memory and vs Chronicle Map persisted, flush and open costs;
- * SegmentBuffer vs UnsafeBuffer; with the issue's targets) and writes it to
+ * buffer(), transactions, commits through the write-ahead log), then prints ONE summary (offstate
+ * vs Chronicle Map, RocksDB, HashMap and the memory floor; file-backed vs in-memory and vs
+ * Chronicle Map persisted, flush and open costs; SegmentBuffer vs UnsafeBuffer; get/put inside a
+ * transaction vs on the store; commit latency and group commit vs RocksDB's WriteBatch; with the
+ * issue's targets) and writes it to
  * {@code summary.md}, and all raw JMH results to {@code results.json}, next to
  * {@code benchmarks.jar} (normally {@code jmh/target/}).
  *
  * <pre>
- * java -cp jmh/target/benchmarks.jar io.offstate.jmh.MainJob            # quick suite, ~11 min on 2 shared cores
+ * java -cp jmh/target/benchmarks.jar io.offstate.jmh.MainJob            # quick suite, ~16 min on 2 shared cores
  * java -cp jmh/target/benchmarks.jar io.offstate.jmh.MainJob --smoke    # every benchmark once, 10k keys (CI)
  * java -cp jmh/target/benchmarks.jar io.offstate.jmh.MainJob --full     # 1M and 10M keys, all shapes
  *   options: --keys N (data-set size), --out DIR (where summary.md/results.json go),
@@ -160,7 +162,7 @@ public final class MainJob {
 
     /**
      * One JMH run for {@code c}; never throws (a failed run yields what it produced, maybe nothing).
-     * The file cases' stores go to a directory of this run's own under {@code java.io.tmpdir}
+     * The file and commit cases' stores and logs go to a directory of this run's own under {@code java.io.tmpdir}
      * (a disk, not the repository's target/), deleted afterwards even if a fork died.
      */
     private static List<RunResult> run(Suite suite, Suite.Case c, Path caseSide, String failPeer) {
@@ -172,7 +174,8 @@ public final class MainJob {
             if (failPeer != null) {
                 props.add("-D" + Report.FAIL_PEER_PROPERTY + "=" + failPeer);
             }
-            boolean fileCase = c.kind() == Suite.Kind.FILE || c.kind() == Suite.Kind.FLUSH_OPEN;
+            boolean fileCase = c.kind() == Suite.Kind.FILE || c.kind() == Suite.Kind.FLUSH_OPEN
+                || c.kind() == Suite.Kind.COMMIT;
             if (fileCase) {
                 stores = Files.createTempDirectory("offstate-jmh-" + c.id() + "-");
                 props.add("-D" + FileStores.DIR_PROPERTY + "=" + stores);
@@ -218,6 +221,12 @@ public final class MainJob {
             if (c.kind() == Suite.Kind.FLUSH_OPEN) {
                 b.param("dirtyChunks", suite.dirtyChunks.stream().map(String::valueOf).toArray(String[]::new))
                     .param("openKeys", suite.openKeys.stream().map(String::valueOf).toArray(String[]::new));
+            }
+            if (c.kind() == Suite.Kind.COMMIT) {
+                // the suite's lists, not the annotations', so --list and the summary name what ran
+                b.param("writes", Suite.COMMIT_WRITES.stream().map(String::valueOf).toArray(String[]::new))
+                    .param("durability", Suite.DURABILITIES.toArray(String[]::new))
+                    .param("wal", Suite.ROCKSDB_WALS.toArray(String[]::new));
             }
             if (c.averageTimeOnly()) {
                 b.mode(Mode.AverageTime);
@@ -285,7 +294,8 @@ public final class MainJob {
         System.err.println(String.format(Locale.ROOT, """
             usage: java -cp jmh/target/benchmarks.jar io.offstate.jmh.MainJob [--smoke | --full] [--keys N] [--out DIR] [--list] [--case ID]... [--fail-peer NAME]
               (default) quick suite: 1M keys (16 B keys/64 B values in full, 64 B/1 KiB get/put, file-backed get/put,
-                        flush, open at 1M and 10M, growth, scans, buffer() reads), ~11 minutes on 2 cores
+                        flush, open at 1M and 10M, growth, scans, buffer() reads,
+                        transactions, commits and group commit vs RocksDB), ~16 minutes on 2 cores
               --smoke   every benchmark once, 10k keys, 100 ms (CI: keeps the job from rotting), 1-2 minutes
               --full    1M and 10M keys, all four key/value shapes (those over %d GiB of data skipped), ~55 minutes
               --keys N  data-set size instead of the scale's

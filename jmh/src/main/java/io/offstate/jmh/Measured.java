@@ -55,6 +55,27 @@ final class Measured {
         return null;
     }
 
+    /**
+     * The result of {@code benchmark} in {@code mode} whose JMH parameters match every
+     * {@code name, value} pair of {@code params}.
+     */
+    RunResult findWith(Suite.Case c, String benchmark, Mode mode, String... params) {
+        outer:
+        for (RunResult r : results(c)) {
+            var p = r.getParams();
+            if (!p.getBenchmark().equals(PKG + benchmark) || p.getMode() != mode) {
+                continue;
+            }
+            for (int i = 0; i + 1 < params.length; i += 2) {
+                if (!params[i + 1].equals(p.getParam(params[i]))) {
+                    continue outer;
+                }
+            }
+            return r;
+        }
+        return null;
+    }
+
     static Double primary(RunResult r) {
         return r == null ? null : r.getPrimaryResult().getScore();
     }

@@ -23,14 +23,17 @@ import java.util.stream.Stream;
  *       only); file-backed vs in-memory get/put with Chronicle Map persisted (16/64 B); flush with
  *       0-4096 dirty chunks and open of 1M- and 10M-entry stores (5 untimed + 20 timed single
  *       calls); insert growth; ordered scans; value reads through buffer() at 1k and 100k keys (16 forks,
- *       1m19s measured on its own under load, not in the 9m17s). 1 warmup + 3 measured 1 s iterations.</li>
+ *       1m19s measured on its own under load, not in the 9m17s); get/put inside a transaction vs on the
+ *       store (8 forks) and commit latency / group commit through the state manager vs RocksDB's
+ *       WriteBatch (24 forks; both issue 14, about 5 more minutes, see BENCHMARKS.md). 1 warmup + 3
+ *       measured 1 s iterations.</li>
  *   <li><b>full</b> (179 forks, ~55 minutes estimated from single 10M-key forks; not run yet): 1M
  *       keys in all four shapes (16/64 B keys x 64/1024 B values; ConcurrentHashMap next to HashMap, RocksDB's byte[] read path and
  *       the independent-read floor at 16/64 B); 10M keys, average time only, at 16/64 B (with
  *       delete and snapshots) and 64/64 B; the 1 KiB-value shapes at 10M do not fit this machine
  *       and are listed as skipped, with the reason; the file cases at 1M and 10M keys, flush and
  *       open as in quick with 10 untimed + 40 timed calls; buffer() reads as in quick. 2 warmup + 4
- *       measured 1 s iterations.</li>
+ *       measured 1 s iterations; the transaction and commit cases at 1M keys.</li>
  *   <li><b>smoke</b>: every benchmark once, for 100 ms, on 10k keys (the 64 B/1 KiB shape with one
  *       benchmark per peer; flush with 0 and 16 dirty chunks and open at 10k, 3 calls each; buffer() reads at 1k keys): only
  *       shows that everything runs; CI runs it.</li>
@@ -49,6 +52,10 @@ final class Suite {
     static final String RDB_SCAN = "RocksDbScanBenchmark";
     static final String FILE = "OffstateFileBenchmark";
     static final String BUF = "ValueBufferBenchmark";
+    static final String TX = "TransactionBenchmark";
+    static final String COMMIT = "CommitBenchmark";
+    static final String GROUP = "GroupCommitBenchmark";
+    static final String RDB_COMMIT = "RocksDbCommitBenchmark";
 
     /** The point workloads every peer runs, in table order. */
     static final List<String> POINT_OPS = List.of("getHit", "getMiss", "putUpdate", "deleteReinsert");
@@ -68,6 +75,18 @@ final class Suite {
      */
     static final List<String> BUFFER_OPS = List.of("segmentBuffer", "unsafeBuffer", "valueView", "segment",
         "rereadSegmentBuffer", "rereadUnsafeBuffer", "rereadValueView", "rereadSegment");
+    /**
+     * {@link TransactionBenchmark}'s methods in table order: each pair is the call on the store, then
+     * inside a transaction; then the small transaction's put and the empty begin+abort.
+     */
+    static final List<String> TX_OPS = List.of("storeGetHit", "txGetHit", "storeGetMiss", "txGetMiss", "storePut",
+        "txPut", "txPutSmall", "beginAbort");
+    /** COMMIT: writes per transaction, offstate's log policies and RocksDB's WAL modes (one fork each combination). */
+    static final List<Integer> COMMIT_WRITES = List.of(1, 10, 100);
+    static final List<String> DURABILITIES = List.of("EVERY_COMMIT", "INTERVAL", "NEVER");
+    static final List<String> ROCKSDB_WALS = List.of("sync", "wal", "nowal");
+    /** COMMIT: writer threads of the group-commit benchmarks (one method per count: {@code commit1}, {@code syncCommit1}...). */
+    static final List<Integer> GROUP_THREADS = List.of(1, 2, 4);
     /** BUFFER: the store sizes of the quick and full suites (smoke runs the first only). */
     static final List<Integer> BUFFER_KEYS = List.of(1_000, 100_000);
     /** Dirty chunks before a measured flush; those a data set is too small for are dropped per suite. */
@@ -90,9 +109,11 @@ final class Suite {
      * ordered scans; FILE: get/put of offstate in memory vs file-backed and of Chronicle Map
      * persisted; FLUSH_OPEN: flush and open of file-backed stores, one timed call per iteration;
      * BUFFER: a value read through {@code ValueView.buffer()} vs Agrona's UnsafeBuffer and raw
-     * segment reads, at {@link #bufferKeys}.
+     * segment reads, at {@link #bufferKeys}; TX: get/put inside a transaction vs on the store;
+     * COMMIT: commit latency per log policy and writes per commit, and group-commit throughput, each
+     * against RocksDB's WriteBatch (file-backed, on a disk directory).
      */
-    enum Kind { POINT, GROWTH, SCANS, FILE, FLUSH_OPEN, BUFFER }
+    enum Kind { POINT, GROWTH, SCANS, FILE, FLUSH_OPEN, BUFFER, TX, COMMIT }
 
     /**
      * One JMH run. {@code benchmarks} are {@code Class.method} names; {@code averageTimeOnly} forces
@@ -112,6 +133,10 @@ final class Suite {
                 case FLUSH_OPEN -> String.format(Locale.ROOT, "Flush and open of file-backed stores (flush on %,d keys)", keys);
                 case BUFFER -> "Reading a value through ValueView.buffer(): SegmentBuffer vs Agrona UnsafeBuffer vs raw"
                     + " segment reads";
+                case TX -> String.format(Locale.ROOT, "Get and put inside a transaction vs on the store, %,d keys, %d B"
+                    + " keys, %d B values", keys, keyLength, valueLength);
+                case COMMIT -> String.format(Locale.ROOT, "Transaction commit through the write-ahead log vs RocksDB"
+                    + " WriteBatch, %,d keys, %d B keys, %d B values", keys, keyLength, valueLength);
             };
         }
 
@@ -198,6 +223,8 @@ final class Suite {
                 cases.add(growth());
                 cases.add(scans(k));
                 cases.add(buffer());
+                cases.add(tx(k));
+                cases.add(commit(k));
             }
             case QUICK -> {
                 int k = keysOverride != null ? keysOverride : 1_000_000;
@@ -213,6 +240,8 @@ final class Suite {
                 cases.add(growth());
                 cases.add(scans(k));
                 cases.add(buffer());
+                cases.add(tx(k));
+                cases.add(commit(k));
             }
             case FULL -> {
                 // 1M keys: everything, in all four shapes. 10M keys: setups take 20-45 s per fork
@@ -244,6 +273,8 @@ final class Suite {
                 cases.add(growth());
                 cases.add(scans(small));
                 cases.add(buffer());
+                cases.add(tx(small));
+                cases.add(commit(small));
             }
             default -> throw new IllegalArgumentException("scale " + scale);
         }
@@ -366,6 +397,30 @@ final class Suite {
         return new Case("buffer", Kind.BUFFER, 0, Keys.KEY_LENGTH, Keys.VALUE_LENGTH, b, true, List.of(), null);
     }
 
+    /**
+     * {@link TransactionBenchmark}: get-hit, get-miss and put-update on the store and inside a
+     * transaction, the small transaction's put and begin+abort, on the {@code keys} data set (16 B
+     * keys, 64 B values), average time.
+     */
+    static Case tx(int keys) {
+        List<String> b = TX_OPS.stream().map(op -> TX + "." + op).toList();
+        return new Case("tx-" + keys, Kind.TX, keys, Keys.KEY_LENGTH, Keys.VALUE_LENGTH, b, true, List.of(), null);
+    }
+
+    /**
+     * Commit latency ({@link CommitBenchmark} at each of {@link #COMMIT_WRITES} x {@link #DURABILITIES},
+     * {@link RocksDbCommitBenchmark#commit} at each of {@link #COMMIT_WRITES} x {@link #ROCKSDB_WALS},
+     * SampleTime) and group-commit throughput at {@link #GROUP_THREADS} writer threads (offstate's
+     * shared log and RocksDB's sync writes, Throughput), on the {@code keys} data set; the stores and
+     * logs in a directory of the run's own under {@code java.io.tmpdir} (a disk).
+     */
+    static Case commit(int keys) {
+        List<String> b = new ArrayList<>(List.of(COMMIT + ".commit", RDB_COMMIT + ".commit"));
+        GROUP_THREADS.forEach(t -> b.add(GROUP + ".commit" + t));
+        GROUP_THREADS.forEach(t -> b.add(RDB_COMMIT + ".syncCommit" + t));
+        return new Case("commit-" + keys, Kind.COMMIT, keys, Keys.KEY_LENGTH, Keys.VALUE_LENGTH, b, false, List.of(), null);
+    }
+
     /** The JMH include pattern for {@code benchmarks}: each {@code Class.method} exactly. */
     static String includePattern(List<String> benchmarks) {
         return "^io\\.offstate\\.jmh\\.(" + String.join("|",
@@ -390,6 +445,11 @@ final class Suite {
             }
             if (c.kind() == Kind.BUFFER) {
                 n += bufferKeys.size();
+                continue;
+            }
+            if (c.kind() == Kind.COMMIT) {
+                n += b.equals(COMMIT + ".commit") ? COMMIT_WRITES.size() * DURABILITIES.size()
+                    : b.equals(RDB_COMMIT + ".commit") ? COMMIT_WRITES.size() * ROCKSDB_WALS.size() : 1;
                 continue;
             }
             String method = b.substring(b.indexOf('.') + 1);
@@ -426,6 +486,11 @@ final class Suite {
                 sb.append(String.format(Locale.ROOT, "  SingleShotTime, %d untimed + %d timed calls per fork; flush with"
                     + " dirtyChunks %s, open of stores with openKeys %s%n", singleShotWarmup, singleShotIterations,
                     dirtyChunks, openKeys));
+            }
+            if (c.kind() == Kind.COMMIT) {
+                sb.append(String.format(Locale.ROOT, "  writes per commit %s; offstate log %s; RocksDB %s; group commit"
+                    + " with %s threads; stores and logs under java.io.tmpdir%n", COMMIT_WRITES, DURABILITIES,
+                    ROCKSDB_WALS, GROUP_THREADS));
             }
             if (c.kind() == Kind.BUFFER) {
                 sb.append(String.format(Locale.ROOT, "  keys %s (not --keys), 16 B keys, 64 B values; forks get"

@@ -19,8 +19,9 @@ import org.openjdk.jmh.util.Statistics;
  * the memory floor, offstate's B/op, memory per entry, latency percentiles, snapshot/restore
  * throughput; file-backed against in-memory get/put (and against Chronicle Map persisted), flush
  * cost against dirty chunks and open time against entries; then insert growth, ordered scans, value
- * reads through {@code ValueView.buffer()} against Agrona's UnsafeBuffer, and where offstate is
- * behind. Targets from the
+ * reads through {@code ValueView.buffer()} against Agrona's UnsafeBuffer, get/put inside a
+ * transaction against the store, commit latency and group commit against RocksDB's WriteBatch, and
+ * where offstate is behind. Targets from the
  * issue are judged PASS/MISS where they apply. A peer without a result is shown as
  * "missing: reason", never left out.
  */
@@ -100,6 +101,8 @@ final class Summary {
                 case FILE -> renderFile(sb, c);
                 case FLUSH_OPEN -> renderFlushOpen(sb, c);
                 case BUFFER -> renderBuffer(sb, c);
+                case TX -> renderTx(sb, c);
+                case COMMIT -> renderCommit(sb, c);
             }
         }
         renderBehind(sb);
@@ -733,6 +736,182 @@ final class Summary {
         sb.append("- get-hit rows: a random present key per operation, then the value's 8 longs (the lookup's"
             + " cache misses dominate); reread rows: the view is filled once at setup, so the ratio there is"
             + " the per-read cost of the checks.\n");
+    }
+
+    // ------------------------------------------------------------ transactions
+
+    /**
+     * {@link TransactionBenchmark}: each call inside a transaction against the same call on the
+     * store (same run, same keys), the get judged against at most 1.3x, the transaction's B/op
+     * against 0; begin+abort with its allocation, not judged.
+     */
+    private void renderTx(StringBuilder sb, Suite.Case c) {
+        sb.append("\n## ").append(c.title()).append(" (ns/op, AverageTime)\n\n");
+        if (c.skipped() != null) {
+            sb.append("Skipped: ").append(c.skipped()).append(".\n");
+            return;
+        }
+        sb.append("| operation | on the store | inside a transaction | transaction/store | transaction B/op | store B/op |\n");
+        sb.append("|---|---|---|---|---|---|\n");
+        String[][] rows = {
+            // label, store method, transaction method, target ("" = none)
+            {"get-hit (the key is not among the " + TransactionBenchmark.PENDING + " pending writes)", "storeGetHit",
+                "txGetHit", "1.3"},
+            {"get-miss (absent from the store and the pending writes)", "storeGetMiss", "txGetMiss", ""},
+            {"put-update (staged; the transaction overwrites the access sequence's keys)", "storePut", "txPut", ""},
+            {"put-update into a transaction of " + TransactionBenchmark.SMALL + " keys", "storePut", "txPutSmall", ""},
+        };
+        for (String[] row : rows) {
+            RunResult store = measured.find(c, Suite.TX + "." + row[1], Mode.AverageTime, null);
+            RunResult tx = measured.find(c, Suite.TX + "." + row[2], Mode.AverageTime, null);
+            if (store == null || tx == null) {
+                offstateMissing = true;
+            }
+            Double t = Measured.primary(tx);
+            Double st = Measured.primary(store);
+            sb.append("| ").append(row[0])
+                .append(" | ").append(store == null ? measured.missing(c, "offstate") : Cells.time(store))
+                .append(" | ").append(tx == null ? measured.missing(c, "offstate") : Cells.time(tx))
+                .append(" | ").append(row[3].isEmpty() ? Cells.plainRatio(t, st) : cells.ratio(t, st, Double.parseDouble(row[3])))
+                .append(" | ").append(cells.bytes(Measured.bytesPerOp(tx), true))
+                .append(" | ").append(cells.bytes(Measured.bytesPerOp(store), false)).append(" |\n");
+        }
+        RunResult ba = measured.find(c, Suite.TX + ".beginAbort", Mode.AverageTime, null);
+        sb.append("| begin + abort of an empty transaction | | ").append(ba == null ? measured.missing(c, "offstate") : Cells.time(ba))
+            .append(" | | ").append(cells.bytes(Measured.bytesPerOp(ba), false)).append(" (not judged) | |\n");
+        Double pending = measured.metric(c, "tx.putPendingWrites");
+        sb.append("\n- All rows from one JMH run on one loaded store (hash-only, in memory), the point benchmarks' data set and"
+            + " access order. The get's transaction holds ").append(TransactionBenchmark.PENDING)
+            .append(" pending puts of keys never probed: each get looks in the pending writes (the transaction's"
+                + " staging store), misses, then reads the store.\n");
+        sb.append("- The put's transaction is never committed; it overwrites the access sequence's keys, so its pending"
+            + " writes stop growing after the first pass (the warmup)")
+            .append(pending == null ? "" : String.format(Locale.ROOT, ": %,d pending entries at the end", pending.longValue()))
+            .append(". A pending put writes a staging store with a sorted index, the store put writes the hash-only"
+                + " store.\n");
+        sb.append("- begin + abort creates and frees the transaction's staging store; every commit in the next table"
+            + " pays it.\n");
+    }
+
+    // ------------------------------------------------------------ commits
+
+    /**
+     * Commit latency per writes/commit and log policy against RocksDB's WriteBatch with the nearest
+     * durability (mean, p50, p99 of SampleTime), and group-commit throughput per thread count;
+     * ratios are offstate/RocksDB time per commit.
+     */
+    private void renderCommit(StringBuilder sb, Suite.Case c) {
+        sb.append("\n## ").append(c.title()).append("\n\n");
+        if (c.skipped() != null) {
+            sb.append("Skipped: ").append(c.skipped()).append(".\n");
+            return;
+        }
+        sb.append("### Commit latency (SampleTime, µs per commit: begin, stage the writes, commit)\n\n");
+        sb.append("| writes/commit | offstate log policy | offstate mean | p50 | p99 | RocksDB WriteBatch | RocksDB mean"
+            + " | p50 | p99 | offstate/RocksDB mean | offstate/RocksDB p50 | offstate B/op |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        String[][] pairs = {
+            // offstate policy, label, RocksDB wal, label
+            {"EVERY_COMMIT", "EVERY_COMMIT (fsync per commit)", "sync", "sync (setSync(true))"},
+            {"INTERVAL", "INTERVAL (fsync every 10 ms)", "wal", "WAL, not synced"},
+            {"NEVER", "NEVER (to the OS only)", "wal", "WAL, not synced"},
+            {"NEVER", "NEVER (to the OS only)", "nowal", "no WAL (setDisableWAL(true))"},
+        };
+        for (int w : Suite.COMMIT_WRITES) {
+            for (String[] pair : pairs) {
+                RunResult off = measured.findWith(c, Suite.COMMIT + ".commit", Mode.SampleTime, "writes",
+                    Integer.toString(w), "durability", pair[0]);
+                RunResult rdb = measured.findWith(c, Suite.RDB_COMMIT + ".commit", Mode.SampleTime, "writes",
+                    Integer.toString(w), "wal", pair[2]);
+                if (off == null) {
+                    offstateMissing = true;
+                }
+                sb.append("| ").append(w).append(" | ").append(pair[1]);
+                latencyCells(sb, c, off, "offstate");
+                sb.append(" | ").append(pair[3]);
+                latencyCells(sb, c, rdb, "rocksdb");
+                Double a = Measured.primary(off);
+                Double b = Measured.primary(rdb);
+                sb.append(" | ").append(Cells.plainRatio(a, b))
+                    .append(" | ").append(Cells.plainRatio(percentile(off, 50), percentile(rdb, 50)))
+                    .append(" | ").append(cells.bytes(Measured.bytesPerOp(off), false)).append(" |\n");
+                cells.noteBehind(w + " writes/commit", "commit " + pair[0], "RocksDB " + pair[3], a, b);
+            }
+        }
+        sb.append("\n- offstate: a StateManager with one store definition and partition 0 (a file-backed store), loaded with"
+            + " the data set through transactions and flushed; a commit (partition.begin(), the puts, commit(8 bytes of"
+            + " input positions)) encodes one batch into the manager's write-ahead log, waits for durability per the"
+            + " policy, then applies it. Default checkpointing (flush once 256 MiB of log are unflushed)");
+        List<String> flushes = new ArrayList<>();
+        for (int w : Suite.COMMIT_WRITES) {
+            for (String d : Suite.DURABILITIES) {
+                Double f = measured.metric(c, "commit.flushes." + d + "." + w);
+                if (f != null) {
+                    flushes.add(String.format(Locale.ROOT, "%s/%d: %d", d, w, f.longValue()));
+                }
+            }
+        }
+        if (!flushes.isEmpty()) {
+            sb.append("; flushes per fork, the setup's included (policy/writes): ").append(String.join(", ", flushes));
+        }
+        sb.append(".\n- RocksDB: configured as in the point tables, bulk-loaded with the same data set;"
+            + " db.write(WriteOptions, WriteBatch) with the same puts. \"WAL, not synced\" survives a process crash like"
+            + " NEVER and is weaker than INTERVAL; \"no WAL\" is not durable at all: RocksDB's speed limit. Before"
+            + " measuring, both setups run sync(1), so the measured fsyncs do not wait for the setup's writeback.\n");
+        sb.append("- B/op for offstate is per commit (begin + writes + commit), not judged: a transaction creates its"
+            + " staging store.\n");
+
+        sb.append("\n### Group commit: fsync per commit, one put per commit, each thread its own store, one shared log"
+            + " (Throughput, commits/s over all threads)\n\n");
+        sb.append("| threads | offstate commits/s | RocksDB sync commits/s | offstate/RocksDB time per commit"
+            + " | offstate vs 1 thread | RocksDB vs 1 thread | offstate B/op |\n");
+        sb.append("|---|---|---|---|---|---|---|\n");
+        Double off1 = null;
+        Double rdb1 = null;
+        for (int t : Suite.GROUP_THREADS) {
+            RunResult off = measured.find(c, Suite.GROUP + ".commit" + t, Mode.Throughput, null);
+            RunResult rdb = measured.find(c, Suite.RDB_COMMIT + ".syncCommit" + t, Mode.Throughput, null);
+            if (off == null) {
+                offstateMissing = true;
+            }
+            Double a = Measured.primary(off);
+            Double b = Measured.primary(rdb);
+            if (t == Suite.GROUP_THREADS.getFirst()) {
+                off1 = a;
+                rdb1 = b;
+            }
+            sb.append("| ").append(t)
+                .append(" | ").append(off == null ? measured.missing(c, "offstate") : Cells.time(off))
+                .append(" | ").append(rdb == null ? measured.missing(c, "rocksdb") : Cells.time(rdb))
+                .append(" | ").append(Cells.plainRatio(b, a))
+                .append(" | ").append(Cells.plainRatio(a, off1))
+                .append(" | ").append(Cells.plainRatio(b, rdb1))
+                .append(" | ").append(cells.bytes(Measured.bytesPerOp(off), false)).append(" |\n");
+            if (a != null && b != null && a > 0 && b > 0) {
+                cells.noteBehind(t + " threads", "group commit (time per commit)", "RocksDB sync", 1 / a, 1 / b);
+            }
+        }
+        sb.append("\n- offstate: one StateManager (EVERY_COMMIT); each JMH thread assigns its own partition on that thread"
+            + " (so it owns it) and commits one put per transaction; the partitions share the manager's log, and commits"
+            + " waiting at the same time share one fsync. RocksDB: one database, each thread db.write(sync, a one-put WriteBatch) to its own keys"
+            + " (RocksDB's write group shares the WAL fsync). Each thread writes its own ")
+            .append(String.format(Locale.ROOT, "%,d", GroupCommitBenchmark.KEYS))
+            .append(" keys (16 B, 64 B values), inserting on the first pass. The machine has ")
+            .append(Runtime.getRuntime().availableProcessors()).append(" cores.\n");
+    }
+
+    private void latencyCells(StringBuilder sb, Suite.Case c, RunResult r, String key) {
+        if (r == null) {
+            sb.append(" | ").append(measured.missing(c, key)).append(" | | ");
+            return;
+        }
+        sb.append(" | ").append(Cells.time(r))
+            .append(" | ").append(Cells.fmt(percentile(r, 50)))
+            .append(" | ").append(Cells.fmt(percentile(r, 99)));
+    }
+
+    private static Double percentile(RunResult r, double p) {
+        return r == null ? null : r.getPrimaryResult().getStatistics().getPercentile(p);
     }
 
     // ------------------------------------------------------------ behind, notes
