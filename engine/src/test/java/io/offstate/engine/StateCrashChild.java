@@ -155,7 +155,7 @@ final class StateCrashChild {
     }
 
     /** Applies a transaction's operations to the partition's open transaction. */
-    private static final class TxOps implements Ops {
+    static final class TxOps implements Ops {
         final KeyValueStore a;
         final KeyValueStore b;
         Transaction tx;
