@@ -323,7 +323,7 @@ final class StateLogCorruptionTest {
         // The process dies in the middle of partition 0's next checkpoint: store a is flushed at the
         // log's (durable) end with commit 40, store b still holds commit 20.
         long flushedA = m.stats().logEndPosition();
-        p0.store(StateCrashChild.STORE_A).flushManaged(new PartitionMetadata(flushedA, StateCrashChild.positions(40)).encode());
+        p0.store(StateCrashChild.STORE_A).flushManaged(new PartitionMetadata(flushedA, 0, StateCrashChild.positions(40)).encode());
         m.crashForTests();
         // Damage in partition 0's commit 30 (between the two stores' flush positions).
         Path segment = segmentOf(dir, damaged);
