@@ -64,8 +64,11 @@ import io.offstate.offheap.StoreClosedException;
  * <h2>Memory</h2>
  * Pending writes are off-heap, in one staging store with a sorted index per store of the
  * transaction (see {@link PendingWrites}), each with its own budget equal to its store's budget:
- * pending writes are <em>not</em> charged to the store's budget. They are freed at commit, abort
- * or close. Views returned for pending values are valid until the next write in the transaction.
+ * pending writes are <em>not</em> charged to the store's budget, but they are charged to its
+ * {@link StoreOptions#sharedBudget() shared budget} if it has one. They are freed at commit, abort
+ * or close; a {@link StatePartition}'s transactions instead empty and reuse one staging store per
+ * store from one transaction to the next (building one costs more than a small commit). A get of
+ * a key the transaction never wrote skips the staging lookup through a small filter of staged keys. Views returned for pending values are valid until the next write in the transaction.
  *
  * <h2>Threading</h2>
  * Confined to the thread that began it, which must own every store (stores throw
