@@ -73,7 +73,7 @@ import io.offstate.propertytests.ManagerCommand.EndedUse;
  * {@code -Doffstate.pt.seed} for other examples, see {@link Settings}).
  */
 class StateManagerModelTest {
-    static final int DEFAULT_EXAMPLES = 50;
+    static final int DEFAULT_EXAMPLES = 40;
     /** Most runs spent dropping commands from a failing sequence (QuickTheories' own shrinking is off by default). */
     static final int MINIMIZER_RUNS = 300;
     static final int MAX_COMMANDS = 40;
