@@ -789,8 +789,8 @@ final class Summary {
             .append(pending == null ? "" : String.format(Locale.ROOT, ": %,d pending entries at the end", pending.longValue()))
             .append(". A pending put writes a staging store with a sorted index, the store put writes the hash-only"
                 + " store.\n");
-        sb.append("- begin + abort creates and frees the transaction's staging store; every commit in the next table"
-            + " pays it.\n");
+        sb.append("- begin + abort of a plain Transaction.begin(store) creates and frees its staging store; a partition's"
+            + " transactions (the next table) reuse theirs.\n");
     }
 
     // ------------------------------------------------------------ commits
@@ -858,8 +858,8 @@ final class Summary {
             + " db.write(WriteOptions, WriteBatch) with the same puts. \"WAL, not synced\" survives a process crash like"
             + " NEVER and is weaker than INTERVAL; \"no WAL\" is not durable at all: RocksDB's speed limit. Before"
             + " measuring, both setups run sync(1), so the measured fsyncs do not wait for the setup's writeback.\n");
-        sb.append("- B/op for offstate is per commit (begin + writes + commit), not judged: a transaction creates its"
-            + " staging store.\n");
+        sb.append("- B/op for offstate is per commit (begin + writes + commit), not judged: the transaction object, its"
+            + " plan cursors and the positions' copies.\n");
 
         sb.append("\n### Group commit: fsync per commit, one put per commit, each thread its own store, one shared log"
             + " (Throughput, commits/s over all threads)\n\n");
