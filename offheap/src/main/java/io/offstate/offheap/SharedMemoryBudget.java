@@ -78,11 +78,16 @@ public final class SharedMemoryBudget {
         if (bytes < 0) {
             throw new IllegalArgumentException("bytes must be >= 0, was " + bytes);
         }
-        long after = used.addAndGet(-bytes);
-        if (after < 0) {
-            used.addAndGet(bytes);
-            throw new IllegalArgumentException("released " + bytes + " bytes, more than the " + (after + bytes)
-                + " in use of shared budget '" + name + "'");
+        while (true) {
+            long current = used.get();
+            if (bytes > current) {
+                // checked before changing: a moment of negative use would let another thread pass the limit
+                throw new IllegalArgumentException("released " + bytes + " bytes, more than the " + current
+                    + " in use of shared budget '" + name + "'");
+            }
+            if (used.compareAndSet(current, current - bytes)) {
+                return;
+            }
         }
     }
 
