@@ -114,6 +114,38 @@ public final class Cursor {
     }
 
     /**
+     * As {@link #range(byte[], byte[])} with the bounds being the first {@code fromLength} bytes of
+     * {@code from} and the first {@code toLength} bytes of {@code to} (copied); a null array is no
+     * bound. Lets a caller build bounds in reused arrays.
+     */
+    public Cursor range(byte[] from, int fromLength, byte[] to, int toLength) {
+        begin();
+        setFrom(from, fromLength);
+        setTo(to, toLength);
+        reverse = false;
+        try {
+            start = hasFrom ? index().ceiling(this.from) : index().first();
+        } catch (RuntimeException e) {
+            throw store.failure(e);
+        }
+        return this;
+    }
+
+    /** As {@link #rangeReverse(byte[], byte[])} with bounds given as array prefixes (see {@link #range(byte[], int, byte[], int)}). */
+    public Cursor rangeReverse(byte[] from, int fromLength, byte[] to, int toLength) {
+        begin();
+        setFrom(from, fromLength);
+        setTo(to, toLength);
+        reverse = true;
+        try {
+            start = hasTo ? index().lower(this.to) : index().last();
+        } catch (RuntimeException e) {
+            throw store.failure(e);
+        }
+        return this;
+    }
+
+    /**
      * Positions after the last key in {@code [fromInclusive, toExclusive)}, for a descending scan of
      * the same keys {@link #range} returns.
      *
@@ -340,26 +372,34 @@ public final class Cursor {
     }
 
     private void setFrom(byte[] bound) {
-        hasFrom = bound != null;
-        if (hasFrom) {
-            checkLength(bound, "from bound");
-            if (fromBytes.length < bound.length) {
-                fromBytes = new byte[Math.max(bound.length, fromBytes.length * 2)];
-            }
-            System.arraycopy(bound, 0, fromBytes, 0, bound.length);
-            fromPrefix = from.wrap(fromBytes, 0, bound.length).orderPrefix();
-        }
+        setFrom(bound, bound == null ? 0 : bound.length);
     }
 
     private void setTo(byte[] bound) {
+        setTo(bound, bound == null ? 0 : bound.length);
+    }
+
+    private void setFrom(byte[] bound, int length) {
+        hasFrom = bound != null;
+        if (hasFrom) {
+            checkPrefix(bound, length, "from bound");
+            if (fromBytes.length < length) {
+                fromBytes = new byte[Math.max(length, fromBytes.length * 2)];
+            }
+            System.arraycopy(bound, 0, fromBytes, 0, length);
+            fromPrefix = from.wrap(fromBytes, 0, length).orderPrefix();
+        }
+    }
+
+    private void setTo(byte[] bound, int length) {
         hasTo = bound != null;
         if (hasTo) {
-            checkLength(bound, "to bound");
-            if (toBytes.length < bound.length) {
-                toBytes = new byte[Math.max(bound.length, toBytes.length * 2)];
+            checkPrefix(bound, length, "to bound");
+            if (toBytes.length < length) {
+                toBytes = new byte[Math.max(length, toBytes.length * 2)];
             }
-            System.arraycopy(bound, 0, toBytes, 0, bound.length);
-            toPrefix = to.wrap(toBytes, 0, bound.length).orderPrefix();
+            System.arraycopy(bound, 0, toBytes, 0, length);
+            toPrefix = to.wrap(toBytes, 0, length).orderPrefix();
         }
     }
 
@@ -376,6 +416,18 @@ public final class Cursor {
         } else {
             toBytes[n - 1]++;
             toPrefix = to.wrap(toBytes, 0, n).orderPrefix();
+        }
+    }
+
+    private void checkPrefix(byte[] bytes, int length, String what) {
+        if (length < 0 || length > bytes.length) {
+            status = UNPOSITIONED;
+            throw new IndexOutOfBoundsException(what + " length " + length + " is outside an array of " + bytes.length + " bytes");
+        }
+        if (length > KeyValueStore.MAX_KEY_LENGTH) {
+            status = UNPOSITIONED;
+            throw new IllegalArgumentException(what + " of " + length + " bytes exceeds the maximum key length of "
+                + KeyValueStore.MAX_KEY_LENGTH + " bytes (store '" + store.name() + "')");
         }
     }
 

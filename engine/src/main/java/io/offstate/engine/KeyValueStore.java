@@ -797,7 +797,11 @@ public final class KeyValueStore implements AutoCloseable {
         }
     }
 
-    long version() {
+    /**
+     * A counter that changes with every write to the store (put, delete, commit, restore, clear):
+     * equal values mean nothing was written in between. Lets a caller cache what it read.
+     */
+    public long version() {
         return core.version();
     }
 
@@ -805,7 +809,8 @@ public final class KeyValueStore implements AutoCloseable {
         return core.state();
     }
 
-    String name() {
+    /** The store's name (from its options; "" if none was given), for messages. */
+    public String name() {
         return name;
     }
 

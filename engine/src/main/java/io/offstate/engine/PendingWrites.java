@@ -81,6 +81,17 @@ final class PendingWrites implements AutoCloseable {
         return decode(found, view);
     }
 
+    /** As {@link #lookup(byte[], ValueView)} for {@code length} bytes of {@code key} at {@code offset}. */
+    byte lookup(MemorySegment key, long offset, int length, ValueView view) {
+        if (length > KeyValueStore.MAX_KEY_LENGTH) {
+            return PendingDescriptor.ABSENT;
+        }
+        if (!mayContain(hashed.wrap(key, offset, length)) || !staging.get(key, offset, length, found)) {
+            return PendingDescriptor.ABSENT;
+        }
+        return decode(found, view);
+    }
+
     private byte decode(ValueView record, ValueView view) {
         byte kind = record.getByte(PendingDescriptor.KIND_OFFSET);
         if (kind == PendingDescriptor.PUT && view != null) {
@@ -130,6 +141,11 @@ final class PendingWrites implements AutoCloseable {
     /** Drops the pending entry of {@code key}, if any. */
     void unstage(MemorySegment key) {
         staging.delete(key);
+    }
+
+    /** Drops the pending entry of the {@code length} bytes of {@code key} at {@code offset}, if any. */
+    void unstage(MemorySegment key, long offset, int length) {
+        staging.delete(key, offset, length);
     }
 
     private MemorySegment scratch(long bytes) {

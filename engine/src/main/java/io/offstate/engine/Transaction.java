@@ -278,6 +278,25 @@ public final class Transaction implements AutoCloseable {
         return true;
     }
 
+    /**
+     * As {@link #get(KeyValueStore, byte[], ValueView)} with the key being {@code length} bytes of
+     * {@code key} at {@code offset}: lets a caller build composite keys in its own scratch memory.
+     */
+    public boolean get(KeyValueStore store, MemorySegment key, long offset, int length, ValueView view) {
+        PendingWrites p = pendingOf(store);
+        checkKey(store, key, offset, length);
+        Objects.requireNonNull(view, "view");
+        byte kind = p.lookup(key, offset, length, view);
+        if (kind == PendingDescriptor.ABSENT) {
+            return store.get(key, offset, length, view);
+        }
+        if (kind == PendingDescriptor.DELETE) {
+            view.clear();
+            return false;
+        }
+        return true;
+    }
+
     /** A copy of the value of {@code key} as this transaction sees it, or null. Allocates. */
     public byte[] getCopy(KeyValueStore store, byte[] key) {
         ValueView v = new ValueView();
@@ -341,6 +360,45 @@ public final class Transaction implements AutoCloseable {
         checkKey(store, key);
         checkValue(store, Objects.requireNonNull(value, "value").byteSize());
         p.stage(key, 0, (int) key.byteSize(), PendingDescriptor.PUT, timestamp, value, 0, (int) value.byteSize());
+    }
+
+    /**
+     * Stages {@code length} bytes of {@code key} at {@code keyOffset} → {@code valueLength} bytes of
+     * {@code value} at {@code valueOffset}, with record timestamp {@code timestamp}. Both are copied.
+     */
+    public void put(KeyValueStore store, MemorySegment key, long keyOffset, int keyLength,
+                    MemorySegment value, long valueOffset, int valueLength, long timestamp) {
+        PendingWrites p = pendingOf(store);
+        checkKey(store, key, keyOffset, keyLength);
+        Objects.requireNonNull(value, "value");
+        if (valueLength < 0 || valueOffset < 0 || valueOffset + valueLength > value.byteSize()) {
+            throw new IndexOutOfBoundsException("value range [" + valueOffset + ", " + valueOffset + " + " + valueLength
+                + ") is outside a segment of " + value.byteSize() + " bytes");
+        }
+        checkValue(store, valueLength);
+        p.stage(key, keyOffset, keyLength, PendingDescriptor.PUT, timestamp, value, valueOffset, valueLength);
+    }
+
+    /**
+     * Stages the removal of {@code length} bytes of {@code key} at {@code offset}, with record
+     * timestamp {@code timestamp}; returns whether the key was visible to this transaction.
+     */
+    public boolean delete(KeyValueStore store, MemorySegment key, long offset, int length, long timestamp) {
+        PendingWrites p = pendingOf(store);
+        checkKey(store, key, offset, length);
+        byte kind = p.lookup(key, offset, length, null);
+        boolean committed = store.contains(key, offset, length);
+        boolean visible = kind == PendingDescriptor.ABSENT ? committed : kind == PendingDescriptor.PUT;
+        if (!committed) {
+            if (kind == PendingDescriptor.PUT) {
+                p.unstage(key, offset, length);
+            }
+            return visible;
+        }
+        if (kind != PendingDescriptor.DELETE) {
+            p.stage(key, offset, length, PendingDescriptor.DELETE, timestamp, key, 0, 0);
+        }
+        return visible;
     }
 
     /** Stages the removal of {@code key} (default record timestamp); returns whether it was present as this transaction saw it. */
@@ -587,6 +645,18 @@ public final class Transaction implements AutoCloseable {
         Objects.requireNonNull(key, "key");
         if (key.byteSize() > KeyValueStore.MAX_KEY_LENGTH) {
             throw new IllegalArgumentException("key of " + key.byteSize() + " bytes exceeds the limit of "
+                + KeyValueStore.MAX_KEY_LENGTH + " bytes (store '" + store.name() + "')");
+        }
+    }
+
+    private static void checkKey(KeyValueStore store, MemorySegment key, long offset, int length) {
+        Objects.requireNonNull(key, "key");
+        if (length < 0 || offset < 0 || offset + length > key.byteSize()) {
+            throw new IndexOutOfBoundsException("key range [" + offset + ", " + offset + " + " + length
+                + ") is outside a segment of " + key.byteSize() + " bytes");
+        }
+        if (length > KeyValueStore.MAX_KEY_LENGTH) {
+            throw new IllegalArgumentException("key of " + length + " bytes exceeds the limit of "
                 + KeyValueStore.MAX_KEY_LENGTH + " bytes (store '" + store.name() + "')");
         }
     }

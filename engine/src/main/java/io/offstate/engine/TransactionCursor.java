@@ -63,6 +63,22 @@ public final class TransactionCursor {
         return start(true);
     }
 
+    /** As {@link Cursor#range(byte[], int, byte[], int)}: bounds are array prefixes, copied. */
+    public TransactionCursor range(byte[] from, int fromLength, byte[] to, int toLength) {
+        transaction.ensureActive();
+        committed.range(from, fromLength, to, toLength);
+        pending.range(from, fromLength, to, toLength);
+        return start(false);
+    }
+
+    /** As {@link Cursor#rangeReverse(byte[], int, byte[], int)}: bounds are array prefixes, copied. */
+    public TransactionCursor rangeReverse(byte[] from, int fromLength, byte[] to, int toLength) {
+        transaction.ensureActive();
+        committed.rangeReverse(from, fromLength, to, toLength);
+        pending.rangeReverse(from, fromLength, to, toLength);
+        return start(true);
+    }
+
     /** Keys starting with {@code prefix}, ascending. */
     public TransactionCursor prefix(byte[] prefix) {
         transaction.ensureActive();

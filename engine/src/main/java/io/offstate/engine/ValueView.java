@@ -53,6 +53,24 @@ public final class ValueView {
         this.length = length;
     }
 
+    /**
+     * Points this view at {@code length} bytes of {@code source} starting at {@code offset}: a
+     * zero-copy slice that is valid exactly as long as {@code source}'s current value is (time
+     * stores use it to show the user key inside a composite key).
+     *
+     * @throws IllegalStateException     if {@code source} is empty or stale
+     * @throws IndexOutOfBoundsException if the slice is not inside {@code source}
+     */
+    public ValueView wrapSlice(ValueView source, int offset, int length) {
+        source.check();
+        if (offset < 0 || length < 0 || offset > source.length - length) {
+            throw new IndexOutOfBoundsException("slice [" + offset + ", " + offset + " + " + length
+                + ") is outside a view of " + source.length + " bytes");
+        }
+        set(source.store, source.version, source.memory, source.offset + offset, length);
+        return this;
+    }
+
     void clear() {
         store = null;
         memory = null;

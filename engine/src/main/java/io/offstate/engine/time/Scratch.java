@@ -1,0 +1,62 @@
+package io.offstate.engine.time;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A growable heap byte buffer with a memory-segment view, reused to build composite keys and values
+ * without allocating on the hot path. Not thread-safe: one per store object and purpose.
+ */
+final class Scratch {
+    byte[] array;
+    MemorySegment segment;
+    int length;
+
+    Scratch(int capacity) {
+        array = new byte[capacity];
+        segment = MemorySegment.ofArray(array);
+    }
+
+    /** Empties the buffer and makes room for {@code capacity} bytes. */
+    Scratch reset(int capacity) {
+        if (array.length < capacity) {
+            array = new byte[Math.max(capacity, array.length * 2)];
+            segment = MemorySegment.ofArray(array);
+        }
+        length = 0;
+        return this;
+    }
+
+    Scratch putByte(int b) {
+        array[length++] = (byte) b;
+        return this;
+    }
+
+    Scratch putBytes(byte[] bytes) {
+        System.arraycopy(bytes, 0, array, length, bytes.length);
+        length += bytes.length;
+        return this;
+    }
+
+    Scratch putLong(long v) {
+        TimeKeys.putLong(array, length, v);
+        length += 8;
+        return this;
+    }
+
+    Scratch putInt(int v) {
+        TimeKeys.putInt(array, length, v);
+        length += 4;
+        return this;
+    }
+
+    /** Overwrites the long at {@code offset}. */
+    Scratch setLong(int offset, long v) {
+        TimeKeys.putLong(array, offset, v);
+        return this;
+    }
+
+    /** A copy of the current contents (allocates; for cold paths). */
+    byte[] copy() {
+        return java.util.Arrays.copyOf(array, length);
+    }
+}
