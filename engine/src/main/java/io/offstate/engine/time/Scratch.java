@@ -26,6 +26,23 @@ final class Scratch {
         return this;
     }
 
+    /** Makes room for {@code capacity} bytes in all, keeping the contents. */
+    Scratch grow(int capacity) {
+        if (array.length < capacity) {
+            array = java.util.Arrays.copyOf(array, Math.max(capacity, array.length * 2));
+            segment = MemorySegment.ofArray(array);
+        }
+        return this;
+    }
+
+    /** Writes the first {@code n} bytes of this buffer into {@code out} (emptied first); returns {@code out}. */
+    Scratch copyPrefixTo(Scratch out, int n) {
+        out.reset(n);
+        System.arraycopy(array, 0, out.array, 0, n);
+        out.length = n;
+        return out;
+    }
+
     Scratch putByte(int b) {
         array[length++] = (byte) b;
         return this;

@@ -99,6 +99,18 @@ final class TimeMeta {
         stage(tx);
     }
 
+    /** Sets three slots with at most one staged write. */
+    void set(Transaction tx, int slot1, long v1, int slot2, long v2, int slot3, long v3) {
+        load(tx);
+        if (present && state[slot1] == v1 && state[slot2] == v2 && state[slot3] == v3) {
+            return;
+        }
+        state[slot1] = v1;
+        state[slot2] = v2;
+        state[slot3] = v3;
+        stage(tx);
+    }
+
     private void stage(Transaction tx) {
         Scratch v = value.reset(LENGTH);
         v.putInt(MAGIC).putByte(kind).putByte(FORMAT);
