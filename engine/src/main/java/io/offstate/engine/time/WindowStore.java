@@ -24,7 +24,8 @@ import java.util.Objects;
  * Data keys are {@code [0x01][segment id: 8, BE][key][window start: 8, BE]}, plus
  * {@code [sequence: 4, BE]} when duplicates are retained (each put a new entry, as for
  * stream-stream joins); the value is the caller's bytes. Ranges over several keys come back
- * segment by segment, in key then time order within one — as Kafka Streams' RocksDB window stores.
+ * segment by segment, in stored-byte order within one (see {@link WindowCursor}) — as Kafka
+ * Streams' RocksDB window stores.
  * Keys are variable length, so every entry's decoded key is checked before it is returned.
  *
  * <h2>Contract</h2>
