@@ -799,7 +799,8 @@ public final class KeyValueStore implements AutoCloseable {
 
     /**
      * A counter that changes with every write to the store (put, delete, commit, restore, clear):
-     * equal values mean nothing was written in between. Lets a caller cache what it read.
+     * equal values mean nothing was written in between. Lets a caller cache what it read. Answers
+     * after close too (it then never changes).
      */
     public long version() {
         return core.version();
@@ -809,7 +810,7 @@ public final class KeyValueStore implements AutoCloseable {
         return core.state();
     }
 
-    /** The store's name (from its options; "" if none was given), for messages. */
+    /** The store's name (from its options; "" if none was given), for messages; answers after close too. */
     public String name() {
         return name;
     }

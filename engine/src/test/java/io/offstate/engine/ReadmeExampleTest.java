@@ -3,7 +3,6 @@ package io.offstate.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -189,57 +188,6 @@ class ReadmeExampleTest {
     }
 
     private static void assertReadmeShows(String beginMarker, String endMarker, int minLines, int maxLines) throws IOException {
-        assumeTrue(Files.exists(README), "README.md does not exist yet at " + README.toAbsolutePath().normalize());
-        List<String> example = normalize(rawExampleLines(beginMarker, endMarker));
-        assertTrue(example.size() >= minLines && example.size() <= maxLines,
-            "example has " + minLines + ".." + maxLines + " lines: " + example.size());
-        List<List<String>> blocks = javaBlocks(Files.readAllLines(README, StandardCharsets.UTF_8));
-        assertFalse(blocks.isEmpty(), "README.md has no ```java block");
-        assertTrue(blocks.contains(example), "README.md has no ```java block equal to the example in "
-            + SOURCE + " (compared line by line, trimmed, blank lines dropped). Paste this:\n```java\n"
-            + String.join("\n", rawExampleLines(beginMarker, endMarker)) + "\n```");
-    }
-
-    /** The lines between the markers, de-indented to the first line's indentation. */
-    private static List<String> rawExampleLines(String beginMarker, String endMarker) throws IOException {
-        List<String> lines = Files.readAllLines(SOURCE, StandardCharsets.UTF_8);
-        int begin = -1;
-        int end = -1;
-        for (int i = 0; i < lines.size(); i++) {
-            if (lines.get(i).trim().equals(beginMarker)) {
-                begin = i;
-            } else if (lines.get(i).trim().equals(endMarker)) {
-                end = i;
-            }
-        }
-        assertTrue(begin >= 0 && end > begin, "markers found in " + SOURCE.toAbsolutePath());
-        List<String> raw = lines.subList(begin + 1, end);
-        int indent = raw.get(0).length() - raw.get(0).stripLeading().length();
-        List<String> out = new ArrayList<>();
-        for (String line : raw) {
-            out.add(line.length() >= indent && line.substring(0, indent).isBlank() ? line.substring(indent) : line.strip());
-        }
-        return out;
-    }
-
-    private static List<String> normalize(List<String> lines) {
-        return lines.stream().map(String::strip).filter(l -> !l.isEmpty()).toList();
-    }
-
-    private static List<List<String>> javaBlocks(List<String> readme) {
-        List<List<String>> blocks = new ArrayList<>();
-        List<String> current = null;
-        for (String line : readme) {
-            String t = line.strip();
-            if (current == null && t.equals("```java")) {
-                current = new ArrayList<>();
-            } else if (current != null && t.equals("```")) {
-                blocks.add(normalize(current));
-                current = null;
-            } else if (current != null) {
-                current.add(line);
-            }
-        }
-        return blocks;
+        ReadmeBlocks.assertReadmeShows(SOURCE, beginMarker, endMarker, minLines, maxLines);
     }
 }

@@ -102,7 +102,9 @@ class StoreLifecycleTest {
         List<String> notThrowing = new ArrayList<>();
         for (Method m : KeyValueStore.class.getMethods()) {
             if (Modifier.isStatic(m.getModifiers()) || m.getDeclaringClass() != KeyValueStore.class
-                || m.getName().equals("close") || m.getName().equals("closeWithoutFlush") || m.getName().equals("isClosed")) {
+                || m.getName().equals("close") || m.getName().equals("closeWithoutFlush") || m.getName().equals("isClosed")
+                // identity and write counter: answered after close too, because messages about a closed store use them
+                || m.getName().equals("name") || m.getName().equals("version")) {
                 continue;
             }
             Object[] args = new Object[m.getParameterCount()];
