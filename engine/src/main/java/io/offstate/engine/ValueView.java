@@ -32,6 +32,7 @@ import org.agrona.DirectBuffer;
  */
 public final class ValueView {
     private static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong LONG_BE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private KeyValueStore store;
@@ -125,7 +126,7 @@ public final class ValueView {
     public long getLongBigEndian(int index) {
         check();
         Objects.checkFromIndexSize(index, Long.BYTES, length);
-        return memory.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), offset + index);
+        return memory.get(LONG_BE, offset + index);
     }
 
     /**
