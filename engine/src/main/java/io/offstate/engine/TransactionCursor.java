@@ -38,6 +38,8 @@ public final class TransactionCursor {
     private boolean hasCommitted;
     private boolean hasPending;
     private boolean onEntry;
+    private long stagingVersion;
+    private long storeVersion;
 
     TransactionCursor(Transaction transaction, KeyValueStore store, PendingWrites writes) {
         this.transaction = transaction;
@@ -97,6 +99,8 @@ public final class TransactionCursor {
 
     private TransactionCursor start(boolean reverse) {
         this.reverse = reverse;
+        stagingVersion = staging.version();
+        storeVersion = store.version();
         positioned = true;
         stepCommitted = true;
         stepPending = true;
@@ -109,6 +113,13 @@ public final class TransactionCursor {
         transaction.ensureActive();
         if (!positioned) {
             throw new IllegalStateException("transaction cursor is not positioned: call range, rangeReverse, prefix or prefixReverse first");
+        }
+        // each side checks its own store only while it still steps; an exhausted side would miss a write
+        if (staging.version() != stagingVersion || store.version() != storeVersion) {
+            positioned = false;
+            onEntry = false;
+            throw new java.util.ConcurrentModificationException("store '" + store.name()
+                + "' or the transaction's pending writes changed since the cursor was positioned: position it again");
         }
         while (true) {
             if (stepCommitted) {

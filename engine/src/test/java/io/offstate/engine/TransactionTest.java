@@ -512,4 +512,21 @@ class TransactionTest {
         assertFalse(kept.get().key().isValid(), "the pending memory is gone after the commit");
         assertThrows(RuntimeException.class, () -> kept.get().key().toByteArray());
     }
+
+    @Test
+    void aWriteAfterPositioningFailsTheNextStepEvenWhenOneSideIsExhausted() {
+        KeyValueStore store = sorted("cme");
+        store.put(utf8("a"), utf8("1"));
+        store.put(utf8("b"), utf8("2"));
+        try (Transaction tx = Transaction.begin(store)) {
+            tx.put(store, utf8("0"), utf8("pending"));
+            TransactionCursor c = tx.cursor(store).range(null, null);
+            assertTrue(c.next()); // "0" from the pending side
+            assertTrue(c.next()); // "a": the pending side is exhausted now
+            tx.put(store, utf8("c"), utf8("late"));
+            assertThrows(java.util.ConcurrentModificationException.class, c::next);
+            c.range(null, null);
+            assertEquals(List.of("0=pending", "a=1", "b=2", "c=late"), keys(c));
+        }
+    }
 }
