@@ -1,6 +1,8 @@
 package io.offstate.engine.time;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.Objects;
 
 import io.offstate.engine.KeyValueStore;
@@ -88,6 +90,7 @@ public final class VersionedStore {
     /** State slot: no expiry entry is earlier than this (a lower bound; lets writes skip the sweep). */
     private static final int EARLIEST_EXPIRY = 1;
     private static final byte[] EMPTY = new byte[0];
+    private static final ValueLayout.OfLong LONG_BE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private final KeyValueStore store;
     private final long historyRetention;
@@ -211,7 +214,7 @@ public final class VersionedStore {
         TimeKeys.checkTimestamp(timestamp, "timestamp");
         long previous = NO_RECORD;
         if (timestamp >= horizon(meta.get(tx, STREAM_TIME)) && floor(tx, key, timestamp)
-            && !foundTombstone && foundValidTo > timestamp) {
+            && !foundTombstone && validAt(foundValidTo, timestamp)) {
             previous = foundTs;
         }
         long code = write(tx, key, null, timestamp);
@@ -230,7 +233,7 @@ public final class VersionedStore {
         // Plan from reads only: a write would make the scan's views stale.
         boolean hasPrevious = floor(tx, key, ts);
         boolean replace = hasPrevious && foundTs == ts;
-        boolean cutPrevious = hasPrevious && !replace && foundValidTo > ts;
+        boolean cutPrevious = hasPrevious && !replace && validAt(foundValidTo, ts);
         long previousTs = foundTs;
         long previousExpiry = hasPrevious ? VersionedLayout.expiry(foundTombstone, foundTs, foundValidTo) : VersionedLayout.NEVER;
         long validTo;
@@ -311,11 +314,15 @@ public final class VersionedStore {
         long nextExpiry = horizon + 1; // when the range runs out, every remaining entry is later
         while (scan.next()) {
             ValueView k = scan.key();
+            int length = k.length();
+            if (length < VersionedLayout.EXPIRY_OVERHEAD) {
+                throw new IllegalStateException("store '" + store.name() + "' holds a " + length
+                    + "-byte key among its expiry entries: it is not a versioned store's");
+            }
             if (count == maxVersions) {
-                nextExpiry = k.getLongBigEndian(VersionedLayout.EXPIRY_TIME_OFFSET);
+                nextExpiry = longAt(k, VersionedLayout.EXPIRY_TIME_OFFSET);
                 break;
             }
-            int length = k.length();
             if (sweepKeys.length < used + length) {
                 growSweepKeys(used + length);
             }
@@ -399,11 +406,16 @@ public final class VersionedStore {
             return false;
         }
         // foundValidTo <= asOf: the next version was a tombstone the sweep already removed
-        if (!floor(tx, key, asOf) || foundTombstone || foundValidTo <= asOf) {
+        if (!floor(tx, key, asOf) || foundTombstone || !validAt(foundValidTo, asOf)) {
             return false;
         }
         result.set(scan.value(), foundTs, foundValidTo);
         return true;
+    }
+
+    /** Whether a version found at or before {@code t} with this validTo is still valid at {@code t}. */
+    private static boolean validAt(long validTo, long t) {
+        return validTo == VersionedLayout.OPEN || validTo > t;
     }
 
     /** Whether {@code key}'s latest version is a live value; leaves the scan on it. */
@@ -443,15 +455,33 @@ public final class VersionedStore {
         if (!scan.next()) {
             return VersionedLayout.OPEN;
         }
-        return scan.key().getLongBigEndian(VersionedLayout.versionTsOffset(key.length));
+        ValueView k = scan.key();
+        if (k.length() != VersionedLayout.versionKeyLength(key.length)) {
+            throw new IllegalStateException("store '" + store.name() + "' holds a " + k.length()
+                + "-byte key among the versions of a " + key.length + "-byte key: it is not a versioned store's");
+        }
+        return longAt(k, VersionedLayout.versionTsOffset(key.length));
     }
 
     private void readFound(int keyLength) {
         ValueView k = scan.key();
         ValueView v = scan.value();
-        foundTs = k.getLongBigEndian(VersionedLayout.versionTsOffset(keyLength));
+        if (k.length() != VersionedLayout.versionKeyLength(keyLength) || v.length() < VersionedLayout.HEADER_LENGTH) {
+            throw new IllegalStateException("store '" + store.name() + "' holds an entry of " + k.length() + " key bytes and "
+                + v.length() + " value bytes among the versions of a " + keyLength + "-byte key: it is not a versioned store's");
+        }
+        foundTs = longAt(k, VersionedLayout.versionTsOffset(keyLength));
         foundTombstone = (v.getByte(VersionedLayout.FLAGS_OFFSET) & VersionedLayout.TOMBSTONE) != 0;
-        foundValidTo = v.getLongBigEndian(VersionedLayout.VALID_TO_OFFSET);
+        foundValidTo = longAt(v, VersionedLayout.VALID_TO_OFFSET);
+    }
+
+    /**
+     * The big-endian long at {@code index} of {@code v}, whose length the caller checked (which
+     * also checked that the view is current). Not {@link ValueView#getLongBigEndian}: that builds
+     * its layout on every call, and allocating on every lookup is what this store avoids.
+     */
+    private static long longAt(ValueView v, int index) {
+        return v.memory().get(LONG_BE, v.offset() + index);
     }
 
     // ---------------------------------------------------------------- keys
