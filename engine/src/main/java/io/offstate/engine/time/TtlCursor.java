@@ -1,5 +1,7 @@
 package io.offstate.engine.time;
 
+import java.util.ConcurrentModificationException;
+
 import io.offstate.engine.Transaction;
 import io.offstate.engine.ValueView;
 
@@ -18,8 +20,9 @@ import io.offstate.engine.ValueView;
  *   <li>{@link #key()} and {@link #value()} are this cursor's two views, re-pointed at the current
  *       entry's user key and user value: zero-copy slices of the backing entry, valid until the next
  *       step or write. {@link #expiry()} is the entry's expiry.</li>
- *   <li>A write to the store or in the transaction after positioning (a put, delete, advance or
- *       sweep, which may remove entries) makes the next step throw
+ *   <li>A write after positioning — to the store, or through the {@link TtlStore} in any
+ *       transaction for a cursor positioned through one (a put, delete, advance or sweep, which may
+ *       remove entries) — makes the next step or read throw
  *       {@link java.util.ConcurrentModificationException}; position again. A cursor positioned
  *       through a transaction throws {@link IllegalStateException} once it ended.</li>
  *   <li>Positioning and stepping allocate nothing, beyond one transaction cursor for each new
@@ -40,6 +43,8 @@ public final class TtlCursor {
     private long streamTime;
     private long expiry = -1;
     private boolean onEntry;
+    /** The owner's write count at positioning, or -1 for a scan of committed state (its own cursor fails fast). */
+    private long writesAtStart = -1;
 
     TtlCursor(TtlStore owner, TimeScan scan) {
         this.owner = owner;
@@ -68,6 +73,7 @@ public final class TtlCursor {
 
     /** Steps to the next live entry; false at the end. */
     public boolean next() {
+        checkNoWrite();
         while (scan.next()) {
             ValueView v = scan.value();
             long e = v.getLongBigEndian(TtlLayout.VALUE_EXPIRY_OFFSET);
@@ -104,7 +110,16 @@ public final class TtlCursor {
         return expiry;
     }
 
+    private void checkNoWrite() {
+        if (writesAtStart >= 0 && owner.writes != writesAtStart) {
+            onEntry = false;
+            throw new ConcurrentModificationException("TTL store '" + owner.store().name()
+                + "' was written after this cursor was positioned; position it again");
+        }
+    }
+
     private void checkOnEntry() {
+        checkNoWrite();
         if (!onEntry) {
             throw new IllegalStateException("TTL cursor is not on an entry: position it and call next() first");
         }
@@ -147,6 +162,7 @@ public final class TtlCursor {
 
     private TtlCursor start(Transaction tx, boolean reverse) {
         streamTime = owner.streamTime(tx);
+        writesAtStart = tx == null ? -1 : owner.writes;
         scan.bind(tx).range(from, to, reverse);
         onEntry = false;
         expiry = -1;

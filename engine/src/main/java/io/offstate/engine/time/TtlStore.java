@@ -96,6 +96,11 @@ public final class TtlStore {
     private byte[] resumeKey = new byte[64];
     private int resumeLength;
     private Transaction resumeTx;
+    /**
+     * Writes staged through this object: a cursor positioned through a transaction checks it,
+     * because a transaction cursor whose pending side is exhausted does not see later writes.
+     */
+    long writes;
 
     private TtlStore(KeyValueStore store, long defaultTtl, int maxSweepPerCall) {
         this.store = store;
@@ -203,6 +208,7 @@ public final class TtlStore {
             }
         }
         meta.set(tx, STREAM_TIME, now);
+        writes++;
         sweepUpTo(tx, maxSweepPerCall);
         return live;
     }
@@ -229,6 +235,7 @@ public final class TtlStore {
             tx.delete(store, dataKey.segment, 0, dataKey.length, timestamp);
         }
         meta.set(tx, STREAM_TIME, now);
+        writes++;
         sweepUpTo(tx, maxSweepPerCall);
         return previous > now;
     }
@@ -246,6 +253,7 @@ public final class TtlStore {
         TimeKeys.checkTimestamp(streamTime, "streamTime");
         long now = Math.max(meta.get(tx, STREAM_TIME), streamTime);
         meta.set(tx, STREAM_TIME, now);
+        writes++;
         sweepUpTo(tx, maxSweepPerCall);
     }
 
@@ -367,6 +375,9 @@ public final class TtlStore {
             k.copyTo(sweptKeys, used);
             sweptLengths[found++] = length;
             used += length;
+        }
+        if (found > 0) {
+            writes++;
         }
         int offset = 0;
         for (int i = 0; i < found; i++) {
