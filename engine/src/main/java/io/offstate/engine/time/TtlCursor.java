@@ -76,7 +76,7 @@ public final class TtlCursor {
         checkNoWrite();
         while (scan.next()) {
             ValueView v = scan.value();
-            long e = v.getLongBigEndian(TtlLayout.VALUE_EXPIRY_OFFSET);
+            long e = TtlLayout.getLong(v, TtlLayout.VALUE_EXPIRY_OFFSET);
             if (e > streamTime) {
                 ValueView k = scan.key();
                 key.wrapSlice(k, TtlLayout.DATA_USER_KEY_OFFSET, k.length() - TtlLayout.DATA_USER_KEY_OFFSET);

@@ -1,7 +1,11 @@
 package io.offstate.engine.time;
 
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
 import io.offstate.engine.KeyValueStore;
 import io.offstate.engine.Transaction;
+import io.offstate.engine.ValueView;
 
 /**
  * The entries a {@link TtlStore} keeps in its backing store. Every byte offset the store reads or
@@ -49,7 +53,24 @@ final class TtlLayout {
     /** Longest user value: the data value carries the expiry in front of it. */
     static final int MAX_VALUE_LENGTH = Transaction.MAX_VALUE_LENGTH - EXPIRY_LENGTH;
 
+    /**
+     * One big-endian long layout for every read: {@link ValueView#getLongBigEndian} builds a new
+     * layout (and var handle) per call, which allocates on every put and read.
+     */
+    private static final ValueLayout.OfLong LONG_BE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+
     private TtlLayout() {
+    }
+
+    /**
+     * The big-endian long at {@code offset} of {@code view} (an expiry), read without allocating.
+     *
+     * @throws IllegalStateException     if the view is empty or stale
+     * @throws IndexOutOfBoundsException if the view is shorter than {@code offset + 8}
+     */
+    static long getLong(ValueView view, int offset) {
+        java.util.Objects.checkFromIndexSize(offset, EXPIRY_LENGTH, view.length());
+        return view.memory().get(LONG_BE, view.offset() + offset);
     }
 
     /** {@code timestamp + ttl}, saturated: a sum past {@link Long#MAX_VALUE} is {@code Long.MAX_VALUE}. */

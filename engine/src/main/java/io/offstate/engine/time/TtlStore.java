@@ -326,7 +326,7 @@ public final class TtlStore {
         boolean found = tx == null
             ? store.get(dataKey.segment, 0, dataKey.length, raw)
             : tx.get(store, dataKey.segment, 0, dataKey.length, raw);
-        return found ? raw.getLongBigEndian(TtlLayout.VALUE_EXPIRY_OFFSET) : -1;
+        return found ? TtlLayout.getLong(raw, TtlLayout.VALUE_EXPIRY_OFFSET) : -1;
     }
 
     private void buildDataKey(byte[] key) {

@@ -457,6 +457,49 @@ final class TtlStoreTest {
         assertEquals("v", get(ttl, null, "k"));
     }
 
+    @Test
+    void putGetSweepAndCursorStepsAllocateNothing() {
+        java.lang.management.ThreadMXBean bean = java.lang.management.ManagementFactory.getThreadMXBean();
+        if (!(bean instanceof com.sun.management.ThreadMXBean threads) || !threads.isThreadAllocatedMemorySupported()) {
+            return;
+        }
+        threads.setThreadAllocatedMemoryEnabled(true);
+        KeyValueStore store = memoryStore();
+        TtlStore ttl = TtlStore.on(store, 40, 2);
+        byte[][] keys = new byte[64][];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = b("key-" + i);
+        }
+        byte[] value = new byte[24];
+        TtlCursor cursor = ttl.cursor();
+        try (Transaction tx = Transaction.begin(store)) {
+            long allocated = 0;
+            long sink = 0;
+            long ts = 0;
+            for (int round = 0; round < 10; round++) { // the last round counts: JIT warm-up is over
+                long before = threads.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < 5_000; i++) {
+                    ts++;
+                    if (ttl.put(tx, keys[i & 63], value, ts, 1 + (i & 15))) { // short ttls: entries expire and get swept
+                        sink++;
+                    }
+                    if (ttl.get(tx, keys[(i + 5) & 63], view)) {
+                        sink += view.length();
+                    }
+                    if ((i & 63) == 0) {
+                        cursor.range(tx, null, null);
+                        while (cursor.next()) {
+                            sink += cursor.value().length();
+                        }
+                    }
+                }
+                allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            }
+            assertTrue(ttl.stats().entriesSwept() > 1000, "the loop swept: " + ttl.stats());
+            assertTrue(allocated < 256, "allocated " + allocated + " bytes over 5000 put+get (sink " + sink + ")");
+        }
+    }
+
     // ---------------------------------------------------------------- bad input
 
     @Test
