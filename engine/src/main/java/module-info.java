@@ -1,6 +1,7 @@
 /**
  * offstate's state engine: the {@link io.offstate.engine.KeyValueStore} users program against, its
- * zero-copy {@link io.offstate.engine.ValueView}, snapshots, and typed access through serdes.
+ * zero-copy {@link io.offstate.engine.ValueView}, snapshots, typed access through serdes, transactions and the
+ * write-ahead log, and time stores (timestamped, versioned, window, session, TTL, windowed aggregation).
  *
  * <p>Agrona is optional ({@code requires static}): it is needed only for {@code DirectBuffer} keys
  * and {@link io.offstate.engine.ValueView#buffer()} (a {@link io.offstate.engine.SegmentBuffer},
@@ -13,4 +14,5 @@ module io.offstate.engine {
     exports io.offstate.engine;
     exports io.offstate.engine.serde;
     exports io.offstate.engine.log;
+    exports io.offstate.engine.time;
 }
