@@ -1,6 +1,7 @@
 package io.offstate.engine.time;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 import io.offstate.engine.Transaction;
 import io.offstate.engine.ValueView;
@@ -122,11 +123,14 @@ public final class SessionCursor {
                 throw new IllegalStateException("store '" + owner.store().name() + "' holds a " + length
                     + "-byte entry that is not a session entry");
             }
-            if (singleKey ? keyLength != keyLow.length : !inKeyRange(k, keyLength)) {
+            // read through the page segment: one validity check per entry instead of one per field
+            MemorySegment memory = k.memory();
+            long base = k.offset();
+            if (singleKey ? keyLength != keyLow.length : !inKeyRange(memory, base, keyLength)) {
                 continue;
             }
-            long e = k.getLongBigEndian(SessionKeyDescriptor.endOffset(length));
-            long s = k.getLongBigEndian(SessionKeyDescriptor.startOffset(length));
+            long e = memory.get(SessionKeyDescriptor.TIME, base + SessionKeyDescriptor.endOffset(length));
+            long s = memory.get(SessionKeyDescriptor.TIME, base + SessionKeyDescriptor.startOffset(length));
             if (e < lowEnd || e > highEnd || s > latestStart) {
                 continue;
             }
@@ -247,14 +251,15 @@ public final class SessionCursor {
         return s;
     }
 
-    private boolean inKeyRange(ValueView k, int keyLength) {
-        return (!hasLow || compareKey(k, keyLength, keyLow) >= 0) && (!hasHigh || compareKey(k, keyLength, keyHigh) <= 0);
+    private boolean inKeyRange(MemorySegment memory, long base, int keyLength) {
+        return (!hasLow || compareKey(memory, base, keyLength, keyLow) >= 0)
+            && (!hasHigh || compareKey(memory, base, keyLength, keyHigh) <= 0);
     }
 
-    /** Unsigned order of the entry's user key against {@code bound}, without copying it. */
-    private static int compareKey(ValueView entry, int keyLength, Scratch bound) {
-        long base = entry.offset() + SessionKeyDescriptor.KEY_OFFSET;
-        long m = MemorySegment.mismatch(entry.memory(), base, base + keyLength, bound.segment, 0, bound.length);
+    /** Unsigned order of the user key of the entry at {@code base} against {@code bound}, without copying it. */
+    private static int compareKey(MemorySegment memory, long base, int keyLength, Scratch bound) {
+        long from = base + SessionKeyDescriptor.KEY_OFFSET;
+        long m = MemorySegment.mismatch(memory, from, from + keyLength, bound.segment, 0, bound.length);
         if (m < 0) {
             return 0;
         }
@@ -264,6 +269,6 @@ public final class SessionCursor {
         if (m == bound.length) {
             return 1;
         }
-        return Integer.compare(entry.getByte(SessionKeyDescriptor.KEY_OFFSET + (int) m) & 0xFF, bound.array[(int) m] & 0xFF);
+        return Integer.compare(memory.get(ValueLayout.JAVA_BYTE, from + m) & 0xFF, bound.array[(int) m] & 0xFF);
     }
 }

@@ -1,5 +1,8 @@
 package io.offstate.engine.time;
 
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
 import io.offstate.engine.ValueView;
 
 /**
@@ -28,6 +31,8 @@ final class SessionKeyDescriptor {
     static final int KEY_OFFSET = 9;
     /** Bytes the layout adds around the user key. */
     static final int OVERHEAD = 25;
+    /** How end and start are written. */
+    static final ValueLayout.OfLong TIME = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     /** A byte above the first byte of any non-negative big-endian long. */
     static final byte ABOVE_TIME = (byte) 0x80;
 
@@ -47,7 +52,7 @@ final class SessionKeyDescriptor {
     }
 
     static long segment(ValueView entry) {
-        return entry.getLongBigEndian(SEGMENT_OFFSET);
+        return entry.memory().get(TIME, entry.offset() + SEGMENT_OFFSET);
     }
 
     /** Writes the whole key of session ({@code key}, {@code start}, {@code end}) into {@code out}. */
