@@ -38,6 +38,8 @@ public final class SessionCursor {
     private final Scratch keyHigh = new Scratch(32);
     private final Scratch from = new Scratch(64);
     private final Scratch to = new Scratch(64);
+    /** How many bytes of {@link #keyHigh} the upper bound of a key-range scan keeps (see {@link #upperCut}). */
+    private int highCut;
     private boolean singleKey;
     private boolean hasLow;
     private boolean hasHigh;
@@ -80,6 +82,9 @@ public final class SessionCursor {
         }
         if (hasHigh) {
             keyHigh.reset(high.length).putBytes(high);
+        }
+        if (hasHigh && highEnd >= 0) {
+            highCut = upperCut(keyHigh, highEnd);
         }
         this.lowEnd = lowEnd;
         this.highEnd = highEnd;
@@ -232,12 +237,50 @@ public final class SessionCursor {
                 append(from, keyLow);
             }
             if (hasHigh) {
-                append(begin(to, prefix + keyHigh.length + 1), keyHigh).putByte(SessionKeyDescriptor.ABOVE_TIME);
+                begin(to, prefix + highCut + 9);
+                System.arraycopy(keyHigh.array, 0, to.array, to.length, highCut);
+                to.length += highCut;
+                to.putLong(highEnd).putByte(SessionKeyDescriptor.ABOVE_TIME);
             } else {
                 SessionKeyDescriptor.segmentBound(to, segment);
             }
         }
         scan.range(from, to, reverse);
+    }
+
+    /**
+     * The upper bound of a key-range scan. Every entry of a key {@code <= keyTo} in the segment is
+     * below {@code keyTo[0, j) ‖ T} for some {@code j}, with {@code T = BE(highEnd) ‖ 0x80}: a key that
+     * is not a prefix of {@code keyTo} is below {@code keyTo ‖ T} at its first smaller byte, and the
+     * key {@code keyTo[0, j)} has end {@code <= highEnd} and a start whose first byte is at most 0x7F.
+     * But a prefix key's time bytes can exceed the rest of {@code keyTo} (keys ending in zero bytes),
+     * so the tight bound {@code keyTo ‖ T} alone would miss it; the bound is the largest of these
+     * candidates. Returns its {@code j} (usually {@code keyTo.length}): each candidate is compared
+     * with the best so far over at most T's 9 bytes, because both share {@code keyTo[0, j)}.
+     */
+    static int upperCut(Scratch keyTo, long highEnd) {
+        byte[] k = keyTo.array;
+        int best = keyTo.length;
+        for (int j = keyTo.length - 1; j >= 0; j--) {
+            // compare T with best's bytes from j on: keyTo[j, best) then T
+            for (int p = 0; p < 9; p++) {
+                int t = timeByte(highEnd, p);
+                int q = j + p;
+                int other = q < best ? k[q] & 0xFF : timeByte(highEnd, q - best);
+                if (t != other) {
+                    if (t > other) {
+                        best = j;
+                    }
+                    break;
+                }
+            }
+        }
+        return best;
+    }
+
+    /** Byte {@code p} of {@code BE(highEnd) ‖ 0x80}. */
+    private static int timeByte(long highEnd, int p) {
+        return p < 8 ? (int) (highEnd >>> (56 - 8 * p)) & 0xFF : 0x80;
     }
 
     /** Starts a bound in the current segment, with room for {@code capacity} bytes. */

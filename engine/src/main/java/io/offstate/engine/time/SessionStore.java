@@ -33,8 +33,10 @@ import io.offstate.engine.ValueView;
  *       (end, start); {@code earliestEnd > latestStart} is allowed (sessions spanning that interval),
  *       as in Kafka Streams. The key-range variant returns the sessions of keys in
  *       {@code [keyFrom, keyTo]} (unsigned byte order, {@code null} = open) in the order of the
- *       layout: by segment, then key, then end, then start (Kafka's RocksDB order). The backward
- *       variants return exactly the reverse order.</li>
+ *       layout: by segment, then by the stored bytes {@code key ‖ end ‖ start} — that is by key, end,
+ *       start, except that the sessions of a key and of a longer key it is a prefix of may
+ *       interleave (Kafka's RocksDB session store orders them the same way). The backward variants
+ *       return exactly the reverse order.</li>
  *   <li><b>Reads</b> take a transaction (its pending writes and stream time included) or {@code null}
  *       for the committed state. Results come through a reusable {@link SessionCursor} whose views
  *       point into store memory, valid until its next step or a write (a write invalidates open
@@ -328,7 +330,7 @@ public final class SessionStore {
     /**
      * Positions {@code cursor} on the live sessions of the keys in {@code [keyFrom, keyTo]}
      * ({@code null}: open) with {@code end >= earliestSessionEnd} and {@code start <= latestSessionStart},
-     * by segment, then key, then end, then start.
+     * by segment, then by the stored bytes {@code key ‖ end ‖ start} (see the class contract, 4).
      *
      * @throws IllegalArgumentException if a time is negative, {@code keyFrom > keyTo}, a key is too
      *                                  long, or the cursor is another store's

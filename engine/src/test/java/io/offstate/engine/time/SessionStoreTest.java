@@ -175,6 +175,25 @@ final class SessionStoreTest {
     }
 
     @Test
+    void aKeyRangeEndingInZeroBytesStillFindsTheKeysItExtends() {
+        SessionStore s = sessions();
+        // "k" ‖ BE(end 7) sorts above "k\0\0\0\0\0\0\0\1" ‖ times, though "k" < that key
+        byte[] k = b("k");
+        byte[] keyTo = ByteBuffer.allocate(9).put(k).putLong(1).array();
+        write(s, tx -> {
+            s.put(tx, k, 2, 7, b("k"));
+            s.put(tx, keyTo, 0, 7, b("to"));
+            s.put(tx, ByteBuffer.allocate(9).put(k).putLong(2).array(), 0, 7, b("above"));
+        });
+        List<String> inRange = drain(s.fetch(null, s.cursor(), k, keyTo));
+        assertEquals(2, inRange.size(), inRange.toString());
+        assertTrue(inRange.contains("k@2-7=k"), inRange.toString());
+        assertEquals(reversed(inRange), drain(s.backwardFetch(null, s.cursor(), null, keyTo)));
+        assertEquals(inRange, drain(s.findSessions(null, s.cursor(), null, keyTo, 0, 2)));
+        assertEquals(List.of("k@2-7=k"), drain(s.findSessions(null, s.cursor(), k, k, 0, 2)));
+    }
+
+    @Test
     void keyRangeFindsGoBySegmentThenKeyAndBackwardIsTheExactReverse() {
         SessionStore s = sessions();
         write(s, tx -> {
