@@ -77,6 +77,7 @@ public final class SessionStore {
     private final int sweepLimit;
     final TimeMeta meta;
     private final Scratch entryKey = new Scratch(64);
+    private final Scratch aggregateCopy = new Scratch(64);
     private final TimeScan sweepScan;
     private final Scratch sweepFrom = new Scratch(64);
     private final Scratch sweepTo = new Scratch(16);
@@ -186,7 +187,9 @@ public final class SessionStore {
     /** Puts {@code aggregate} as the session ({@code key}, {@code start}, {@code end}); see the segment overload. */
     public void put(Transaction tx, byte[] key, long start, long end, byte[] aggregate) {
         Objects.requireNonNull(aggregate, "aggregate");
-        put(tx, key, start, end, MemorySegment.ofArray(aggregate), 0, aggregate.length);
+        // copied into a reused buffer: a heap segment over the caller's array would be one allocation per put
+        Scratch v = aggregateCopy.reset(aggregate.length).putBytes(aggregate);
+        put(tx, key, start, end, v.segment, 0, aggregate.length);
     }
 
     /**
