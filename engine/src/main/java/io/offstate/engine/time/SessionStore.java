@@ -44,8 +44,10 @@ import io.offstate.engine.ValueView;
  *   <li><b>Bad input</b> — a null transaction, key, cursor or aggregate ({@link NullPointerException}),
  *       a negative time, {@code start > end}, {@code keyFrom > keyTo}, a key longer than
  *       {@link KeyValueStore#MAX_KEY_LENGTH} less {@value SessionKeyDescriptor#OVERHEAD} bytes, an aggregate over
- *       {@link Transaction#MAX_VALUE_LENGTH}, another store's cursor ({@link IllegalArgumentException})
- *       — throws naming the value, before anything is staged.</li>
+ *       {@link Transaction#MAX_VALUE_LENGTH}, another store's cursor ({@link IllegalArgumentException}),
+ *       an aggregate slice outside its segment ({@link IndexOutOfBoundsException}) — throws naming
+ *       the value, before anything is staged. Unlike Kafka Streams (which logs and returns nothing),
+ *       an inverted key range is an error.</li>
  *   <li><b>No allocation</b> on put, remove, fetchSession and cursor steps (beyond growing scratch
  *       buffers to the largest key met, and the transaction cursor the first scan of a transaction gets).</li>
  * </ol>
@@ -200,6 +202,7 @@ public final class SessionStore {
      * @throws SessionExpiredException  if {@code end} is before the {@link #horizon horizon}
      * @throws IllegalArgumentException if a time is negative, {@code start > end}, or the key or
      *                                  aggregate is too long
+     * @throws IndexOutOfBoundsException if {@code [offset, offset + length)} is not inside {@code aggregate}
      * @throws NullPointerException     if {@code tx}, {@code key} or {@code aggregate} is null
      */
     public void put(Transaction tx, byte[] key, long start, long end, MemorySegment aggregate, long offset, int length) {
