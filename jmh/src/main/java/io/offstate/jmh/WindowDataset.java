@@ -35,6 +35,8 @@ public class WindowDataset {
     static final int PUTS_PER_COMMIT = 100;
     /** Keys per key-range fetch. */
     static final int RANGE_KEYS = 16;
+    /** Accesses whose fetch results the setups check (the first of the access order). */
+    static final int CHECKED = 2048;
     /** The stream time after loading: the newest window start. */
     static final long STREAM_TIME = windowStart(WINDOWS - 1);
 
