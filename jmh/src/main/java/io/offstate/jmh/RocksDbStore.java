@@ -14,6 +14,7 @@ import java.util.function.IntFunction;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.Cache;
+import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.CompressionType;
 import org.rocksdb.DataBlockIndexType;
 import org.rocksdb.EnvOptions;
@@ -222,6 +223,15 @@ final class RocksDbStore implements AutoCloseable {
     /** A block cache that holds all data blocks of {@code keys} entries of this shape, with room to spare. */
     static long cacheBytesFor(long keys, int keyLength, int valueLength) {
         return keys * (keyLength + valueLength + 64L) * 3 / 2 + (64L << 20);
+    }
+
+    /**
+     * New column-family options with this store's configuration (table options with the block cache
+     * and Bloom filter, no compression, memtable Bloom filter), for a peer that keeps one column family
+     * per time segment ({@link RocksDbWindowBenchmark}); the caller closes them after its column families.
+     */
+    ColumnFamilyOptions newColumnFamilyOptions() {
+        return new ColumnFamilyOptions(options);
     }
 
     long property(String name) throws RocksDBException {

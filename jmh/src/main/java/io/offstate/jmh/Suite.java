@@ -25,7 +25,9 @@ import java.util.stream.Stream;
  *       calls); insert growth; ordered scans; value reads through buffer() at 1k and 100k keys (16 forks,
  *       1m19s measured on its own under load, not in the 9m17s); get/put inside a transaction vs on the
  *       store (8 forks) and commit latency / group commit through the state manager vs RocksDB's
- *       WriteBatch (24 forks; both issue 14, about 5 more minutes, see BENCHMARKS.md). 1 warmup + 3
+ *       WriteBatch (24 forks; both issue 14, about 5 more minutes, see BENCHMARKS.md); the window store's
+ *       put, fetches and segment expiry vs RocksDB with Kafka Streams' segmented layout at
+ *       {@link #WINDOW_KEYS} keys x 6 windows (10 forks, issue 15, see BENCHMARKS.md). 1 warmup + 3
  *       measured 1 s iterations.</li>
  *   <li><b>full</b> (179 forks, ~55 minutes estimated from single 10M-key forks; not run yet): 1M
  *       keys in all four shapes (16/64 B keys x 64/1024 B values; ConcurrentHashMap next to HashMap, RocksDB's byte[] read path and
@@ -56,6 +58,8 @@ final class Suite {
     static final String COMMIT = "CommitBenchmark";
     static final String GROUP = "GroupCommitBenchmark";
     static final String RDB_COMMIT = "RocksDbCommitBenchmark";
+    static final String WINDOW = "WindowStoreBenchmark";
+    static final String RDB_WINDOW = "RocksDbWindowBenchmark";
 
     /** The point workloads every peer runs, in table order. */
     static final List<String> POINT_OPS = List.of("getHit", "getMiss", "putUpdate", "deleteReinsert");
@@ -81,6 +85,13 @@ final class Suite {
      */
     static final List<String> TX_OPS = List.of("storeGetHit", "txGetHit", "storeGetMiss", "txGetMiss", "storePut",
         "txPut", "txPutSmall", "beginAbort");
+    /**
+     * WINDOW: the window-store operations, each run by {@link WindowStoreBenchmark} and its RocksDB
+     * peer {@link RocksDbWindowBenchmark} (same method names), in table order.
+     */
+    static final List<String> WINDOW_OPS = List.of("put", "fetchKey", "fetchKeyRange", "fetchAll", "expireSegment");
+    /** WINDOW: keys of the window data set in the quick and full suites unless {@code --keys} (x 6 windows each). */
+    static final int WINDOW_KEYS = 100_000;
     /** COMMIT: writes per transaction, offstate's log policies and RocksDB's WAL modes (one fork each combination). */
     static final List<Integer> COMMIT_WRITES = List.of(1, 10, 100);
     static final List<String> DURABILITIES = List.of("EVERY_COMMIT", "INTERVAL", "NEVER");
@@ -111,9 +122,10 @@ final class Suite {
      * BUFFER: a value read through {@code ValueView.buffer()} vs Agrona's UnsafeBuffer and raw
      * segment reads, at {@link #bufferKeys}; TX: get/put inside a transaction vs on the store;
      * COMMIT: commit latency per log policy and writes per commit, and group-commit throughput, each
-     * against RocksDB's WriteBatch (file-backed, on a disk directory).
+     * against RocksDB's WriteBatch (file-backed, on a disk directory); WINDOW: the window store's
+     * put, fetches and segment expiry against RocksDB with Kafka Streams' segmented layout.
      */
-    enum Kind { POINT, GROWTH, SCANS, FILE, FLUSH_OPEN, BUFFER, TX, COMMIT }
+    enum Kind { POINT, GROWTH, SCANS, FILE, FLUSH_OPEN, BUFFER, TX, COMMIT, WINDOW }
 
     /**
      * One JMH run. {@code benchmarks} are {@code Class.method} names; {@code averageTimeOnly} forces
@@ -137,6 +149,8 @@ final class Suite {
                     + " keys, %d B values", keys, keyLength, valueLength);
                 case COMMIT -> String.format(Locale.ROOT, "Transaction commit through the write-ahead log vs RocksDB"
                     + " WriteBatch, %,d keys, %d B keys, %d B values", keys, keyLength, valueLength);
+                case WINDOW -> String.format(Locale.ROOT, "Window store vs RocksDB with Kafka Streams' segmented layout,"
+                    + " %,d keys x %d windows, %d B keys, %d B values", keys, WindowDataset.WINDOWS, keyLength, valueLength);
             };
         }
 
@@ -225,6 +239,7 @@ final class Suite {
                 cases.add(buffer());
                 cases.add(tx(k));
                 cases.add(commit(k));
+                cases.add(window(k));
             }
             case QUICK -> {
                 int k = keysOverride != null ? keysOverride : 1_000_000;
@@ -242,6 +257,7 @@ final class Suite {
                 cases.add(buffer());
                 cases.add(tx(k));
                 cases.add(commit(k));
+                cases.add(window(keysOverride != null ? keysOverride : WINDOW_KEYS));
             }
             case FULL -> {
                 // 1M keys: everything, in all four shapes. 10M keys: setups take 20-45 s per fork
@@ -275,6 +291,7 @@ final class Suite {
                 cases.add(buffer());
                 cases.add(tx(small));
                 cases.add(commit(small));
+                cases.add(window(keysOverride != null ? keysOverride : WINDOW_KEYS));
             }
             default -> throw new IllegalArgumentException("scale " + scale);
         }
@@ -419,6 +436,19 @@ final class Suite {
         GROUP_THREADS.forEach(t -> b.add(GROUP + ".commit" + t));
         GROUP_THREADS.forEach(t -> b.add(RDB_COMMIT + ".syncCommit" + t));
         return new Case("commit-" + keys, Kind.COMMIT, keys, Keys.KEY_LENGTH, Keys.VALUE_LENGTH, b, false, List.of(), null);
+    }
+
+    /**
+     * {@link WindowStoreBenchmark} and {@link RocksDbWindowBenchmark}: put, the three fetches and the
+     * expiry of a segment on the {@link WindowDataset} of {@code keys} keys x 6 windows (16 B keys,
+     * 64 B values), average time; RocksDB in a directory of its own under {@code java.io.tmpdir}.
+     */
+    static Case window(int keys) {
+        List<String> b = new ArrayList<>();
+        for (String peer : List.of(WINDOW, RDB_WINDOW)) {
+            WINDOW_OPS.forEach(op -> b.add(peer + "." + op));
+        }
+        return new Case("window-" + keys, Kind.WINDOW, keys, Keys.KEY_LENGTH, Keys.VALUE_LENGTH, b, true, List.of(), null);
     }
 
     /** The JMH include pattern for {@code benchmarks}: each {@code Class.method} exactly. */

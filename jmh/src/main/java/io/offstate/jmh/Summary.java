@@ -103,6 +103,7 @@ final class Summary {
                 case BUFFER -> renderBuffer(sb, c);
                 case TX -> renderTx(sb, c);
                 case COMMIT -> renderCommit(sb, c);
+                case WINDOW -> renderWindow(sb, c);
             }
         }
         renderBehind(sb);
@@ -912,6 +913,87 @@ final class Summary {
 
     private static Double percentile(RunResult r, double p) {
         return r == null ? null : r.getPrimaryResult().getStatistics().getPercentile(p);
+    }
+
+    // ------------------------------------------------------------ window store
+
+    /**
+     * {@link WindowStoreBenchmark} against {@link RocksDbWindowBenchmark}: time per operation and per
+     * window (entry) it touches, offstate/RocksDB, B/op of both; put and the one-key and key-range
+     * fetches judged against 0 B/op, fetchAll per entry; the expiry of a segment per expired entry.
+     */
+    private void renderWindow(StringBuilder sb, Suite.Case c) {
+        sb.append("\n## ").append(c.title()).append(" (ns/op, AverageTime)\n\n");
+        if (c.skipped() != null) {
+            sb.append("Skipped: ").append(c.skipped()).append(".\n");
+            return;
+        }
+        sb.append("| operation | windows/op | offstate | RocksDB (Kafka layout) | offstate/RocksDB | offstate ns/window"
+            + " | RocksDB ns/window | offstate B/op | RocksDB B/op |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|\n");
+        int perRange = WindowDataset.RANGE_KEYS * WindowDataset.WINDOWS;
+        String[][] rows = {
+            // label, method, windows per op ("keys": the data set's keys), how offstate's B/op is judged
+            {"put-update of the newest window, commit / WriteBatch every " + WindowDataset.PUTS_PER_COMMIT, "put", "1",
+                "op"},
+            {"fetch(key, 0, stream time)", "fetchKey", Integer.toString(WindowDataset.WINDOWS), "op"},
+            {"fetch(keyFrom, keyTo, 0, stream time), " + WindowDataset.RANGE_KEYS + " keys", "fetchKeyRange",
+                Integer.toString(perRange), "op"},
+            {"fetchAll(start, start + 1 min - 1): one segment", "fetchAll", "keys", "entry"},
+            {"expire a segment (sweep / dropColumnFamily)", "expireSegment", "keys", ""},
+        };
+        for (String[] row : rows) {
+            RunResult off = measured.find(c, Suite.WINDOW + "." + row[1], Mode.AverageTime, null);
+            RunResult rdb = measured.find(c, Suite.RDB_WINDOW + "." + row[1], Mode.AverageTime, null);
+            if (off == null) {
+                offstateMissing = true;
+            }
+            double per = row[2].equals("keys") ? c.keys() : Double.parseDouble(row[2]);
+            Double a = Measured.primary(off);
+            Double b = Measured.primary(rdb);
+            String offBytes = switch (row[3]) {
+                case "op" -> cells.bytes(Measured.bytesPerOp(off), true);
+                case "entry" -> cells.scanBytes(Measured.bytesPerOp(off), per);
+                default -> cells.bytes(Measured.bytesPerOp(off), false) + " (not judged)";
+            };
+            sb.append("| ").append(row[0])
+                .append(" | ").append(String.format(Locale.ROOT, "%,.0f", per))
+                .append(" | ").append(off == null ? measured.missing(c, "offstate") : Cells.time(off))
+                .append(" | ").append(rdb == null ? measured.missing(c, "rocksdb") : Cells.time(rdb))
+                .append(" | ").append(Cells.plainRatio(a, b))
+                .append(" | ").append(a == null ? "n/a" : Cells.fmt(a / per))
+                .append(" | ").append(b == null ? "n/a" : Cells.fmt(b / per))
+                .append(" | ").append(offBytes)
+                .append(" | ").append(cells.bytes(Measured.bytesPerOp(rdb), false)).append(" |\n");
+            cells.noteBehind(c.id(), "window " + row[1], "RocksDB (Kafka layout)", a, b);
+        }
+        Double mo = measured.metric(c, "window.memory.offstate");
+        Double mr = measured.metric(c, "window.memory.rocksdb");
+        sb.append(String.format(Locale.ROOT, "| memory B/window | | %s | %s (block cache + table readers + memtables) | %s"
+                + " | | | | |%n", mo == null ? measured.missing(c, "offstate") : Cells.fmt(mo),
+            mr == null ? measured.missing(c, "rocksdb") : Cells.fmt(mr), Cells.plainRatio(mo, mr)));
+        sb.append(String.format(Locale.ROOT, "%n- Data: %,d random 16 B keys x %d windows (starts 0, 10, ... 50 min),"
+                + " 64 B values; window size 1 min, retention 1 h, segment interval 10 min: one window per key per"
+                + " segment, stream time 50 min, everything live. Operations in the data set's shuffled key order;"
+                + " key ranges are %d keys consecutive in byte order.%n", c.keys(), WindowDataset.WINDOWS,
+            WindowDataset.RANGE_KEYS));
+        sb.append("- offstate: WindowStore on an in-memory KeyValueStore with a sorted index; reads through a reusable"
+            + " WindowCursor on committed state (tx = null); puts in a Transaction.begin(store) committed every ")
+            .append(WindowDataset.PUTS_PER_COMMIT).append(" puts and begun again (put's time and B/op include 1/")
+            .append(WindowDataset.PUTS_PER_COMMIT).append(" of a begin + commit).\n");
+        sb.append("- RocksDB: configured as in the point tables (block cache holding the data, Bloom filters, no"
+            + " compression), one column family per segment, keys [key][window start 8 B BE][seq 4 B BE], WAL"
+            + " disabled (as Kafka Streams), each loaded segment flushed to an SST file; puts into a WriteBatch written"
+            + " every ").append(WindowDataset.PUTS_PER_COMMIT).append(" puts; fetches seek one reusable iterator per"
+            + " live segment under an iterate upper bound, keys and values copied into direct buffers. Driven from"
+            + " Java without Kafka Streams' own wrappers and per-fetch iterators: a lower bound for Kafka Streams'"
+            + " RocksDB window store.\n");
+        sb.append("- Expiry: 7 live segments; an untimed per-invocation setup writes the next segment (")
+            .append(String.format(Locale.ROOT, "%,d", c.keys()))
+            .append(" windows; RocksDB also flushes it), which puts the oldest behind the horizon; measured: offstate's"
+                + " begin + sweep(tx, MAX_VALUE) + commit, RocksDB's dropColumnFamily + handle close (file deletion may"
+                + " happen later in the background). ns/window = per expired entry; the B/op of both include the"
+                + " untimed setup's writes.\n");
     }
 
     // ------------------------------------------------------------ behind, notes
