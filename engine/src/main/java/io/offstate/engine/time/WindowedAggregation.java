@@ -31,7 +31,8 @@ import io.offstate.engine.ValueView;
  *       records arrive). A closed window emits its final result
  *       ({@link WindowedAggregationOptions.Emit#ON_CLOSE}) and its entries are removed. At most
  *       {@code maxClosesPerCall} windows close per call; the others close on later calls and take no
- *       records meanwhile.</li>
+ *       records meanwhile. Windows close in order of due time ({@code end + grace}), then key
+ *       (shorter keys first: keys are length-prefixed in the store), then end.</li>
  *   <li><b>Emission</b>: {@code ON_UPDATE} reports each window after each record it takes
  *       ({@link WindowedResult#isFinal()} false; for count windows true for the update that fills
  *       it); {@code ON_CLOSE} reports each window once, when it closes. A sliding count window is
