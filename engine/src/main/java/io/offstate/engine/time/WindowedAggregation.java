@@ -426,7 +426,7 @@ public final class WindowedAggregation {
         scan.bind(tx).range(kFrom, kTo, false);
         boolean own = false;
         while (scan.next()) {
-            long end = scan.key().getLongBigEndian(WindowedKeys.KEY_OFFSET + recLen);
+            long end = WindowedKeys.getLong(scan.key(), WindowedKeys.KEY_OFFSET + recLen);
             if (end + grace > ct) {
                 if (endCount == ends.length) {
                     ends = java.util.Arrays.copyOf(ends, endCount * 2);
@@ -509,9 +509,9 @@ public final class WindowedAggregation {
             gOrder = java.util.Arrays.copyOf(gOrder, n);
         }
         int tail = WindowedKeys.KEY_OFFSET + recLen;
-        gTs[gCount] = value.getLongBigEndian(8);
-        gSeq[gCount] = key.getLongBigEndian(tail + 8);
-        gValue[gCount] = Double.longBitsToDouble(value.getLongBigEndian(0));
+        gTs[gCount] = WindowedKeys.getLong(value, 8);
+        gSeq[gCount] = WindowedKeys.getLong(key, tail + 8);
+        gValue[gCount] = Double.longBitsToDouble(WindowedKeys.getLong(value, 0));
         int n = value.length() - RECORD_HEADER;
         if (gBytesUsed + n > gBytes.length) {
             gBytes = java.util.Arrays.copyOf(gBytes, Math.max(gBytesUsed + n, gBytes.length * 2));
@@ -557,7 +557,7 @@ public final class WindowedAggregation {
             scan.bind(tx).range(kFrom, kTo, false);
             while (scan.next()) {
                 ValueView v = scan.value();
-                addToAccumulator(Double.longBitsToDouble(v.getLongBigEndian(0)), v.getLongBigEndian(8));
+                addToAccumulator(Double.longBitsToDouble(WindowedKeys.getLong(v, 0)), WindowedKeys.getLong(v, 8));
             }
             emitCount(tx, start, n + 1, true, true);
         } else {
@@ -711,7 +711,7 @@ public final class WindowedAggregation {
             if (!scan.next()) {
                 return;
             }
-            long end = scan.key().getLongBigEndian(WindowedKeys.KEY_OFFSET + recLen);
+            long end = WindowedKeys.getLong(scan.key(), WindowedKeys.KEY_OFFSET + recLen);
             closeWindow(tx, recKey, recLen, end);
         }
     }
@@ -824,8 +824,8 @@ public final class WindowedAggregation {
         WindowedKeys.keyed(kAux, WindowedKeys.KEY_STATE, recKey, recLen);
         keyStateFound = tx.get(store, kAux.segment, 0, kAux.length, view);
         if (keyStateFound) {
-            keyTime = view.getLongBigEndian(0);
-            keyRecords = view.getLongBigEndian(8);
+            keyTime = WindowedKeys.getLong(view, 0);
+            keyRecords = WindowedKeys.getLong(view, 8);
         } else {
             keyTime = -1;
             keyRecords = 0;

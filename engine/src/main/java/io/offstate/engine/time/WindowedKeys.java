@@ -1,5 +1,7 @@
 package io.offstate.engine.time;
 
+import io.offstate.engine.ValueView;
+
 /**
  * Key layout of a {@link WindowedAggregation}'s backing store. The user key is length-prefixed so
  * that one key's entries are contiguous and never mixed with a longer key sharing its prefix;
@@ -33,6 +35,14 @@ final class WindowedKeys {
     static final int KEY_OFFSET = 1 + 2;
 
     private WindowedKeys() {
+    }
+
+    /**
+     * The big-endian long at {@code offset} of {@code v}. Through the little-endian accessor because
+     * {@link ValueView#getLongBigEndian} builds a layout per call (it allocates).
+     */
+    static long getLong(ValueView v, int offset) {
+        return Long.reverseBytes(v.getLong(offset));
     }
 
     /** {@code [prefix][len][key]}, then the caller appends. */
