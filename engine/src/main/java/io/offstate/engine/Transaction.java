@@ -46,9 +46,14 @@ import io.offstate.offheap.StoreClosedException;
  *       {@link KeyValueStore#flush(byte[])} to keep them); a {@link StatePartition}'s transactions
  *       log them with the data, and {@link StatePartition#committedPositions()} reads them back after
  *       a reopen or a crash.</li>
- *   <li><b>Used once.</b> After {@link #commit}, {@link #abort()} or {@link #close()}, every method
- *       but {@code close} and {@link #isDone()} throws {@link IllegalStateException} saying which
- *       happened. {@code close()} without a commit aborts.</li>
+ *   <li><b>Used once</b>, unless {@link #reusable reusable}. After {@link #commit}, {@link #abort()}
+ *       or {@link #close()}, every method but {@code close}, {@link #isDone()} and (for a reusable
+ *       one) {@link #restart()} throws {@link IllegalStateException} saying which happened.
+ *       {@code close()} without a commit aborts.</li>
+ *   <li><b>Reusable transactions</b> ({@link #reusable}) keep their staging memory, cursors and
+ *       registered sinks from one {@link #restart()} to the next, so a loop of begin/write/commit
+ *       allocates nothing per round; {@link #close()} frees the staging memory, after which
+ *       {@code restart} throws.</li>
  *   <li><b>Managed stores</b> — those of a {@link StatePartition} — take part only in the
  *       partition's own, logged transactions ({@link StatePartition#begin()}); {@code begin} with
  *       one throws {@link IllegalStateException}.</li>
@@ -66,8 +71,9 @@ import io.offstate.offheap.StoreClosedException;
  * transaction (see {@link PendingWrites}), each with its own budget equal to its store's budget:
  * pending writes are <em>not</em> charged to the store's budget, but they are charged to its
  * {@link StoreOptions#sharedBudget() shared budget} if it has one. They are freed at commit, abort
- * or close; a {@link StatePartition}'s transactions instead empty and reuse one staging store per
- * store from one transaction to the next (building one costs more than a small commit). A get of
+ * or close; a {@link StatePartition}'s transactions and {@link #reusable reusable} ones instead empty
+ * and reuse one staging store per store from one transaction to the next (building one costs more
+ * than a small commit: about 17 KB of heap and a fresh off-heap page). A get of
  * a key the transaction never wrote skips the staging lookup through a small filter of staged keys. Views returned for pending values are valid until the next write in the transaction.
  *
  * <h2>Threading</h2>
@@ -98,8 +104,12 @@ public final class Transaction implements AutoCloseable {
     private final int[][] sizes = {new int[64]};
     private Cursor[] planCursors;
     private final CommitListener listener;
-    /** Whether {@link #pending} belongs to a partition's pool: emptied at the end, not closed. */
+    /** Whether {@link #pending} is emptied at the end, not closed: a partition's pool, or {@link #reusable}. */
     private final boolean pooled;
+    /** Whether this transaction owns {@link #pending} and may {@link #restart()}: {@link #reusable}. */
+    private final boolean reusable;
+    /** A reusable transaction's staging memory was freed by {@link #close()}. */
+    private boolean closed;
     /** The positions of the commit, kept for the listener. */
     private byte[] committedCopy;
     private long recordTimestamp;
@@ -112,26 +122,16 @@ public final class Transaction implements AutoCloseable {
         this.listener = listener;
         this.pending = pooled;
         this.pooled = true;
+        this.reusable = false;
     }
 
-    private Transaction(KeyValueStore[] stores, CommitListener listener) {
+    private Transaction(KeyValueStore[] stores, boolean reusable) {
         this.owner = Thread.currentThread();
         this.stores = stores;
-        this.listener = listener;
-        this.pooled = false;
-        this.pending = new PendingWrites[stores.length];
-        try {
-            for (int i = 0; i < stores.length; i++) {
-                pending[i] = new PendingWrites(stores[i]);
-            }
-        } catch (RuntimeException e) {
-            for (PendingWrites p : pending) {
-                if (p != null) {
-                    p.close();
-                }
-            }
-            throw e;
-        }
+        this.listener = null;
+        this.pooled = reusable;
+        this.reusable = reusable;
+        this.pending = newPendingPool(stores);
     }
 
     /**
@@ -144,14 +144,72 @@ public final class Transaction implements AutoCloseable {
      * @throws IllegalStateException    if one belongs to a {@link StatePartition} (use {@link StatePartition#begin()})
      */
     public static Transaction begin(KeyValueStore... stores) {
-        KeyValueStore[] copy = checkedStores(stores);
-        for (KeyValueStore s : copy) {
+        return new Transaction(unmanaged(checkedStores(stores)), false);
+    }
+
+    /**
+     * Begins a transaction over {@code stores} (as {@link #begin(KeyValueStore...)}) that can be
+     * {@link #restart() begun again} once it has ended, keeping its staging memory, cursors and
+     * sinks: the form for a loop that commits often (a poll batch at a time), where it makes begin
+     * and commit allocate nothing. {@link #close()} frees it for good.
+     *
+     * <pre>{@code
+     * try (Transaction tx = Transaction.reusable(store)) {
+     *     while (running) {
+     *         for (Record r : poll()) tx.put(store, r.key(), r.value());
+     *         tx.commit(positions);
+     *         tx.restart();
+     *     }
+     * }
+     * }</pre>
+     *
+     * @throws NullPointerException     if {@code stores} or one of them is null
+     * @throws IllegalArgumentException if none is given or one is given twice
+     * @throws StoreClosedException     if one is closed
+     * @throws WrongThreadException     if this thread does not own one
+     * @throws IllegalStateException    if one belongs to a {@link StatePartition}
+     */
+    public static Transaction reusable(KeyValueStore... stores) {
+        return new Transaction(unmanaged(checkedStores(stores)), true);
+    }
+
+    private static KeyValueStore[] unmanaged(KeyValueStore[] stores) {
+        for (KeyValueStore s : stores) {
             if (s.isManaged()) {
                 throw new IllegalStateException("store '" + s.name() + "' belongs to partition " + s.partition()
                     + " of a state manager: begin its transactions with StatePartition.begin(), which logs them");
             }
         }
-        return new Transaction(copy, null);
+        return stores;
+    }
+
+    /**
+     * Begins a {@link #reusable} transaction again after it was committed or aborted: empty, over
+     * the same stores, with the same sinks, on the same staging memory. Returns this transaction.
+     *
+     * @throws IllegalStateException if the transaction is not reusable, still active, or closed
+     * @throws StoreClosedException  if one of its stores was closed (the transaction stays ended)
+     * @throws WrongThreadException  if called from another thread than the one that created it
+     */
+    public Transaction restart() {
+        ensureOwner();
+        if (!reusable) {
+            throw new IllegalStateException("transaction is not reusable (Transaction.begin); begin a new one, "
+                + "or create it with Transaction.reusable to restart it");
+        }
+        if (closed) {
+            throw new IllegalStateException("reusable transaction was closed, its staging memory freed; create a new one");
+        }
+        if (state == State.ACTIVE) {
+            throw new IllegalStateException("transaction is still active: commit or abort it before restart()");
+        }
+        for (KeyValueStore s : stores) {
+            s.ensureOpen();
+        }
+        committedCopy = null;
+        recordTimestamp = 0;
+        state = State.ACTIVE;
+        return this;
     }
 
     /**
@@ -573,11 +631,20 @@ public final class Transaction implements AutoCloseable {
         release();
     }
 
-    /** Aborts if still open; otherwise does nothing. Idempotent. */
+    /**
+     * Aborts if still open; a {@link #reusable} transaction also frees its staging memory (then
+     * {@link #restart()} throws). Otherwise does nothing. Idempotent.
+     */
     @Override
     public void close() {
         if (state == State.ACTIVE) {
             abort();
+        }
+        if (reusable && !closed) {
+            closed = true;
+            for (PendingWrites p : pending) {
+                p.close();
+            }
         }
     }
 
@@ -609,15 +676,19 @@ public final class Transaction implements AutoCloseable {
     // ---------------------------------------------------------------- checks
 
     void ensureActive() {
-        if (Thread.currentThread() != owner) {
-            throw new WrongThreadException("transaction belongs to thread '" + owner.getName() + "' (id " + owner.threadId()
-                + "), but was called from thread '" + Thread.currentThread().getName() + "'");
-        }
+        ensureOwner();
         switch (state) {
             case ACTIVE -> { }
             case COMMITTED -> throw new IllegalStateException("transaction was already committed; begin a new one");
             case ABORTED -> throw new IllegalStateException("transaction was aborted (or closed); begin a new one");
             case FAILED -> throw new IllegalStateException("transaction failed while applying its commit; begin a new one");
+        }
+    }
+
+    private void ensureOwner() {
+        if (Thread.currentThread() != owner) {
+            throw new WrongThreadException("transaction belongs to thread '" + owner.getName() + "' (id " + owner.threadId()
+                + "), but was called from thread '" + Thread.currentThread().getName() + "'");
         }
     }
 
