@@ -175,25 +175,29 @@ final class RedisServer implements AutoCloseable {
 
     /** {@code redis-server} on the PATH or in the Debian locations, else an AssertionError saying how to install it. */
     static Path findBinary() {
-        List<Path> candidates = new ArrayList<>();
-        String path = System.getenv("PATH");
+        return findBinary(System.getenv("PATH"),
+            List.of(Path.of("/usr/bin"), Path.of("/usr/sbin"), Path.of("/usr/local/bin")));
+    }
+
+    /** {@code redis-server} in a directory of {@code path} or in one of {@code fallbackDirs}. */
+    static Path findBinary(String path, List<Path> fallbackDirs) {
+        List<Path> dirs = new ArrayList<>();
         if (path != null) {
             for (String d : path.split(File.pathSeparator)) {
                 if (!d.isEmpty()) {
-                    candidates.add(Path.of(d, "redis-server"));
+                    dirs.add(Path.of(d));
                 }
             }
         }
-        candidates.add(Path.of("/usr/bin/redis-server"));
-        candidates.add(Path.of("/usr/sbin/redis-server"));
-        candidates.add(Path.of("/usr/local/bin/redis-server"));
-        for (Path p : candidates) {
+        dirs.addAll(fallbackDirs);
+        for (Path d : dirs) {
+            Path p = d.resolve("redis-server");
             if (Files.isExecutable(p)) {
                 return p;
             }
         }
         throw new AssertionError("redis-server is not installed, and the Redis checkpoint tests need a real one:"
             + " install it (Debian/Ubuntu: `sudo apt-get install redis-server`; .ci/run does this) and run the"
-            + " tests again. Looked on the PATH and in /usr/bin, /usr/sbin, /usr/local/bin.");
+            + " tests again. Looked in " + dirs + ".");
     }
 }
