@@ -10,7 +10,6 @@ import io.offstate.checkpoint.CheckpointStorage;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,6 +22,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.resps.ScanResult;
@@ -33,12 +33,12 @@ import redis.clients.jedis.resps.ScanResult;
  * (key layout, expiry, prefixes and databases, large blocks, error messages, {@code WAIT}).
  */
 class RedisCheckpointStorageTest extends AbstractCheckpointStorageContractTest {
-    private static Path dir;
+    @TempDir
+    static Path dir;
     private static RedisServer server;
 
     @BeforeAll
     static void startServer() throws IOException {
-        dir = Files.createTempDirectory("offstate-redis-test");
         server = RedisServer.start(dir);
     }
 
@@ -277,8 +277,7 @@ class RedisCheckpointStorageTest extends AbstractCheckpointStorageContractTest {
     }
 
     @Test
-    void aPasswordProtectedServerNeedsThePassword() throws IOException {
-        Path pwDir = Files.createTempDirectory("offstate-redis-auth");
+    void aPasswordProtectedServerNeedsThePassword(@TempDir Path pwDir) throws IOException {
         try (RedisServer secured = RedisServer.start(pwDir, "--requirepass", "s3cret")) {
             try (RedisCheckpointStorage without = RedisCheckpointStorage.builder().port(secured.port()).build()) {
                 IOException e = assertThrows(IOException.class, without::list);
@@ -360,8 +359,7 @@ class RedisCheckpointStorageTest extends AbstractCheckpointStorageContractTest {
     // ---- WAIT for replicas -------------------------------------------------------------------
 
     @Test
-    void waitForReplicasPublishesOnceAReplicaHasEverything() throws Exception {
-        Path replicaDir = Files.createTempDirectory("offstate-redis-replica");
+    void waitForReplicasPublishesOnceAReplicaHasEverything(@TempDir Path replicaDir) throws Exception {
         try (RedisServer replica = RedisServer.start(replicaDir, "--replicaof", "127.0.0.1", Integer.toString(server.port()))) {
             awaitTrue("the replica is connected", () -> {
                 try (Jedis jedis = raw()) {

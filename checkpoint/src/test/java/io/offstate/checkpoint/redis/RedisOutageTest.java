@@ -7,13 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Redis going away in the middle of an upload (SIGKILL of the server between two blocks). The
@@ -26,6 +26,8 @@ import org.junit.jupiter.api.Test;
 class RedisOutageTest {
     private static final int BLOCK = 1 << 20;
 
+    @TempDir
+    Path dir;
     private RedisServer server;
 
     @AfterEach
@@ -54,7 +56,6 @@ class RedisOutageTest {
 
     @Test
     void aServerKilledMidUploadFailsThatCheckpointAndKeepsTheEarlierOnes() throws Exception {
-        Path dir = Files.createTempDirectory("offstate-redis-outage");
         server = RedisServer.start(dir, "--appendonly", "yes", "--appendfsync", "always");
         try (RedisCheckpointStorage storage = RedisCheckpointStorage.builder().port(server.port()).build()) {
             upload(storage, "ckpt-1", 3);
@@ -99,7 +100,6 @@ class RedisOutageTest {
 
     @Test
     void aServerKilledBeforePublishLeavesNothingPublishedAfterRestart() throws Exception {
-        Path dir = Files.createTempDirectory("offstate-redis-outage");
         server = RedisServer.start(dir, "--appendonly", "yes", "--appendfsync", "always");
         try (RedisCheckpointStorage storage = RedisCheckpointStorage.builder().port(server.port()).build()) {
             upload(storage, "before", 2);
@@ -124,7 +124,6 @@ class RedisOutageTest {
 
     @Test
     void withoutPersistenceARestartLosesEverythingButNeverShowsAPartialCheckpoint() throws Exception {
-        Path dir = Files.createTempDirectory("offstate-redis-outage");
         server = RedisServer.start(dir); // --save "" --appendonly no
         try (RedisCheckpointStorage storage = RedisCheckpointStorage.builder().port(server.port()).build()) {
             upload(storage, "volatile", 2);
