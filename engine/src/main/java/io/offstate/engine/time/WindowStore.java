@@ -116,7 +116,7 @@ public final class WindowStore {
     }
 
     long horizonOf(long streamTime) {
-        return Math.max(0, streamTime - retention + 1);
+        return TimeKeys.retentionHorizon(streamTime, retention);
     }
 
     long segmentOf(long timestamp) {
