@@ -110,6 +110,8 @@ public final class Transaction implements AutoCloseable {
     private final boolean reusable;
     /** A reusable transaction's staging memory was freed by {@link #close()}. */
     private boolean closed;
+    /** Rounds begun: 0 at begin, +1 per {@link #restart()}. */
+    private long generation;
     /** The positions of the commit, kept for the listener. */
     private byte[] committedCopy;
     private long recordTimestamp;
@@ -208,8 +210,19 @@ public final class Transaction implements AutoCloseable {
         }
         committedCopy = null;
         recordTimestamp = 0;
+        generation++;
         state = State.ACTIVE;
         return this;
+    }
+
+    /**
+     * Which round of this transaction is running: 0 after begin, one more after each
+     * {@link #restart()}. Together with the transaction's identity it tells one round of a reusable
+     * transaction from the next, for a caller that caches what it read through the transaction (an
+     * aborted round's writes are gone in the next). Any thread; never throws.
+     */
+    public long generation() {
+        return generation;
     }
 
     /**

@@ -88,6 +88,8 @@ public final class SessionStore {
     private final int[] sweepLengths;
     /** The transaction whose sweep stopped at the limit, and the last key it deleted (where it goes on). */
     private Transaction sweepTx;
+    /** {@link Transaction#generation()} of {@link #sweepTx}: an aborted round of a reusable transaction must not resume. */
+    private long sweepGeneration;
     private long sweepRemoved;
     private long sweepScanned;
 
@@ -256,7 +258,7 @@ public final class SessionStore {
         if (sweptBelow >= firstLive) {
             return;
         }
-        if (tx != sweepTx) {
+        if (tx != sweepTx || tx.generation() != sweepGeneration) {
             SessionKeyDescriptor.segmentStart(sweepFrom, sweptBelow);
         }
         SessionKeyDescriptor.segmentStart(sweepTo, firstLive);
@@ -291,6 +293,7 @@ public final class SessionStore {
             System.arraycopy(keys.array, sweepOffsets[n - 1], from.array, 0, last);
             from.length = last;
             sweepTx = tx;
+            sweepGeneration = tx.generation();
         }
     }
 

@@ -11,7 +11,7 @@ import io.offstate.engine.ValueView;
  * data — stream time above all, because expiry and lateness follow it, never the wall clock.
  *
  * <p>Layout, big-endian: magic {@code "OSTM"} (4), kind (1), format (1), {@value #PARAMS} params
- * (8 each), {@value #STATE} state slots (8 each). Reads are cached per transaction (by identity) and,
+ * (8 each), {@value #STATE} state slots (8 each). Reads are cached per transaction (by identity and generation) and,
  * without one, per store version, so the hot path reads the entry once per transaction.
  * Not thread-safe: owned by one time-store object.
  */
@@ -41,6 +41,8 @@ final class TimeMeta {
     private final Scratch value = new Scratch(LENGTH);
     private final ValueView view = new ValueView();
     private Transaction cachedTx;
+    /** {@link Transaction#generation()} of {@link #cachedTx} when cached: a reusable transaction's next round reads again. */
+    private long cachedGeneration;
     private long committedVersion = Long.MIN_VALUE;
     private boolean cachedCommitted;
     private boolean present;
@@ -134,10 +136,11 @@ final class TimeMeta {
             committedVersion = store.version();
             read(store.get(key.segment, 0, 1, view));
         } else {
-            if (tx == cachedTx) {
+            if (tx == cachedTx && tx.generation() == cachedGeneration) {
                 return;
             }
             cachedTx = tx;
+            cachedGeneration = tx.generation();
             cachedCommitted = false;
             read(tx.get(store, key.segment, 0, 1, view));
         }

@@ -96,6 +96,8 @@ public final class TtlStore {
     private byte[] resumeKey = new byte[64];
     private int resumeLength;
     private Transaction resumeTx;
+    /** {@link Transaction#generation()} of {@link #resumeTx}: an aborted round of a reusable transaction must not resume. */
+    private long resumeGeneration;
     /**
      * Writes staged through this object: a cursor positioned through a transaction checks it,
      * because a transaction cursor whose pending side is exhausted does not see later writes.
@@ -354,8 +356,9 @@ public final class TtlStore {
         } else {
             to.putByte(TtlLayout.INDEX_PREFIX).putLong(now + 1);
         }
-        if (tx != resumeTx) {
+        if (tx != resumeTx || tx.generation() != resumeGeneration) {
             resumeTx = tx;
+            resumeGeneration = tx.generation();
             resumeKey[0] = TtlLayout.INDEX_PREFIX;
             resumeLength = 1;
         }

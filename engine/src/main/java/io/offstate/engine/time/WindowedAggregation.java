@@ -106,6 +106,16 @@ public final class WindowedAggregation {
     private final Scratch kTo = new Scratch(64);
     private final Scratch kDel = new Scratch(64);
     private final Scratch kClose = new Scratch(64);
+    /**
+     * The last close-index key deleted by {@link #closePartition} in round {@link #closeGeneration}
+     * of {@link #closeTx}: the next scan of that round starts just after it instead of stepping
+     * over every entry the round already deleted (which made closing n windows in one transaction
+     * cost n²). Safe because a window opened later in the round is due after the close time, so its
+     * close entry sorts after every deleted one.
+     */
+    private final Scratch closeResume = new Scratch(64);
+    private Transaction closeTx;
+    private long closeGeneration;
     private final Scratch kAux = new Scratch(64);
     private final Scratch val = new Scratch(64);
     private final ValueView view = new ValueView();
@@ -720,7 +730,14 @@ public final class WindowedAggregation {
     private int closePartition(Transaction tx, long ct) {
         int n = 0;
         for (; n < limit; n++) {
-            kFrom.reset(1).putByte(WindowedKeys.CLOSE);
+            if (tx == closeTx && tx.generation() == closeGeneration) {
+                kFrom.reset(closeResume.length + 1); // the least key after it: it, then a 0x00 byte
+                System.arraycopy(closeResume.array, 0, kFrom.array, 0, closeResume.length);
+                kFrom.length = closeResume.length;
+                kFrom.putByte(0);
+            } else {
+                kFrom.reset(1).putByte(WindowedKeys.CLOSE);
+            }
             kTo.reset(9).putByte(WindowedKeys.CLOSE).putLong(ct + 1);
             scan.bind(tx).range(kFrom, kTo, false);
             if (!scan.next()) {
@@ -731,6 +748,9 @@ public final class WindowedAggregation {
             long end = TimeKeys.getLong(kClose.array, WindowedKeys.TIMED_KEY_OFFSET + len);
             closeWindow(tx, otherKey, otherLen, end);
             tx.delete(store, kClose.segment, 0, kClose.length, writeTs);
+            kClose.copyPrefixTo(closeResume, kClose.length);
+            closeTx = tx;
+            closeGeneration = tx.generation();
         }
         return n;
     }
