@@ -423,9 +423,10 @@ public final class KeyValueStore implements AutoCloseable {
      * A new store rebuilt from an image's {@code metadata} and regions: in memory if
      * {@code directory} is null, else file-backed in {@code directory} (which must be empty or
      * absent), flushed once with the image's flush metadata. {@code source} is asked for each
-     * region the metadata names. The new store's {@link #imageToken()} is {@code token}, so that an
-     * incremental image of it continues the chain of the image it came from (pass 0 to start a new
-     * chain). Structural options come from the metadata; name, budget and expected entries from
+     * region the metadata names. An in-memory store keeps the image's region names and gets
+     * {@link #imageToken()} {@code token}, so that an incremental image of it continues the chain of
+     * the image it came from (pass 0 to start a new chain); a file-backed one places its segments
+     * in new files, so its next image is full (token 0). Structural options come from the metadata; name, budget and expected entries from
      * {@code options}.
      *
      * @throws IllegalArgumentException if {@code options} disagree with the image's structural
@@ -465,8 +466,9 @@ public final class KeyValueStore implements AutoCloseable {
             store.core.replace(state.copy(new MemoryBudget(store.name, store.options.memoryBudget(), store.options.sharedBudget()),
                 store.persistence.backing()), true);
             store.flush(header.flushMetadata());
-            store.core.state().clearChanged();
-            store.imageToken = token;
+            // the copy gave segments new file ids: region names differ from the image's, so the
+            // chain cannot go on from it (the next image is full)
+            store.imageToken = 0;
             return store;
         } catch (RuntimeException | Error e) {
             if (store != null) {
