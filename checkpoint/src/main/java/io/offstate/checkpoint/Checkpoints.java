@@ -178,7 +178,21 @@ public final class Checkpoints {
      * @throws io.offstate.offheap.StoreClosedException if the store is closed
      * @throws WrongThreadException if called off the store's owner thread
      */
-    public synchronized CheckpointManifest checkpoint(KeyValueStore store, boolean incremental, byte[] positions) throws IOException {
+    public CheckpointManifest checkpoint(KeyValueStore store, boolean incremental, byte[] positions) throws IOException {
+        try (Pending pending = begin(store, incremental, positions)) {
+            return pending.publish();
+        }
+    }
+
+    /**
+     * The first half of {@link #checkpoint(KeyValueStore, boolean, byte[])}, on the store's owner
+     * thread: decides full or incremental and pins the store's state (a copy of what the checkpoint
+     * carries; the store is free to change once this returns). {@link Pending#publish()} then
+     * compresses and uploads it, on any thread, while the owner goes on writing.
+     *
+     * @throws IOException if the storage fails while finding the parent
+     */
+    public synchronized Pending begin(KeyValueStore store, boolean incremental, byte[] positions) throws IOException {
         Objects.requireNonNull(store, "store");
         deleteUnpublished();
         CheckpointManifest parent = latestReadable();
@@ -186,9 +200,57 @@ public final class Checkpoints {
         long token = store.imageToken();
         boolean inc = incremental && section != null && token != 0 && section.token() == token
             && parent.chainLength() < maxChain;
-        try (StoreImage image = inc ? store.incrementalImage() : store.image()) {
-            String id = nextId();
-            return publish(id, inc ? parent : null, -1, -1, 0, positions, List.of(image));
+        StoreImage image = inc ? store.incrementalImage() : store.image();
+        return new Pending(image, inc ? parent : null, positions);
+    }
+
+    /**
+     * A pinned store image waiting to be written ({@link #begin}). Publish it once, from any
+     * thread; close it (also after publishing) to free the pinned copy.
+     */
+    public final class Pending implements AutoCloseable {
+        private final StoreImage image;
+        private final CheckpointManifest parent;
+        private final byte[] positions;
+        private boolean published;
+
+        private Pending(StoreImage image, CheckpointManifest parent, byte[] positions) {
+            this.image = image;
+            this.parent = parent;
+            this.positions = positions == null ? null : positions.clone();
+        }
+
+        /** Bytes pinned (what the checkpoint carries, uncompressed). */
+        public long bytesPinned() {
+            return image.bytesCarried();
+        }
+
+        /** Whether it will be written as an incremental checkpoint. */
+        public boolean isIncremental() {
+            return image.isIncremental();
+        }
+
+        /**
+         * Writes the blocks and publishes the manifest (see the class contract: atomic; on failure
+         * nothing is published and the store's next checkpoint is full).
+         *
+         * @throws IllegalStateException if already published
+         * @throws IOException if the storage fails
+         */
+        public CheckpointManifest publish() throws IOException {
+            synchronized (Checkpoints.this) {
+                if (published) {
+                    throw new IllegalStateException("checkpoint of store '" + image.storeName() + "' already published");
+                }
+                published = true;
+                return Checkpoints.this.publish(nextId(), parent, -1, -1, 0, positions, List.of(image));
+            }
+        }
+
+        /** Frees the pinned copy; idempotent. */
+        @Override
+        public void close() {
+            image.close();
         }
     }
 
