@@ -171,6 +171,43 @@ class CheckpointsTest {
     }
 
     @Test
+    void pinnedCheckpointPublishedOnAnotherThreadHoldsTheStateAtBeginWhileTheWriterGoesOn() throws Exception {
+        try (LocalCheckpointStorage st = storage(); KeyValueStore store = KeyValueStore.create(PLAIN)) {
+            Checkpoints c = Checkpoints.builder(st, "s").blockSize(4096).build();
+            fill(store, "k", 5000, 30, 1);
+            c.checkpoint(store, false);
+            store.put(b("k1"), b("pinned"));
+            Map<String, String> atBegin = contents(store);
+            try (Checkpoints.Pending pending = c.begin(store, true, null)) {
+                assertTrue(pending.isIncremental());
+                CheckpointManifest[] published = new CheckpointManifest[1];
+                Thread uploader = new Thread(() -> {
+                    try {
+                        published[0] = pending.publish();
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                uploader.start();
+                for (int i = 0; i < 20_000; i++) { // the owner keeps writing meanwhile
+                    store.put(b("k" + (i % 7000)), b("after" + i));
+                }
+                uploader.join();
+                assertEquals(2, published[0].chainLength());
+                assertThrows(IllegalStateException.class, pending::publish);
+            }
+            try (KeyValueStore r = c.restoreLatest(PLAIN, null).store()) {
+                assertEquals(atBegin, contents(r));
+            }
+            CheckpointManifest next = c.checkpoint(store, true); // and the chain goes on from the pinned one
+            assertEquals(3, next.chainLength());
+            try (KeyValueStore r = c.restoreLatest(PLAIN, null).store()) {
+                assertEquals(contents(store), contents(r));
+            }
+        }
+    }
+
+    @Test
     void maxChainMakesEveryKthCheckpointANewBase() throws Exception {
         try (LocalCheckpointStorage st = storage(); KeyValueStore store = KeyValueStore.create(PLAIN)) {
             Checkpoints c = Checkpoints.builder(st, "s").maxChain(3).build();
