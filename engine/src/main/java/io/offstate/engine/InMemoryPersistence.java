@@ -3,20 +3,34 @@ package io.offstate.engine;
 import java.nio.file.Path;
 
 import io.offstate.offheap.CorruptStateException;
+import io.offstate.offheap.memory.AnonymousBacking;
 import io.offstate.offheap.memory.RegionBacking;
 
 /**
- * The persistence of a store created in memory: anonymous memory, no files; a flush only records
+ * The persistence of a store created in memory: anonymous memory (as regions of an
+ * {@link AnonymousBacking}, which track changed chunks for incremental checkpoints), no files; a flush only records
  * its metadata, so {@link KeyValueStore#lastFlushMetadata()} answers alike for both kinds of store.
  *
  * <p>Single writer: owned by one store.
  */
 final class InMemoryPersistence implements Persistence {
-    private byte[] flushMetadata = new byte[0];
+    /** Anonymous memory as regions, so that the store tracks changed chunks for incremental checkpoints. */
+    private final AnonymousBacking backing;
+    private byte[] flushMetadata;
+
+    InMemoryPersistence() {
+        this(new AnonymousBacking(), new byte[0]);
+    }
+
+    /** Over {@code backing} (a state was rebuilt in it), with {@code flushMetadata} as the last flush's. */
+    InMemoryPersistence(AnonymousBacking backing, byte[] flushMetadata) {
+        this.backing = backing;
+        this.flushMetadata = flushMetadata;
+    }
 
     @Override
     public RegionBacking backing() {
-        return null;
+        return backing;
     }
 
     @Override

@@ -99,6 +99,8 @@ public final class KeyValueStore implements AutoCloseable {
     private int partition = -1;
     /** Non-null while a {@link StateManager} manages this store: says how to write it instead. */
     private String managedBy;
+    /** Token of the last {@link StoreImage} taken (or restored from); 0: none, the next image is full. */
+    private long imageToken;
 
     private KeyValueStore(StoreOptions options, StoreState state, Persistence persistence) {
         this.options = options;
@@ -150,7 +152,8 @@ public final class KeyValueStore implements AutoCloseable {
      */
     public static KeyValueStore create(StoreOptions options) {
         Objects.requireNonNull(options, "options");
-        return new KeyValueStore(options, StoreState.create(options), new InMemoryPersistence());
+        InMemoryPersistence persistence = new InMemoryPersistence();
+        return new KeyValueStore(options, StoreState.create(options, persistence.backing()), persistence);
     }
 
     /** Creates an empty store with {@link StoreOptions#defaults()}. */
@@ -356,6 +359,125 @@ public final class KeyValueStore implements AutoCloseable {
             throw core.failure(e);
         }
         return new StoreSnapshot(name, options.pageShift(), options.dictionaryKeyComponent(), copy);
+    }
+
+    /**
+     * Pins the store's current state as a full {@link StoreImage} for a checkpoint: copies every
+     * region and the metadata. Starts a new change
+     * interval: the next incremental image is relative to this one. Costs a copy of what it carries
+     * (a full image: the store's memory, like {@link #snapshot()}), on the calling thread; the
+     * image is then independent of the store. A file-backed store's chunks not yet checked since
+     * open are checked first.
+     *
+     * @throws StoreClosedException if the store is closed
+     * @throws io.offstate.offheap.CorruptStateException (or {@link CorruptStoreFileException}) if
+     *         damage was found in the store: a damaged state is never imaged
+     */
+    public StoreImage image() {
+        return image(false);
+    }
+
+    /**
+     * As {@link #image()}, but carrying only the 4 KiB chunks written since the last image (see
+     * {@link StoreImage}); a full image if there was none ({@link #imageToken()} is 0).
+     *
+     * @throws StoreClosedException if the store is closed
+     * @throws io.offstate.offheap.CorruptStateException (or {@link CorruptStoreFileException}) if
+     *         damage was found in the store
+     */
+    public StoreImage incrementalImage() {
+        return image(true);
+    }
+
+    private StoreImage image(boolean incremental) {
+        ensureOpen();
+        if (core.isDamaged()) {
+            throw persistence.refusal("store '" + name + "' is damaged: it cannot be checkpointed until restored or cleared");
+        }
+        long token;
+        do {
+            token = java.util.concurrent.ThreadLocalRandom.current().nextLong();
+        } while (token == 0);
+        boolean inc = incremental && imageToken != 0;
+        StoreImage image;
+        try {
+            image = ImageCapture.capture(name, core.state(), options, persistence.flushMetadata(), inc, imageToken, token);
+        } catch (RuntimeException e) {
+            throw core.failure(e);
+        }
+        imageToken = token;
+        return image;
+    }
+
+    /**
+     * Token of the last {@link StoreImage} taken of this store (or of the image it was restored
+     * from): an incremental image now would be relative to it; 0 if there is none (then
+     * {@link #incrementalImage()} takes a full image).
+     */
+    public long imageToken() {
+        ensureOpen();
+        return imageToken;
+    }
+
+    /**
+     * A new store rebuilt from an image's {@code metadata} and regions: in memory if
+     * {@code directory} is null, else file-backed in {@code directory} (which must be empty or
+     * absent), flushed once with the image's flush metadata. {@code source} is asked for each
+     * region the metadata names. An in-memory store keeps the image's region names and gets
+     * {@link #imageToken()} {@code token}, so that an incremental image of it continues the chain of
+     * the image it came from (pass 0 to start a new chain); a file-backed one places its segments
+     * in new files, so its next image is full (token 0). Structural options come from the metadata; name, budget and expected entries from
+     * {@code options}.
+     *
+     * @throws IllegalArgumentException if {@code options} disagree with the image's structural
+     *         options, or {@code directory} is not empty
+     * @throws io.offstate.offheap.CorruptStateException if the metadata is malformed
+     * @throws io.offstate.offheap.StoreFullException if the image exceeds the budget of {@code options}
+     * @throws RuntimeException whatever {@code source} throws for a missing or damaged region
+     *         (nothing is left open or allocated)
+     */
+    public static KeyValueStore restoreImage(Path directory, StoreOptions options, byte[] metadata,
+                                             StoreImage.RegionSource source, long token) {
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(metadata, "metadata");
+        Objects.requireNonNull(source, "source");
+        if (directory != null && java.nio.file.Files.exists(directory)) {
+            try (var entries = java.nio.file.Files.list(directory)) {
+                if (entries.findAny().isPresent()) {
+                    throw new IllegalArgumentException("cannot restore store '" + options.name() + "' into " + directory
+                        + ": the directory is not empty");
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        StoreState.Header header = StoreState.readHeader(metadata, options);
+        io.offstate.offheap.memory.AnonymousBacking backing = new io.offstate.offheap.memory.AnonymousBacking();
+        StoreState state = ImageCapture.rebuild(header, backing, source);
+        if (directory == null) {
+            KeyValueStore store = new KeyValueStore(header.options(), state, new InMemoryPersistence(backing, header.flushMetadata()));
+            store.imageToken = token;
+            return store;
+        }
+        KeyValueStore store = null;
+        try {
+            FilePersistence.Opened opened = FilePersistence.open(directory, header.options(), CommitObserver.NONE);
+            store = new KeyValueStore(opened.options(), opened.state(), opened.persistence());
+            store.core.replace(state.copy(new MemoryBudget(store.name, store.options.memoryBudget(), store.options.sharedBudget()),
+                store.persistence.backing()), true);
+            store.flush(header.flushMetadata());
+            // the copy gave segments new file ids: region names differ from the image's, so the
+            // chain cannot go on from it (the next image is full)
+            store.imageToken = 0;
+            return store;
+        } catch (RuntimeException | Error e) {
+            if (store != null) {
+                store.closeWithoutFlush();
+            }
+            throw e;
+        } finally {
+            state.close();
+        }
     }
 
     /**

@@ -212,6 +212,28 @@ public final class StateManager implements AutoCloseable {
         return this;
     }
 
+    /**
+     * The options store {@code name} was defined with.
+     *
+     * @throws IllegalArgumentException if no such store is defined
+     */
+    public synchronized StoreOptions definition(String name) {
+        for (StoreOptions d : definitions) {
+            if (d.name().equals(name)) {
+                return d;
+            }
+        }
+        throw new IllegalArgumentException("store '" + name + "' is not defined; defined: " + storeNames());
+    }
+
+    /** Where store {@code name} of partition {@code partition} lives: {@code <directory>/<name>/<partition>}. */
+    public Path storeDirectory(String name, int partition) {
+        if (partition < 0) {
+            throw new IllegalArgumentException("partition " + partition + " is negative");
+        }
+        return directory.resolve(name).resolve(Integer.toString(partition));
+    }
+
     /** Names of the defined stores, in definition order. */
     public synchronized List<String> storeNames() {
         List<String> names = new ArrayList<>();

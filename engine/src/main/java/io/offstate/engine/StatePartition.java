@@ -173,6 +173,31 @@ public final class StatePartition {
         flushNow();
     }
 
+    /**
+     * Flushes the partition ({@link #flush()}) and takes an image of each of its stores at that one
+     * commit, for a checkpoint: full, or (if {@code incremental}) of the chunks changed since each
+     * store's last image. See {@link PartitionImage}.
+     *
+     * @throws IllegalStateException if a transaction is open
+     * @throws StoreClosedException  if the partition was revoked
+     * @throws WrongThreadException  if the calling thread does not own the partition
+     */
+    public PartitionImage image(boolean incremental) {
+        flush();
+        java.util.List<StoreImage> images = new java.util.ArrayList<>();
+        try {
+            for (KeyValueStore s : stores) {
+                images.add(incremental ? s.incrementalImage() : s.image());
+            }
+        } catch (RuntimeException | Error e) {
+            for (StoreImage i : images) {
+                i.close();
+            }
+            throw e;
+        }
+        return new PartitionImage(id, flushedPosition, manager.epoch(), committedPositions, images);
+    }
+
     /** Flushes if a threshold of {@link StateManagerOptions} is passed; returns whether it flushed. */
     public boolean flushIfDue() {
         checkAssigned();

@@ -244,6 +244,36 @@ final class StoreState implements AutoCloseable {
         }
     }
 
+    /**
+     * Every region of the state (pages, large blocks, hash tables of the entry map and the
+     * dictionary), sorted by file id then offset; empty for memory without a backing (a snapshot's).
+     */
+    java.util.List<io.offstate.offheap.memory.MappedRegion> regions() {
+        java.util.List<io.offstate.offheap.memory.MappedRegion> all = new java.util.ArrayList<>();
+        io.offstate.offheap.memory.MappedRegion[] pages = memory.regions();
+        if (pages != null) {
+            for (var r : pages) {
+                if (r != null) {
+                    all.add(r);
+                }
+            }
+        }
+        java.util.Collections.addAll(all, map.index().regions());
+        if (dictionary != null) {
+            java.util.Collections.addAll(all, dictionary.regions());
+        }
+        all.sort((x, y) -> x.fileId() != y.fileId() ? Integer.compare(x.fileId(), y.fileId())
+            : Long.compare(x.fileOffset(), y.fileOffset()));
+        return all;
+    }
+
+    /** Starts a new checkpoint interval on every region (see {@link io.offstate.offheap.memory.MappedRegion#clearChanged()}). */
+    void clearChanged() {
+        for (var r : regions()) {
+            r.clearChanged();
+        }
+    }
+
     /** Re-reads every segment from its region after a flush remapped them. */
     void refreshMappings() {
         memory.refreshMappings();

@@ -650,7 +650,13 @@ public final class HashIndex implements AutoCloseable {
                 }
                 t = new Table(arena, null, slots, capacity);
             } else {
-                MappedRegion region = backing.newSegment(bytes);
+                MappedRegion region;
+                try {
+                    region = backing.newSegment(bytes);
+                } catch (OutOfMemoryError e) { // anonymous backing: the OS refused the memory
+                    throw new OutOfNativeMemoryException(budget.owner(), "a hash table of " + capacity + " slots",
+                        budget.limit(), budget.used(), bytes, e);
+                }
                 t = new Table(null, region, region.segment(), capacity);
             }
             budget.reserve(bytes);

@@ -165,6 +165,11 @@ public final class KeyDictionary implements AutoCloseable {
         return new KeyDictionary(map.copy(copyMemory), a, maxCodes);
     }
 
+    /** The regions of the dictionary's own hash tables (its entries live in the store's pages); empty for anonymous memory. */
+    public io.offstate.offheap.memory.MappedRegion[] regions() {
+        return map.index().regions();
+    }
+
     /** Re-reads the index tables' segments after a flush remapped them. */
     public void refreshMappings() {
         map.index().refreshMappings();

@@ -40,6 +40,13 @@ public final class MappedRegion {
     private final long fileOffset;
     private final long size;
     private final long[] dirty;
+    /**
+     * Chunks changed since the last {@link #clearChanged()} (a checkpoint), one bit each: kept apart
+     * from {@link #dirty}, which a flush clears, so that flushes and checkpoints track independently.
+     */
+    private final long[] changed;
+    /** Whether the region appeared (created, reopened or remapped fresh) after the last {@link #clearChanged()}. */
+    private boolean newSinceClear = true;
     private MemorySegment segment;
     private Mapping mapping;
     private boolean anyDirty;
@@ -77,6 +84,7 @@ public final class MappedRegion {
         this.segment = mapping.acquire(at, size);
         this.mapping = mapping;
         this.dirty = new long[(int) ((chunks() + 63) >>> 6)];
+        this.changed = new long[dirty.length];
         this.checker = checker;
         this.verified = checker == null ? null : new long[dirty.length];
         this.unverified = checker == null ? 0 : chunks();
@@ -169,9 +177,40 @@ public final class MappedRegion {
         long first = offset >>> CHUNK_SHIFT;
         long last = (offset + length - 1) >>> CHUNK_SHIFT;
         for (long c = first; c <= last; c++) {
-            dirty[(int) (c >>> 6)] |= 1L << c;
+            final int word = (int) (c >>> 6);
+            final long bit = 1L << c;
+            dirty[word] |= bit;
+            changed[word] |= bit;
         }
         anyDirty = true;
+    }
+
+    /**
+     * Whether chunk {@code chunk} was written since the last {@link #clearChanged()} (the checkpoint
+     * tracker; flushes do not clear it).
+     */
+    public boolean isChanged(long chunk) {
+        return (changed[(int) (chunk >>> 6)] & (1L << chunk)) != 0;
+    }
+
+    /** Whether this region was created (or reopened) after the last {@link #clearChanged()}: then all of it counts as changed. */
+    public boolean isNewSinceClear() {
+        return newSinceClear;
+    }
+
+    /** Chunks written since the last {@link #clearChanged()}. */
+    public long changedChunks() {
+        long n = 0;
+        for (long w : changed) {
+            n += Long.bitCount(w);
+        }
+        return n;
+    }
+
+    /** Starts a new checkpoint interval: forgets the changed chunks and that the region is new. */
+    public void clearChanged() {
+        java.util.Arrays.fill(changed, 0);
+        newSinceClear = false;
     }
 
     /** Marks every chunk dirty (a region filled by a copy). */

@@ -16,6 +16,8 @@ import java.lang.foreign.MemorySegment;
 public final class Mapping {
     private final MemorySegment segment;
     private final Arena arena;
+    /** Whether this is a file mapping counted in {@link MappingCount} (false for anonymous memory). */
+    private final boolean counted;
     private int users;
 
     /**
@@ -24,8 +26,22 @@ public final class Mapping {
      *                {@link MappingCount} by whoever mapped it)
      */
     public Mapping(MemorySegment segment, Arena arena) {
+        this(segment, arena, true);
+    }
+
+    /**
+     * Anonymous memory (not a file mapping, not counted in {@link MappingCount}) handed out as a
+     * region: {@code arena} (closed when the last region lets go) or, if null, memory whose owner
+     * releases it (a page of a shared arena).
+     */
+    public static Mapping anonymous(MemorySegment segment, Arena arena) {
+        return new Mapping(segment, arena, false);
+    }
+
+    private Mapping(MemorySegment segment, Arena arena, boolean counted) {
         this.segment = segment;
         this.arena = arena;
+        this.counted = counted;
     }
 
     /** Bytes mapped. */
@@ -35,7 +51,7 @@ public final class Mapping {
 
     /** Takes {@code [offset, offset + length)} for a region; the region must {@link #release()} it. */
     MemorySegment acquire(long offset, long length) {
-        if (!arena.scope().isAlive()) {
+        if (!segment.scope().isAlive()) {
             throw new IllegalStateException("mapping already unmapped");
         }
         MemorySegment slice = offset == 0 && length == segment.byteSize() ? segment : segment.asSlice(offset, length);
@@ -58,9 +74,11 @@ public final class Mapping {
     }
 
     private void unmap() {
-        if (arena.scope().isAlive()) {
+        if (arena != null && arena.scope().isAlive()) {
             arena.close();
-            MappingCount.unmapped();
+            if (counted) {
+                MappingCount.unmapped();
+            }
         }
     }
 }
