@@ -43,6 +43,8 @@ public final class ChangelogPartition {
     private final boolean exactlyOnce;
     final ChangelogSink sink;
     private ChangelogPositions positions;
+    /** Whether {@link #positions} are ahead of the ones committed with the state (after a commit). */
+    private boolean positionsAhead;
     private volatile Phase phase = Phase.RESTORING;
     private ChangelogTransaction current;
     private volatile RestoreProgress lastProgress;
@@ -164,6 +166,13 @@ public final class ChangelogPartition {
 
     void positions(ChangelogPositions p) {
         this.positions = p;
+        this.positionsAhead = false;
+    }
+
+    /** After a commit: {@code p} is exact, the state holds the commit's base offsets. */
+    void positionsAfterCommit(ChangelogPositions p) {
+        this.positions = p;
+        this.positionsAhead = true;
     }
 
     void progress(RestoreProgress p) {
@@ -196,11 +205,22 @@ public final class ChangelogPartition {
 
     /** Revoke: aborts an open transaction (and its Kafka transaction), closes an own producer. */
     void close() {
+        Phase phase0 = phase;
         phase = Phase.REVOKED;
         RuntimeException failure = null;
         if (current != null && !current.isDone()) {
             try {
                 current.abort();
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+        }
+        if (positionsAhead && failure == null && (phase0 == Phase.ACTIVE)) {
+            // A commit carries the offsets its own records start at; record where they end, so
+            // that the next owner of this state replays only what others wrote after it.
+            try (io.offstate.engine.Transaction tx = state.begin()) {
+                tx.commit(positions.withCommitId(0).encode());
+                positionsAhead = false;
             } catch (RuntimeException e) {
                 failure = e;
             }

@@ -132,7 +132,7 @@ public record ChangelogPositions(long commitId, Map<TopicPartition, Long> inputO
     public byte[] encode() {
         byte[][] topics = new byte[inputOffsets.size()][];
         byte[][] names = new byte[stores.size()][];
-        int length = HEADER_LENGTH + 4;
+        int length = HEADER_LENGTH + 4 + 4;
         int i = 0;
         for (TopicPartition tp : inputOffsets.keySet()) {
             topics[i] = utf8(tp.topic(), "topic");
@@ -194,7 +194,7 @@ public record ChangelogPositions(long commitId, Map<TopicPartition, Long> inputO
         }
         ByteBuffer b = ByteBuffer.wrap(bytes);
         try {
-            if (bytes.length < HEADER_LENGTH + 4 || b.getInt() != MAGIC) {
+            if (bytes.length < HEADER_LENGTH + 8 || b.getInt() != MAGIC) {
                 throw new IllegalArgumentException("the " + bytes.length + " bytes are not changelog positions (no 'OSCL' magic):"
                     + " the partition was committed without a changelog");
             }

@@ -168,7 +168,7 @@ public final class ChangelogTransaction implements AutoCloseable {
             long from = st.get(partition.storeName(i)).offset();
             after.put(partition.storeName(i), new ChangelogPositions.StoreOffset(last >= 0 ? last + 1 : from, false, false));
         }
-        partition.positions(new ChangelogPositions(commitId, inputs, after));
+        partition.positionsAfterCommit(new ChangelogPositions(commitId, inputs, after));
         if (outputFailure != null) {
             // at-least-once only (exactly-once would have failed the Kafka commit): the state and
             // the changelog are committed, an output record was lost; do not commit the input
