@@ -84,6 +84,7 @@ public final class Changelog implements AutoCloseable {
     private final boolean exactlyOnce;
     private final Map<Integer, ChangelogPartition> partitions = new LinkedHashMap<>();
     private final Map<Integer, PartitionRestore> restoring = new LinkedHashMap<>();
+    private final Map<Integer, PartitionRestore> standbys = new LinkedHashMap<>();
     private Producer<byte[], byte[]> shared;
     private KafkaConsumer<byte[], byte[]> restoreConsumer;
     private boolean reassign;
@@ -180,7 +181,14 @@ public final class Changelog implements AutoCloseable {
     }
 
     private void assignOne(int p) {
-        manager.assign(p);
+        PartitionRestore standby = standbys.remove(p);
+        if (standby != null) {
+            // promotion: the state partition stays assigned; recovery replays only the lag
+            reassign = true;
+            standby.partition.retire();
+        } else {
+            manager.assign(p);
+        }
         Producer<byte[], byte[]> producer = null;
         try {
             StatePartition sp = manager.partition(p);
@@ -193,7 +201,7 @@ public final class Changelog implements AutoCloseable {
             }
             producer = exactlyOnce ? transactionalProducer(p) : sharedProducer();
             ChangelogPartition cp = new ChangelogPartition(this, p, sp, producer, options, positions);
-            PartitionRestore restore = new PartitionRestore(cp, options.restoreListener());
+            PartitionRestore restore = new PartitionRestore(cp, options.restoreListener(), false);
             List<TopicPartition> tps = List.of(cp.changelogPartitions());
             KafkaConsumer<byte[], byte[]> rc = restoreConsumer();
             Map<TopicPartition, Long> beginnings = rc.beginningOffsets(tps);
@@ -319,7 +327,7 @@ public final class Changelog implements AutoCloseable {
      */
     public boolean restore() {
         checkOpen();
-        if (restoring.isEmpty()) {
+        if (restoring.isEmpty() && standbys.isEmpty()) {
             return false;
         }
         KafkaConsumer<byte[], byte[]> rc = restoreConsumer();
@@ -328,10 +336,11 @@ public final class Changelog implements AutoCloseable {
         }
         ConsumerRecords<byte[], byte[]> batch;
         try {
-            batch = rc.poll(Duration.ofMillis(100));
+            // standbys alone do not hold up the input: take what is fetched already
+            batch = rc.poll(restoring.isEmpty() ? Duration.ZERO : Duration.ofMillis(100));
         } catch (OffsetOutOfRangeException e) {
             for (Map.Entry<TopicPartition, Long> o : e.offsetOutOfRangePartitions().entrySet()) {
-                for (PartitionRestore r : restoring.values()) {
+                for (PartitionRestore r : all()) {
                     for (int i = 0; i < r.tps.length; i++) {
                         if (r.tps[i].equals(o.getKey())) {
                             Map<TopicPartition, Long> b = rc.beginningOffsets(List.of(o.getKey()));
@@ -356,6 +365,13 @@ public final class Changelog implements AutoCloseable {
             }
             if (r.allDone()) {
                 finish(r);
+            }
+        }
+        for (PartitionRestore r : standbys.values()) {
+            try {
+                r.apply(batch, rc::position);
+            } catch (PartitionRestore.Reseek e) {
+                reassign = true;
             }
         }
         return !restoring.isEmpty();
@@ -403,24 +419,123 @@ public final class Changelog implements AutoCloseable {
         }
     }
 
+    private List<PartitionRestore> all() {
+        List<PartitionRestore> all = new ArrayList<>(restoring.values());
+        all.addAll(standbys.values());
+        return all;
+    }
+
     private void syncAssignment(KafkaConsumer<byte[], byte[]> rc) {
         List<TopicPartition> tps = new ArrayList<>();
-        for (PartitionRestore r : restoring.values()) {
+        for (PartitionRestore r : all()) {
             for (int i = 0; i < r.tps.length; i++) {
-                if (!r.done[i]) {
+                if (r.reads(i)) {
                     tps.add(r.tps[i]);
                 }
             }
         }
         rc.assign(tps);
-        for (PartitionRestore r : restoring.values()) {
+        for (PartitionRestore r : all()) {
             for (int i = 0; i < r.tps.length; i++) {
-                if (!r.done[i]) {
+                if (r.reads(i)) {
                     rc.seek(r.tps[i], r.position[i]);
                 }
             }
         }
         reassign = false;
+    }
+
+    // ---------------------------------------------------------------- standbys
+
+    /**
+     * Keeps standby copies of partitions this instance does not own: assigns their state
+     * partitions and tails their changelogs in every {@link #restore()} / {@link #poll} step (each
+     * batch committed with its offsets, so the copy survives a restart). A standby is readable
+     * ({@link #standby(int)}) but not writable; {@link #assign} promotes it, replaying only its lag.
+     *
+     * @throws IllegalArgumentException if a partition is outside the input topic or given twice
+     * @throws IllegalStateException    if one is assigned already (active or standby)
+     */
+    public void assignStandby(int... ids) {
+        Objects.requireNonNull(ids, "partitions");
+        checkOpen();
+        Set<Integer> seen = new TreeSet<>();
+        for (int p : ids) {
+            if (p < 0 || p >= partitionCount) {
+                throw new IllegalArgumentException("partition " + p + " is not a partition of input topic '"
+                    + options.inputTopic() + "' (0.." + (partitionCount - 1) + ")");
+            }
+            if (!seen.add(p)) {
+                throw new IllegalArgumentException("partition " + p + " is given twice");
+            }
+            if (partitions.containsKey(p) || standbys.containsKey(p)) {
+                throw new IllegalStateException("partition " + p + " is already assigned" + (standbys.containsKey(p) ? " as a standby" : ""));
+            }
+        }
+        for (int p : ids) {
+            manager.assign(p);
+            try {
+                StatePartition sp = manager.partition(p);
+                ChangelogPositions positions;
+                try {
+                    positions = ChangelogPositions.decode(sp.committedPositions());
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalStateException("partition " + p + " of the state manager was committed without a changelog ("
+                        + e.getMessage() + ")", e);
+                }
+                ChangelogPartition cp = new ChangelogPartition(this, p, sp, null, options, positions);
+                cp.standby();
+                PartitionRestore tail = new PartitionRestore(cp, RestoreListener.NONE, true);
+                KafkaConsumer<byte[], byte[]> rc = restoreConsumer();
+                List<TopicPartition> tps = List.of(cp.changelogPartitions());
+                tail.prepare(rc.beginningOffsets(tps), rc.endOffsets(tps));
+                standbys.put(p, tail);
+                reassign = true;
+            } catch (RuntimeException e) {
+                try {
+                    manager.revoke(p);
+                } catch (RuntimeException again) {
+                    e.addSuppressed(again);
+                }
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * Drops standbys: their state partitions are revoked (flushed and closed; kept on disk).
+     *
+     * @throws IllegalStateException if one is not a standby here (nothing changed)
+     */
+    public void revokeStandby(int... ids) {
+        Objects.requireNonNull(ids, "partitions");
+        checkOpen();
+        for (int p : ids) {
+            if (!standbys.containsKey(p)) {
+                throw new IllegalStateException("partition " + p + " is not a standby here (standbys: " + standbys.keySet() + ")");
+            }
+        }
+        for (int p : ids) {
+            PartitionRestore r = standbys.remove(p);
+            reassign = true;
+            r.partition.retire();
+            manager.revoke(p);
+        }
+    }
+
+    /** The standby partition {@code id} (read its stores; positions show how far it follows). @throws IllegalStateException if none */
+    public ChangelogPartition standby(int id) {
+        checkOpen();
+        PartitionRestore r = standbys.get(id);
+        if (r == null) {
+            throw new IllegalStateException("partition " + id + " is not a standby here (standbys: " + standbys.keySet() + ")");
+        }
+        return r.partition;
+    }
+
+    /** The standby partitions, ascending. */
+    public Set<Integer> standbys() {
+        return Collections.unmodifiableSet(new TreeSet<>(standbys.keySet()));
     }
 
     private TopicPartition input(int p) {
@@ -503,6 +618,13 @@ public final class Changelog implements AutoCloseable {
         for (int p : new ArrayList<>(partitions.keySet())) {
             try {
                 revokeOne(p);
+            } catch (RuntimeException e) {
+                failure = add(failure, e);
+            }
+        }
+        for (int p : new ArrayList<>(standbys.keySet())) {
+            try {
+                revokeStandby(p);
             } catch (RuntimeException e) {
                 failure = add(failure, e);
             }

@@ -23,6 +23,9 @@ import io.offstate.offheap.StoreClosedException;
  *   <li>{@link Phase#FENCED} after a {@link ChangelogFencedException}, {@link Phase#IN_DOUBT} after a
  *       commit whose Kafka outcome is unknown: {@code begin()} throws until it is revoked and
  *       assigned again.</li>
+ *   <li>{@link Phase#STANDBY}: a copy of a partition this instance does not own, kept up to date by
+ *       tailing its changelogs ({@link Changelog#assignStandby}); readable, never written;
+ *       {@link Changelog#assign} promotes it after replaying only its lag.</li>
  *   <li>{@link Phase#REVOKED}: every method but {@link #id()} and {@link #phase()} throws
  *       {@link StoreClosedException}.</li>
  * </ol>
@@ -31,7 +34,7 @@ import io.offstate.offheap.StoreClosedException;
  */
 public final class ChangelogPartition {
     /** Where a partition is in its life cycle. */
-    public enum Phase { RESTORING, ACTIVE, FENCED, IN_DOUBT, REVOKED }
+    public enum Phase { RESTORING, ACTIVE, STANDBY, FENCED, IN_DOUBT, REVOKED }
 
     private final Changelog changelog;
     private final int id;
@@ -129,6 +132,8 @@ public final class ChangelogPartition {
         switch (phase) {
             case RESTORING -> throw new IllegalStateException("partition " + id + " is still restoring from its changelogs:"
                 + " keep calling Changelog.poll (or restore) until it is active");
+            case STANDBY -> throw new IllegalStateException("partition " + id + " is a standby (a copy of another"
+                + " owner's partition): assign it to write");
             case FENCED -> throw new IllegalStateException("partition " + id + " was fenced by a newer owner: revoke it");
             case IN_DOUBT -> throw new IllegalStateException("partition " + id + " had a commit whose Kafka outcome is unknown:"
                 + " revoke and assign it again so that recovery reconciles it");
@@ -177,6 +182,15 @@ public final class ChangelogPartition {
 
     void progress(RestoreProgress p) {
         this.lastProgress = p;
+    }
+
+    void standby() {
+        phase = Phase.STANDBY;
+    }
+
+    /** A standby promoted: this object is done with, the state partition stays assigned. */
+    void retire() {
+        phase = Phase.REVOKED;
     }
 
     void activate() {

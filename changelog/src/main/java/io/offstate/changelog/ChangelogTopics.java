@@ -65,9 +65,12 @@ final class ChangelogTopics {
                 check(admin, options, store, topic, d, partitions);
             }
         }
+        List<String> created = new ArrayList<>();
         for (String store : missing) {
             create(admin, options, store, topicOfStore.get(store), partitions);
+            created.add(topicOfStore.get(store));
         }
+        awaitVisible(admin, created, partitions);
         return partitions;
     }
 
@@ -137,6 +140,30 @@ final class ChangelogTopics {
             throw new org.apache.kafka.common.errors.InterruptException(e);
         } catch (java.util.concurrent.TimeoutException e) {
             throw new org.apache.kafka.common.errors.TimeoutException("creating changelog topic '" + topic + "' timed out", e);
+        }
+    }
+
+    /** Created topics reach the brokers' metadata a moment after the create returns: wait for them. */
+    private static void awaitVisible(Admin admin, List<String> topics, int partitions) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+        for (String t : topics) {
+            while (true) {
+                TopicDescription d = describe(admin, List.of(t)).get(t);
+                if (d != null && d.partitions().size() == partitions
+                    && d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+                    break;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new org.apache.kafka.common.errors.TimeoutException("changelog topic '" + t + "' was created but has no"
+                        + " leaders after " + TIMEOUT_SECONDS + " s");
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new org.apache.kafka.common.errors.InterruptException(e);
+                }
+            }
         }
     }
 

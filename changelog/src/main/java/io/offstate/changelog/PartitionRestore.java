@@ -42,10 +42,13 @@ final class PartitionRestore {
     final long[] verify;
     private final long[] startedAt;
     private long records;
+    /** A standby's restore: never done, it follows the changelogs' ends. */
+    final boolean tailing;
     private final long startNanos = System.nanoTime();
 
-    PartitionRestore(ChangelogPartition partition, RestoreListener listener) {
+    PartitionRestore(ChangelogPartition partition, RestoreListener listener, boolean tailing) {
         this.partition = partition;
+        this.tailing = tailing;
         this.state = partition.statePartition();
         this.stores = partition.stores();
         this.listener = listener;
@@ -169,7 +172,7 @@ final class PartitionRestore {
     void apply(ConsumerRecords<byte[], byte[]> batch, java.util.function.ToLongFunction<TopicPartition> positionOf) {
         // Verify first, before anything is staged: a rebuild commits its own transactions.
         for (int i = 0; i < stores.size(); i++) {
-            if (done[i] || verify[i] == 0) {
+            if (!reads(i) || verify[i] == 0) {
                 continue;
             }
             List<ConsumerRecord<byte[], byte[]>> rs = batch.records(tps[i]);
@@ -190,7 +193,7 @@ final class PartitionRestore {
         Transaction tx = null;
         try {
             for (int i = 0; i < stores.size(); i++) {
-                if (done[i]) {
+                if (!reads(i)) {
                     continue;
                 }
                 List<ConsumerRecord<byte[], byte[]>> rs = batch.records(tps[i]);
@@ -225,7 +228,9 @@ final class PartitionRestore {
                 tx.close();
             }
         }
-        report(false);
+        if (!tailing) {
+            report(false);
+        }
     }
 
     /** The consumer must seek this partition's changelogs again (a store was rebuilt). */
@@ -258,6 +263,11 @@ final class PartitionRestore {
             }
         }
         return reseek;
+    }
+
+    /** Whether the restore consumer must read store {@code i}'s changelog. */
+    boolean reads(int i) {
+        return tailing || !done[i];
     }
 
     boolean allDone() {

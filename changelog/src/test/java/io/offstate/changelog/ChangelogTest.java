@@ -466,4 +466,108 @@ class ChangelogTest {
             assertEquals(List.of(0L), listener.started);
         }
     }
+
+    // ---------------------------------------------------------------- standbys
+
+    private static void tailUntilLevel(Changelog c, int p, long end) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (c.standby(p).positions().store("counts") == null || c.standby(p).positions().store("counts").offset() < end) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("standby " + p + " did not reach offset " + end + ": " + c.standby(p).positions());
+            }
+            c.restore();
+        }
+    }
+
+    @Test
+    void aStandbyTailsTheChangelogAndIsPromotedReplayingOnlyItsLag() {
+        String app = unique("standby");
+        String input = app + "-in";
+        broker.createTopic(input, 2);
+        TopicPartition tp = new TopicPartition(app + "-counts-changelog", 0);
+        var listener = new ChangelogTestSupport.RecordingListener();
+        try (StateManager ma = manager(tempDir("sb-a-"), "counts");
+             Changelog a = Changelog.open(ma, null, options(app, input).build());
+             StateManager mb = manager(tempDir("sb-b-"), "counts");
+             Changelog b = Changelog.open(mb, null, options(app, input).restoreListener(listener).build())) {
+            a.assign(0);
+            write(a.partition(0), "counts", 1_000, 250, "a");
+            b.assignStandby(0);
+            assertEquals(java.util.Set.of(0), b.standbys());
+            assertFalse(b.isRestoring(), "a standby does not hold up the input");
+            assertThrows(IllegalStateException.class, () -> b.standby(0).begin());
+            assertThrows(IllegalStateException.class, () -> b.assignStandby(0));
+            tailUntilLevel(b, 0, 1_000);
+            assertEquals(expected(1_000, "a"), contents(b.standby(0).store("counts")));
+
+            write(a.partition(0), "counts", 300, 300, "a2");
+            tailUntilLevel(b, 0, 1_300);
+            Map<String, String> want = expected(1_000, "a");
+            want.putAll(expected(300, "a2"));
+            assertEquals(want, contents(b.standby(0).store("counts")), "the standby follows");
+
+            write(a.partition(0), "counts", 50, 50, "a3");
+            a.revoke(0);
+            assertEquals(1_350, broker.offsets(tp)[1]);
+            b.assign(0);   // promotion
+            assertTrue(b.standbys().isEmpty());
+            assertEquals(List.of(50L), listener.started, "only the lag is replayed");
+            assertTrue(b.restoreAll(Duration.ofSeconds(30)));
+            want.putAll(expected(50, "a3"));
+            assertEquals(want, contents(b.partition(0).store("counts")));
+            write(b.partition(0), "counts", 1, 1, "b");
+            assertEquals(1_351, broker.offsets(tp)[1]);
+
+            b.assignStandby(1);
+            b.revokeStandby(1);
+            assertThrows(IllegalStateException.class, () -> b.revokeStandby(1));
+            assertEquals(java.util.Set.of(0), mb.assigned());
+        }
+    }
+
+    @Test
+    void aChangelogWhoseHeadWasCompactedRestoresTheLatestValues() throws InterruptedException {
+        String app = unique("compacted");
+        String input = app + "-in";
+        broker.createTopic(input, 1);
+        String topic = app + "-counts-changelog";
+        // a topic that compacts at once: segments roll after 100 ms, any dirty ratio is cleaned
+        broker.createTopic(topic, 1, Map.of("cleanup.policy", "compact", "segment.ms", "100",
+            "min.cleanable.dirty.ratio", "0.001", "delete.retention.ms", "0", "min.compaction.lag.ms", "0"));
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (StateManager m = manager(tempDir("cp-a-"), "counts");
+             Changelog c = Changelog.open(m, null, options(app, input).build())) {
+            c.assign(0);
+            for (int round = 0; round < 10; round++) {
+                write(c.partition(0), "counts", 50, 50, "r" + round);
+                Thread.sleep(150); // let the segment roll, so that the earlier rounds become cleanable
+            }
+            try (ChangelogTransaction tx = c.partition(0).begin()) {
+                tx.state().delete(c.partition(0).store("counts"), utf8("k0"));
+                tx.commit();
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            while (broker.readAll(tp, false).size() >= 501) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("the broker did not compact " + topic + " within 90 s");
+                }
+                write(c.partition(0), "counts", 1, 1, "r9");   // rolls the active segment again
+                Thread.sleep(200);
+            }
+        }
+        long end = broker.offsets(tp)[1];
+        var listener = new ChangelogTestSupport.RecordingListener();
+        try (StateManager m = manager(tempDir("cp-b-"), "counts");
+             Changelog c = Changelog.open(m, null, options(app, input).restoreListener(listener).build())) {
+            c.assign(0);
+            assertTrue(c.restoreAll(Duration.ofSeconds(30)));
+            Map<String, String> want = expected(50, "r9");
+            want.remove("k0");
+            assertEquals(want, contents(c.partition(0).store("counts")));
+            RestoreProgress done = listener.restored.get(0);
+            assertEquals(end, done.toDo(), "every offset up to the end is covered");
+            assertTrue(done.records() < end, "fewer records than offsets: the head was compacted (" + done + ")");
+            assertEquals(List.of(), listener.rebuilds);
+        }
+    }
 }

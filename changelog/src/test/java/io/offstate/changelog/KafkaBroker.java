@@ -155,6 +155,20 @@ final class KafkaBroker implements AutoCloseable {
     void createTopic(String name, int partitions, Map<String, String> configs) {
         try {
             admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(configs))).all().get(30, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (true) {   // metadata reaches the broker a moment after the create returns
+                try {
+                    var d = admin.describeTopics(List.of(name)).allTopicNames().get(30, TimeUnit.SECONDS).get(name);
+                    if (d.partitions().size() == partitions && d.partitions().stream().allMatch(p -> p.leader() != null)) {
+                        break;
+                    }
+                } catch (ExecutionException e) {
+                    if (System.nanoTime() > deadline) {
+                        throw e;
+                    }
+                }
+                Thread.sleep(50);
+            }
         } catch (Exception e) {
             throw new AssertionError("creating topic " + name + " failed: " + e, e);
         }
