@@ -310,7 +310,9 @@ final class PartitionRestore {
         RestoreProgress p = progress();
         partition.progress(p);
         if (finished) {
-            LOG.log(Level.INFO, "partition {0}: restored ({1})", partition.id(), p);
+            if (p.toDo() > 0) {
+                LOG.log(Level.INFO, "partition {0}: restored ({1})", partition.id(), p);
+            }
             listener(() -> listener.restored(p));
         } else {
             listener(() -> listener.progress(p));

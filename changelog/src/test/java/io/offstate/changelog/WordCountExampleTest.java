@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,20 +61,27 @@ class WordCountExampleTest {
      */
     static void wordCount(Path stateDir, String bootstrap, String words, String wordCounts, AtomicBoolean stop,
                           AtomicLong processed) {
+        wordCount(stateDir, bootstrap, "wordcount", words, wordCounts, Map.of(), stop, processed);
+    }
+
+    /** As above, as application {@code application} (group id and changelog prefix), with extra consumer configs. */
+    static void wordCount(Path stateDir, String bootstrap, String application, String words, String wordCounts,
+                          Map<String, Object> extraConsumerConfig, AtomicBoolean stop, AtomicLong processed) {
         // --- README example: begin
-        Map<String, Object> consumerConfig = Map.of(
+        Map<String, Object> consumerConfig = new HashMap<>(Map.of(
             ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-            ConsumerConfig.GROUP_ID_CONFIG, "wordcount",
+            ConsumerConfig.GROUP_ID_CONFIG, application,
             ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",       // exactly-once needs both
             ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
             ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
             ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-            ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+            ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class));
+        consumerConfig.putAll(extraConsumerConfig);
         try (StateManager manager = StateManager.open(StateManagerOptions.builder(stateDir).build());
              KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig)) {
             manager.define(StoreOptions.builder().name("counts").build());
-            ChangelogOptions options = ChangelogOptions.builder("wordcount", bootstrap, words)
-                .guarantee(Guarantee.EXACTLY_ONCE)                      // changelog topic: wordcount-counts-changelog
+            ChangelogOptions options = ChangelogOptions.builder(application, bootstrap, words)
+                .guarantee(Guarantee.EXACTLY_ONCE)                      // changelog topic: <application>-counts-changelog
                 .build();
             try (Changelog changelog = Changelog.open(manager, consumer, options)) {
                 consumer.subscribe(List.of(words), changelog.rebalanceListener());  // assign = restore, revoke = flush
@@ -213,5 +221,91 @@ class WordCountExampleTest {
         }
         assertEquals(5_000, committed);
         assertTrue(new HashMap<>(offsets).size() == 4);
+    }
+
+    /** The word count in a child JVM: {@code main(stateDir, bootstrap, application, words, wordCounts)}; runs until killed. */
+    static final class Child {
+        public static void main(String[] args) {
+            wordCount(Path.of(args[0]), args[1], args[2], args[3], args[4],
+                // static membership: a restarted child takes its dead predecessor's place without waiting for its session to expire
+                // small batches: many commits, so that the kills land at many different steps
+                Map.of(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "child", ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000,
+                    ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 40),
+                new AtomicBoolean(), new AtomicLong());
+        }
+    }
+
+    private static Process startChild(Path dir, String app, String words, String out, Path logFile) throws java.io.IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+            Child.class.getName(), dir.toString(), broker.bootstrap(), app, words, out);
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+        return pb.start();
+    }
+
+    private static long committedInput(String group) throws Exception {
+        long sum = 0;
+        for (OffsetAndMetadata o : broker.admin().listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
+                .get(30, TimeUnit.SECONDS).values()) {
+            if (o != null) {
+                sum += o.offset();
+            }
+        }
+        return sum;
+    }
+
+    @Test
+    void countsStayExactWhenTheInstanceIsKilledAtRandomMomentsAndRestartedOnItsOwnState() throws Exception {
+        String app = "killed";
+        String words = "killed-words";
+        String out = "killed-counts";
+        broker.createTopic(words, 4);
+        broker.createTopic(out, 1);
+        int total = 6_000;
+        produceWords(words, 0, total);
+        Path dir = ChangelogTestSupport.tempDir("wc-kill-");
+        Path log = Files.createTempFile("wc-kill-", ".log");
+        java.util.Random random = new java.util.Random(17);
+        int kills = 0;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+        long before = -1;
+        while (kills < 6) {
+            Process child = startChild(dir, app, words, out, log);
+            try {
+                // wait until this child made progress, then kill it at a random moment
+                long progressDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (committedInput(app) <= before && child.isAlive() && System.nanoTime() < progressDeadline) {
+                    Thread.sleep(50);
+                }
+                assertTrue(child.isAlive(), "the child died by itself; its output is in " + log + ":\n" + Files.readString(log));
+                Thread.sleep(random.nextInt(1_500));
+            } finally {
+                child.destroyForcibly();   // SIGKILL
+                child.waitFor(30, TimeUnit.SECONDS);
+            }
+            kills++;
+            before = committedInput(app);
+            if (before >= total) {
+                break;
+            }
+            assertTrue(System.nanoTime() < deadline, "not done in 180 s");
+        }
+        Process last = startChild(dir, app, words, out, log);
+        try {
+            long doneDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (committedInput(app) < total) {
+                assertTrue(last.isAlive(), "the last child died; its output is in " + log + ":\n" + Files.readString(log));
+                assertTrue(System.nanoTime() < doneDeadline, "the last child committed " + committedInput(app) + " of " + total);
+                Thread.sleep(100);
+            }
+        } finally {
+            last.destroyForcibly();
+            last.waitFor(30, TimeUnit.SECONDS);
+        }
+        assertTrue(kills >= 1);
+        assertEquals(total, committedInput(app));
+        assertEquals(expectedCounts(total), changelogCounts(app + "-counts-changelog", 4), "no update lost, none applied twice");
+        assertEquals(expectedCounts(total), outputCounts(out));
     }
 }
