@@ -6,6 +6,7 @@ import static io.offstate.changelog.ChangelogTestSupport.str;
 import static io.offstate.changelog.ChangelogTestSupport.tempDir;
 import static io.offstate.changelog.ChangelogTestSupport.unique;
 import static io.offstate.changelog.ChangelogTestSupport.utf8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -13,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -21,6 +23,7 @@ import java.util.TreeMap;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.junit.jupiter.api.AfterAll;
@@ -31,7 +34,7 @@ import io.offstate.engine.KeyValueStore;
 import io.offstate.engine.StateManager;
 import io.offstate.engine.Transaction;
 
-/** Topics, at-least-once commits and recovery against a real broker. */
+/** The broker harness, topics, at-least-once commits, recovery and standbys against a real broker. */
 class ChangelogTest {
     private static KafkaBroker broker;
 
@@ -49,6 +52,38 @@ class ChangelogTest {
 
     private static ChangelogOptions.Builder options(String app, String input) {
         return ChangelogOptions.builder(app, broker.bootstrap(), input);
+    }
+
+    // ---------------------------------------------------------------- the harness itself
+
+    @Test
+    void brokerBindsToLoopbackAndRoundTripsRecords() {
+        assertTrue(broker.bootstrap().startsWith("127.0.0.1:"), broker.bootstrap());
+        broker.createTopic("harness-roundtrip", 2);
+        assertEquals(2, broker.partitionCount("harness-roundtrip"));
+        TopicPartition tp = new TopicPartition("harness-roundtrip", 1);
+        broker.produce(List.of(
+            new ProducerRecord<>("harness-roundtrip", 1, "k".getBytes(StandardCharsets.UTF_8), "v1".getBytes(StandardCharsets.UTF_8)),
+            new ProducerRecord<>("harness-roundtrip", 1, "k".getBytes(StandardCharsets.UTF_8), null)));
+        List<ConsumerRecord<byte[], byte[]>> read = broker.readAll(tp, true);
+        assertEquals(2, read.size());
+        assertArrayEquals("v1".getBytes(StandardCharsets.UTF_8), read.get(0).value());
+        assertNull(read.get(1).value());
+        assertEquals(2, broker.offsets(tp)[1]);
+    }
+
+    @Test
+    void deleteRecordsMovesTheLogStartOffsetOfACompactDeleteTopic() {
+        // (a topic with cleanup.policy=compact alone refuses DeleteRecords: PolicyViolationException)
+        broker.createTopic("harness-delete", 1, Map.of("cleanup.policy", "compact,delete"));
+        TopicPartition tp = new TopicPartition("harness-delete", 0);
+        broker.produce(List.of(
+            new ProducerRecord<>("harness-delete", 0, new byte[] {1}, new byte[] {1}),
+            new ProducerRecord<>("harness-delete", 0, new byte[] {2}, new byte[] {2}),
+            new ProducerRecord<>("harness-delete", 0, new byte[] {3}, new byte[] {3})));
+        broker.deleteRecordsBefore(tp, 2);
+        assertArrayEquals(new long[] {2, 3}, broker.offsets(tp));
+        assertEquals("compact,delete", broker.topicConfig("harness-delete", "cleanup.policy"));
     }
 
     // ---------------------------------------------------------------- topics

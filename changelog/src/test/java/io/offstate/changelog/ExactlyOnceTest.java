@@ -166,7 +166,7 @@ class ExactlyOnceTest {
             ChangelogPositions now = ChangelogPositions.decode(sp.committedPositions());
             ChangelogPositions.StoreOffset so = now.store("counts");
             ChangelogPositions ahead = new ChangelogPositions(0x5EED, now.inputOffsets(),
-                Map.of("counts", new ChangelogPositions.StoreOffset(so.offset(), true, false)));
+                Map.of("counts", new ChangelogPositions.StoreOffset(so == null ? 0 : so.offset(), true, false)));
             try (Transaction tx = sp.begin()) {
                 writes.forEach((k, v) -> tx.put(sp.store("counts"), utf8(k), utf8(v)));
                 tx.commit(ahead.encode());
@@ -303,5 +303,127 @@ class ExactlyOnceTest {
             assertEquals(Map.of("kept", "1"), contents(c.partition(0).store("counts")));
             assertFalse(c.isRestoring());
         }
+    }
+
+    // ---------------------------------------------------------------- model
+
+    /** One instance at a time owning partition 0, on one of several state directories. */
+    private static final class Instance implements AutoCloseable {
+        final String app;
+        final String input;
+        final List<Path> dirs = new java.util.ArrayList<>();
+        Path dir;
+        StateManager manager;
+        Changelog changelog;
+
+        Instance(String app, String input) {
+            this.app = app;
+            this.input = input;
+        }
+
+        void open(Path d) {
+            dir = d;
+            if (!dirs.contains(d)) {
+                dirs.add(d);
+            }
+            manager = manager(d, "counts");
+            changelog = Changelog.open(manager, null, options(app, input).build());
+            changelog.assign(0);
+            assertTrue(changelog.restoreAll(Duration.ofSeconds(30)));
+        }
+
+        ChangelogPartition partition() {
+            return changelog.partition(0);
+        }
+
+        @Override
+        public void close() {
+            if (changelog != null) {
+                changelog.close();
+                manager.close();
+                changelog = null;
+            }
+        }
+    }
+
+    private static String describe(int op) {
+        int kind = op % 7;
+        int key = (op / 7) % 5;
+        int value = op / 35;
+        return switch (kind) {
+            case 0 -> "put k" + key + "=v" + value + ", k" + (key + 1) + "=v" + value;
+            case 1 -> "delete k" + key;
+            case 2 -> "put k" + key + "=x then abort";
+            case 3 -> "restart on the same directory";
+            case 4 -> "move to a new directory";
+            case 5 -> "move to directory #" + (value % 3);
+            default -> "crash after the local log, before the Kafka commit, of k" + key + "=ghost";
+        };
+    }
+
+    @Test
+    void randomCommitsAbortsRestartsMovesAndCrashesKeepTheStateOfTheCommittedKafkaTransactions() {
+        org.quicktheories.QuickTheory.qt().withExamples(8).withShrinkCycles(0)
+            .forAll(org.quicktheories.generators.SourceDSL.lists()
+                .of(org.quicktheories.generators.SourceDSL.integers().between(0, 9_999)).ofSizeBetween(1, 10))
+            .checkAssert(ops -> {
+                String app = unique("model");
+                String input = app + "-in";
+                broker.createTopic(input, 1);
+                Map<String, String> model = new java.util.TreeMap<>();
+                List<String> done = new java.util.ArrayList<>();
+                try (Instance in = new Instance(app, input)) {
+                    in.open(tempDir("model-"));
+                    for (int op : ops) {
+                        done.add(describe(op));
+                        int kind = op % 7;
+                        int key = (op / 7) % 5;
+                        int value = op / 35;
+                        ChangelogPartition p = in.partition();
+                        switch (kind) {
+                            case 0 -> {
+                                try (ChangelogTransaction tx = p.begin()) {
+                                    tx.state().put(p.store("counts"), utf8("k" + key), utf8("v" + value));
+                                    tx.state().put(p.store("counts"), utf8("k" + (key + 1)), utf8("v" + value));
+                                    tx.commit();
+                                }
+                                model.put("k" + key, "v" + value);
+                                model.put("k" + (key + 1), "v" + value);
+                            }
+                            case 1 -> {
+                                try (ChangelogTransaction tx = p.begin()) {
+                                    tx.state().delete(p.store("counts"), utf8("k" + key));
+                                    tx.commit();
+                                }
+                                model.remove("k" + key);
+                            }
+                            case 2 -> {
+                                try (ChangelogTransaction tx = p.begin()) {
+                                    tx.state().put(p.store("counts"), utf8("k" + key), utf8("x"));
+                                    tx.abort();
+                                }
+                            }
+                            case 3 -> {
+                                in.close();
+                                in.open(in.dir);
+                            }
+                            case 4 -> {
+                                in.close();
+                                in.open(tempDir("model-"));
+                            }
+                            case 5 -> {
+                                in.close();
+                                in.open(in.dirs.get(value % in.dirs.size()));
+                            }
+                            default -> {
+                                in.close();
+                                commitLocallyOnly(in.dir, Map.of("k" + key, "ghost"));
+                                in.open(in.dir);
+                            }
+                        }
+                        assertEquals(model, contents(in.partition().store("counts")), "after " + done);
+                    }
+                }
+            });
     }
 }

@@ -270,7 +270,7 @@ class WordCountExampleTest {
         int kills = 0;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
         long before = -1;
-        while (kills < 6) {
+        while (kills < 4) {
             Process child = startChild(dir, app, words, out, log);
             try {
                 // wait until this child made progress, then kill it at a random moment
