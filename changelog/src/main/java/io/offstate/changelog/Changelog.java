@@ -639,7 +639,7 @@ public final class Changelog implements AutoCloseable {
         }
         if (restoreConsumer != null) {
             try {
-                restoreConsumer.close(Duration.ofSeconds(5));
+                restoreConsumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
             } catch (RuntimeException e) {
                 failure = add(failure, e);
             }

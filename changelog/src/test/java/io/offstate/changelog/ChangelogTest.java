@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -604,5 +605,76 @@ class ChangelogTest {
             assertTrue(done.records() < end, "fewer records than offsets: the head was compacted (" + done + ")");
             assertEquals(List.of(), listener.rebuilds);
         }
+    }
+
+    // ---------------------------------------------------------------- global table
+
+    private static List<ProducerRecord<byte[], byte[]>> tableRecords(String topic, int from, int to, int partitions) {
+        List<ProducerRecord<byte[], byte[]>> rs = new java.util.ArrayList<>();
+        for (int i = from; i < to; i++) {
+            rs.add(new ProducerRecord<>(topic, i % partitions, utf8("g" + (i % 300)), utf8("v" + i)));
+        }
+        return rs;
+    }
+
+    private static Map<String, String> tableModel(int to) {
+        Map<String, String> m = new TreeMap<>();
+        for (int i = 0; i < to; i++) {
+            m.put("g" + (i % 300), "v" + i);
+        }
+        return m;
+    }
+
+    @Test
+    void aGlobalTableHoldsEveryPartitionResumesAfterReopenAndBootstrapsToTheEndAsOfItsStart() throws Exception {
+        String topic = unique("global");
+        broker.createTopic(topic, 3);
+        broker.produce(tableRecords(topic, 0, 900, 3));
+        // g0 lives in partition 0 only (900 % 3 == 0): a tombstone there deletes it
+        broker.produce(List.of(new ProducerRecord<>(topic, 0, utf8("g0"), null)));
+        Path dir = tempDir("global-");
+        Map<String, Object> config = Map.of("bootstrap.servers", broker.bootstrap());
+        io.offstate.engine.StoreOptions so = io.offstate.engine.StoreOptions.builder().name("global").build();
+        Map<String, String> want = tableModel(900);
+        want.remove("g0");
+        try (GlobalTable t = GlobalTable.open(dir, so, topic, config, 100)) {
+            assertEquals(900 + 1, t.bootstrap(Duration.ofSeconds(30)));
+            assertEquals(want, contents(t.store()));
+            broker.produce(tableRecords(topic, 900, 1_200, 3));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            long got = 0;
+            while (got < 300) {
+                assertTrue(System.nanoTime() < deadline, "update() applied " + got + " of 300 in 30 s");
+                got += t.update();
+            }
+            want = tableModel(1_200);
+            assertEquals(want, contents(t.store()), "kept up to date");
+        }
+        broker.produce(tableRecords(topic, 1_200, 1_230, 3));
+        // a producer that never stops: bootstrap must still return
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread writer = new Thread(() -> {
+            try (var producer = broker.producer()) {
+                int i = 10_000;
+                while (!stop.get()) {
+                    producer.send(new ProducerRecord<>(topic, i % 3, utf8("live" + (i % 10)), utf8("x")));
+                    i++;
+                }
+            }
+        });
+        writer.start();
+        try (GlobalTable t = GlobalTable.open(dir, so, topic, config, 100)) {
+            long n = t.bootstrap(Duration.ofSeconds(60));
+            assertTrue(n >= 30, "resumes from the last flush: " + n);
+            Map<String, String> now = contents(t.store());
+            Map<String, String> base = tableModel(1_230);
+            for (Map.Entry<String, String> e : base.entrySet()) {
+                assertEquals(e.getValue(), now.get(e.getKey()));
+            }
+        } finally {
+            stop.set(true);
+            writer.join();
+        }
+        assertThrows(IllegalArgumentException.class, () -> GlobalTable.open(tempDir("global-"), so, unique("missing"), config, 100));
     }
 }
