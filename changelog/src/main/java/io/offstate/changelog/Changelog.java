@@ -61,6 +61,16 @@ import io.offstate.offheap.StoreClosedException;
  *   <li><b>Rebalancing.</b> {@link #rebalanceListener()} assigns and revokes with the consumer's
  *       group; {@link #revoke} aborts an open transaction, suspends a restore (kept, resumed at the
  *       next assign), closes the partition's producer (exactly-once) and revokes the state partition.</li>
+ *   <li><b>Standbys.</b> {@link #assignStandby} keeps a copy of a partition owned elsewhere by
+ *       tailing its changelogs in every restore step, committing the offsets reached; a later
+ *       {@link #assign} of it replays only the lag.</li>
+ *   <li><b>Known limits.</b> At-least-once: a commit whose records were sent but not all
+ *       acknowledged fails locally while some records may be in the changelog (a new owner then
+ *       has them; the input is processed again). A tombstone compacted away
+ *       ({@code delete.retention.ms}) before a returning owner replays past it leaves that key in
+ *       its store, as in Kafka Streams. Exactly-once: a local commit ahead of Kafka is rolled back
+ *       by rebuilding the store from the earliest offset (correct, not cheap); if compaction
+ *       removed the last commit's own records the check cannot see them and rebuilds too.</li>
  *   <li><b>Bad input</b>: a partition outside the input topic, assigned twice or not assigned, a
  *       state partition whose positions were not written by a changelog: a specific exception
  *       ({@link IllegalArgumentException}, {@link IllegalStateException}) and nothing changed.</li>
@@ -69,6 +79,17 @@ import io.offstate.offheap.StoreClosedException;
  * <h2>Threading</h2>
  * Not thread-safe: one thread (the consumer's poll thread, which the rebalance listener runs on)
  * drives the changelog, its partitions and transactions, as the state partitions require.
+ *
+ * <pre>{@code
+ * try (Changelog changelog = Changelog.open(manager, consumer, ChangelogOptions.builder("app", bootstrap, "words")
+ *         .guarantee(Guarantee.EXACTLY_ONCE).build())) {
+ *     consumer.subscribe(List.of("words"), changelog.rebalanceListener());
+ *     while (running) {
+ *         for (TopicPartition tp : changelog.poll(consumer, Duration.ofMillis(100)).partitions()) { ... }
+ *     }
+ * }
+ * }</pre>
+ * (a complete word count: {@code WordCountExampleTest.wordCount} in this module's tests)
  *
  * <h2>Resources</h2>
  * It owns the producers (one shared at-least-once, one per partition exactly-once) and a restore

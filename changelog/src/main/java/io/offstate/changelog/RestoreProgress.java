@@ -4,6 +4,7 @@ import java.time.Duration;
 
 /**
  * Where a partition's recovery from its changelogs stands, as given to a {@link RestoreListener}.
+ * Immutable.
  *
  * @param partition the partition
  * @param done      changelog offsets replayed so far (records, markers and compacted gaps alike)
