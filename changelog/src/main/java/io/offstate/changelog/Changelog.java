@@ -612,6 +612,9 @@ public final class Changelog implements AutoCloseable {
             c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
             c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
             c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, options.restoreBatchRecords());
+            // restores read whole partitions: larger fetches than a processing consumer's (overridable)
+            c.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 << 20);
+            c.putIfAbsent(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 << 20);
             c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, exactlyOnce ? "read_committed" : "read_uncommitted");
             c.remove(ConsumerConfig.GROUP_ID_CONFIG);
             c.put(ConsumerConfig.CLIENT_ID_CONFIG, options.applicationId() + "-restore");

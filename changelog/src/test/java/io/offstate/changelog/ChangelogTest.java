@@ -682,4 +682,37 @@ class ChangelogTest {
         }
         assertThrows(IllegalArgumentException.class, () -> GlobalTable.open(tempDir("global-"), so, unique("missing"), config, 100));
     }
+
+    @Test
+    void atLeastOnceCommitsTheInputOffsetsThroughTheConsumerAfterTheState() throws Exception {
+        String app = unique("aloso");
+        String input = app + "-in";
+        broker.createTopic(input, 1);
+        TopicPartition in = new TopicPartition(input, 0);
+        Map<String, Object> cc = new java.util.HashMap<>();
+        cc.put("bootstrap.servers", broker.bootstrap());
+        cc.put("group.id", app);
+        cc.put("enable.auto.commit", false);
+        cc.put("key.deserializer", org.apache.kafka.common.serialization.ByteArrayDeserializer.class);
+        cc.put("value.deserializer", org.apache.kafka.common.serialization.ByteArrayDeserializer.class);
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(cc);
+             StateManager m = manager(tempDir("cl-"), "counts");
+             Changelog c = Changelog.open(m, consumer, options(app, input).build())) {
+            consumer.assign(List.of(in));
+            c.assign(0);
+            ChangelogPartition p = c.partition(0);
+            try (ChangelogTransaction tx = p.begin()) {
+                tx.state().put(p.store("counts"), utf8("a"), utf8("1"));
+                tx.commit(Map.of(in, new OffsetAndMetadata(11)));
+            }
+            var offsets = broker.admin().listConsumerGroupOffsets(app).partitionsToOffsetAndMetadata()
+                .get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(11L, offsets.get(in).offset());
+            assertEquals(11L, p.positions().inputOffsets().get(in), "and in the positions committed with the state");
+            try (var other = broker.consumer(false)) {
+                assertThrows(IllegalArgumentException.class, () -> c.poll(other, Duration.ZERO),
+                    "poll only the changelog's own consumer");
+            }
+        }
+    }
 }
