@@ -53,12 +53,14 @@ import kafka.tools.StorageTool;
 final class KafkaBroker implements AutoCloseable {
     private final Path dir;
     private final int brokerPort;
-    private final KafkaRaftServer server;
+    private final Properties config;
+    private KafkaRaftServer server;
     private final Admin admin;
     private volatile boolean closed;
 
-    private KafkaBroker(Path dir, int brokerPort, KafkaRaftServer server, Admin admin) {
+    private KafkaBroker(Path dir, int brokerPort, Properties config, KafkaRaftServer server, Admin admin) {
         this.dir = dir;
+        this.config = config;
         this.brokerPort = brokerPort;
         this.server = server;
         this.admin = admin;
@@ -110,21 +112,13 @@ final class KafkaBroker implements AutoCloseable {
             server.startup();
             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + brokerPort,
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000"));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (true) {
-                try {
-                    if (!admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty()) {
-                        break;
-                    }
-                } catch (Exception e) {
-                    if (System.nanoTime() > deadline) {
-                        admin.close();
-                        throw e;
-                    }
-                }
-                Thread.sleep(100);
+            try {
+                awaitServing(admin);
+            } catch (Exception e) {
+                admin.close();
+                throw e;
             }
-            return new KafkaBroker(dir, brokerPort, server, admin);
+            return new KafkaBroker(dir, brokerPort, p, server, admin);
         } catch (Throwable e) {
             if (server != null) {
                 try {
@@ -139,6 +133,35 @@ final class KafkaBroker implements AutoCloseable {
             }
             throw new AssertionError("the in-JVM Kafka broker (org.apache.kafka:kafka_2.13, KRaft on 127.0.0.1) could not"
                 + " start, so the changelog tests cannot run: " + e, e);
+        }
+    }
+
+    private static void awaitServing(Admin admin) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            try {
+                if (!admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty()) {
+                    return;
+                }
+            } catch (Exception e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /** Stops the broker cleanly and starts it again on the same ports and data (clients reconnect). */
+    void restart() {
+        server.shutdown();
+        server.awaitShutdown();
+        server = new KafkaRaftServer(KafkaConfig.fromProps(config), Time.SYSTEM);
+        server.startup();
+        try {
+            awaitServing(admin);
+        } catch (Exception e) {
+            throw new AssertionError("the broker did not come back after a restart: " + e, e);
         }
     }
 

@@ -256,7 +256,7 @@ class WordCountExampleTest {
     }
 
     @Test
-    void countsStayExactWhenTheInstanceIsKilledAtRandomMomentsAndRestartedOnItsOwnState() throws Exception {
+    void countsStayExactWhenTheInstanceIsKilledAtRandomMomentsAndRestartedOnItsOwnStateAlsoAcrossABrokerRestart() throws Exception {
         String app = "killed";
         String words = "killed-words";
         String out = "killed-counts";
@@ -285,6 +285,9 @@ class WordCountExampleTest {
                 child.waitFor(30, TimeUnit.SECONDS);
             }
             kills++;
+            if (kills == 2) {
+                broker.restart();   // the state survives a broker restart too
+            }
             before = committedInput(app);
             if (before >= total) {
                 break;
