@@ -2,7 +2,6 @@ package io.offstate.jmh;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 import org.openjdk.jmh.annotations.Benchmark;
@@ -19,11 +18,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
-import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
-import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.DirectSlice;
-import org.rocksdb.FlushOptions;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
@@ -79,58 +75,16 @@ import org.rocksdb.WriteBatch;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class RocksDbWindowBenchmark {
-    /** Column-family slots, a power of two above the live segments (at most 8 at once). */
-    static final int SLOTS = 16;
+    static final int SLOTS = RocksDbSegments.SLOTS;
     static final int SUFFIX = 12;
 
-    /** The database with its segments: column families in a ring indexed by segment id. */
-    static final class Segments implements AutoCloseable {
-        final RocksDbStore rocks;
-        final ColumnFamilyOptions cfOptions;
-        final ColumnFamilyHandle[] handles = new ColumnFamilyHandle[SLOTS];
-        final long[] ids = new long[SLOTS];
-        final int keyLength;
+    /** The shared time segments with Kafka's window key layout on top. */
+    static final class Segments extends RocksDbSegments {
         final ByteBuffer key;
-        long streamTime = -1;
 
         Segments(long entries, int keyLength, int valueLength) throws Exception {
-            RocksDbStore r = RocksDbStore.open(RocksDbStore.cacheBytesFor(entries, keyLength + SUFFIX, valueLength));
-            this.rocks = r;
-            this.cfOptions = r.newColumnFamilyOptions();
-            this.keyLength = keyLength;
+            super(entries, keyLength + SUFFIX, valueLength, WindowDataset.RETENTION, WindowDataset.SEGMENT_INTERVAL);
             this.key = ByteBuffer.allocateDirect(keyLength + SUFFIX); // big-endian, as Kafka's layout
-        }
-
-        static long segmentId(long windowStart) {
-            return windowStart / WindowDataset.SEGMENT_INTERVAL;
-        }
-
-        long horizon() {
-            return Math.max(0, streamTime - WindowDataset.RETENTION + 1);
-        }
-
-        ColumnFamilyHandle segment(long id) {
-            int slot = (int) (id & (SLOTS - 1));
-            return handles[slot] != null && ids[slot] == id ? handles[slot] : null;
-        }
-
-        ColumnFamilyHandle create(long id) throws RocksDBException {
-            int slot = (int) (id & (SLOTS - 1));
-            if (handles[slot] != null) {
-                throw new IllegalStateException("segment slot " + slot + " still holds segment " + ids[slot]);
-            }
-            handles[slot] = rocks.db.createColumnFamily(new ColumnFamilyDescriptor(
-                ("segment-" + id).getBytes(StandardCharsets.US_ASCII), cfOptions));
-            ids[slot] = id;
-            return handles[slot];
-        }
-
-        void drop(long id) throws RocksDBException {
-            int slot = (int) (id & (SLOTS - 1));
-            ColumnFamilyHandle h = handles[slot];
-            rocks.db.dropColumnFamily(h);
-            h.close();
-            handles[slot] = null;
         }
 
         /** Writes {@code [k][windowStart][seq 0]} into {@link #key}, flipped for reading. */
@@ -143,15 +97,9 @@ public class RocksDbWindowBenchmark {
          * the live segment, then put into the batch.
          */
         void put(WriteBatch batch, byte[] k, ByteBuffer value, long windowStart) throws RocksDBException {
-            long newStreamTime = Math.max(streamTime, windowStart);
-            if (windowStart < Math.max(0, newStreamTime - WindowDataset.RETENTION + 1)) {
-                return; // expired: Kafka Streams drops it
-            }
-            streamTime = newStreamTime;
-            long id = segmentId(windowStart);
-            ColumnFamilyHandle h = segment(id);
+            ColumnFamilyHandle h = liveSegment(windowStart);
             if (h == null) {
-                h = create(id);
+                return; // expired: Kafka Streams drops it
             }
             value.position(0);
             batch.put(h, storeKey(k, windowStart), value);
@@ -160,7 +108,7 @@ public class RocksDbWindowBenchmark {
         /** Loads key {@code i} → {@code value(i)} for windows {@code 0..windows-1}, each segment flushed. */
         void load(Dataset ds, int windows) throws RocksDBException {
             ByteBuffer v = ByteBuffer.allocateDirect(ds.valueLength);
-            try (WriteBatch batch = new WriteBatch(); FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
+            try (WriteBatch batch = new WriteBatch()) {
                 for (int w = 0; w < windows; w++) {
                     long start = WindowDataset.windowStart(w);
                     for (int i = 0; i < ds.keys; i++) {
@@ -173,20 +121,9 @@ public class RocksDbWindowBenchmark {
                     }
                     rocks.db.write(rocks.write, batch);
                     batch.clear();
-                    rocks.db.flush(flush, segment(segmentId(start)));
+                    flush(segmentId(start));
                 }
             }
-        }
-
-        @Override
-        public void close() {
-            for (ColumnFamilyHandle h : handles) {
-                if (h != null) {
-                    h.close();
-                }
-            }
-            rocks.close();
-            cfOptions.close();
         }
     }
 
@@ -241,22 +178,9 @@ public class RocksDbWindowBenchmark {
                 mask = ds.mask;
                 updateA = ByteBuffer.allocateDirect(ds.valueLength).put(ds.updateA).flip();
                 updateB = ByteBuffer.allocateDirect(ds.valueLength).put(ds.updateB).flip();
-                for (int w = 0; w < WindowDataset.WINDOWS; w++) { // also fills the block cache
-                    long n = fetchAll(this, w, null);
-                    if (n != ds.keys) {
-                        throw new IllegalStateException("RocksDB fetchAll of window " + w + " saw " + n);
-                    }
-                }
-                for (int i = 0; i < Math.min(mask + 1, WindowDataset.CHECKED); i++) { // a sample: all of them took 30-70 s
-                    long n = fetchKey(this, i, null);
-                    if (n != WindowDataset.WINDOWS) {
-                        throw new IllegalStateException("RocksDB fetch of key #" + i + " saw " + n + " windows");
-                    }
-                    n = fetchKeyRange(this, i, null);
-                    if (n != WindowDataset.RANGE_KEYS * WindowDataset.WINDOWS) {
-                        throw new IllegalStateException("RocksDB range fetch #" + i + " saw " + n + " windows");
-                    }
-                }
+                // fetchAll first: it also fills the block cache
+                wd.check("RocksDB", i -> fetchKey(this, i, null), i -> fetchKeyRange(this, i, null),
+                    w -> fetchAll(this, w, null));
                 Report.metric("window.memory.rocksdb", (double) segments.rocks.residentBytes() / wd.entries());
                 System.out.printf("%n[offstate-jmh] RocksDB window setup: load + flush + check %d ms%n",
                     (System.nanoTime() - t0) / 1_000_000);
@@ -321,7 +245,7 @@ public class RocksDbWindowBenchmark {
         s.lower.clear().put(keyFrom).putLong(lo).putInt(0).flip();
         s.upper.clear().put(keyTo).putLong(hi + 1).putInt(0).flip(); // the slice's bytes: the bound moves
         long n = 0;
-        for (long id = Segments.segmentId(lo); id <= Segments.segmentId(hi); id++) {
+        for (long id = g.segmentId(lo); id <= g.segmentId(hi); id++) {
             if (g.segment(id) == null) {
                 continue;
             }
@@ -352,7 +276,7 @@ public class RocksDbWindowBenchmark {
         long from = Math.max(WindowDataset.windowStart(w), g.horizon());
         long to = Math.min(WindowDataset.windowStart(w) + WindowDataset.WINDOW_SIZE - 1, g.streamTime);
         long n = 0;
-        for (long id = Segments.segmentId(from); id <= Segments.segmentId(to); id++) {
+        for (long id = g.segmentId(from); id <= g.segmentId(to); id++) {
             if (g.segment(id) == null) {
                 continue;
             }
@@ -408,7 +332,6 @@ public class RocksDbWindowBenchmark {
         Segments segments;
         Dataset ds;
         WriteBatch batch;
-        FlushOptions flush;
         ByteBuffer value;
         int nextWindow;
         long oldest;
@@ -423,7 +346,6 @@ public class RocksDbWindowBenchmark {
                 segments.load(ds, WindowStoreBenchmark.Expiring.SEGMENTS);
                 nextWindow = WindowStoreBenchmark.Expiring.SEGMENTS;
                 batch = new WriteBatch();
-                flush = new FlushOptions().setWaitForFlush(true);
                 value = ByteBuffer.allocateDirect(ds.valueLength).put(ds.updateA).flip();
             } catch (Throwable t) {
                 Report.failure("rocksdb", t);
@@ -445,8 +367,8 @@ public class RocksDbWindowBenchmark {
             }
             segments.rocks.db.write(segments.rocks.write, batch);
             batch.clear();
-            segments.rocks.db.flush(flush, segments.segment(Segments.segmentId(start)));
-            if (Segments.segmentId(segments.horizon()) <= oldest) {
+            segments.flush(segments.segmentId(start));
+            if (segments.segmentId(segments.horizon()) <= oldest) {
                 throw new IllegalStateException("segment " + oldest + " is not behind the horizon " + segments.horizon());
             }
         }
@@ -455,9 +377,6 @@ public class RocksDbWindowBenchmark {
         public void tearDown() {
             if (batch != null) {
                 batch.close();
-            }
-            if (flush != null) {
-                flush.close();
             }
             if (segments != null) {
                 segments.close();

@@ -1,5 +1,7 @@
 package io.offstate.jmh;
 
+import java.util.function.IntToLongFunction;
+
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
@@ -65,6 +67,33 @@ public class WindowDataset {
     /** The start of window number {@code w} (of every key). */
     static long windowStart(int w) {
         return w * SEGMENT_INTERVAL;
+    }
+
+    /**
+     * Checks a loaded window store through the benchmark's own fetches (each returns the windows it
+     * saw): every window start's {@code fetchAll} sees every key, and the first {@value #CHECKED}
+     * accesses' one-key and key-range fetches see {@value #WINDOWS} and {@value #RANGE_KEYS} x
+     * {@value #WINDOWS} windows (a sample: all of them took 30-70 s).
+     *
+     * @throws IllegalStateException naming {@code peer} and the fetch that saw something else
+     */
+    void check(String peer, IntToLongFunction fetchKey, IntToLongFunction fetchKeyRange, IntToLongFunction fetchAll) {
+        for (int w = 0; w < WINDOWS; w++) {
+            long n = fetchAll.applyAsLong(w);
+            if (n != ds.keys) {
+                throw new IllegalStateException(peer + " fetchAll of window " + w + " saw " + n + " windows, not " + ds.keys);
+            }
+        }
+        for (int i = 0; i < Math.min(ds.mask + 1, CHECKED); i++) {
+            long n = fetchKey.applyAsLong(i);
+            if (n != WINDOWS) {
+                throw new IllegalStateException(peer + " fetch of key #" + i + " saw " + n + " windows");
+            }
+            n = fetchKeyRange.applyAsLong(i);
+            if (n != (long) RANGE_KEYS * WINDOWS) {
+                throw new IllegalStateException(peer + " range fetch #" + i + " saw " + n + " windows");
+            }
+        }
     }
 
     /** Entries after loading: keys x windows. */

@@ -77,20 +77,21 @@ public class WindowStoreBenchmark {
         KeyValueStore store = KeyValueStore.create(OffstateBenchmark.options((long) ds.keys * (windows + 1))
             .name("windows").sortedIndex(true).build());
         WindowStore w = WindowStore.on(store, windowOptions(sweepLimit));
-        Transaction tx = Transaction.begin(store);
-        int pending = 0;
-        for (int win = 0; win < windows; win++) {
-            long start = WindowDataset.windowStart(win);
-            for (int i = 0; i < ds.keys; i++) {
-                w.put(tx, ds.loadKeys[i], ds.value(i), start);
-                if (++pending == 10_000) {
-                    tx.commit();
-                    tx = Transaction.begin(store);
-                    pending = 0;
+        try (Transaction tx = Transaction.reusable(store)) {
+            int pending = 0;
+            for (int win = 0; win < windows; win++) {
+                long start = WindowDataset.windowStart(win);
+                for (int i = 0; i < ds.keys; i++) {
+                    w.put(tx, ds.loadKeys[i], ds.value(i), start);
+                    if (++pending == 10_000) {
+                        tx.commit();
+                        tx.restart();
+                        pending = 0;
+                    }
                 }
             }
+            tx.commit();
         }
-        tx.commit();
         return w;
     }
 
@@ -127,26 +128,12 @@ public class WindowStoreBenchmark {
                 throw new IllegalStateException("window store holds " + windows.store().size() + " entries, not "
                     + wd.entries() + " + 1");
             }
-            for (int i = 0; i < Math.min(mask + 1, WindowDataset.CHECKED); i++) { // a sample: all of them took 30-70 s
-                long n = fetchKey(this, i, null);
-                if (n != WindowDataset.WINDOWS) {
-                    throw new IllegalStateException("fetch of key #" + i + " saw " + n + " windows");
-                }
-                n = fetchKeyRange(this, i, null);
-                if (n != WindowDataset.RANGE_KEYS * WindowDataset.WINDOWS) {
-                    throw new IllegalStateException("range fetch #" + i + " saw " + n + " windows");
-                }
-            }
-            for (int w = 0; w < WindowDataset.WINDOWS; w++) {
-                long n = fetchAll(this, w, null);
-                if (n != ds.keys) {
-                    throw new IllegalStateException("fetchAll of window " + w + " saw " + n + " windows");
-                }
-            }
+            wd.check("offstate", i -> fetchKey(this, i, null), i -> fetchKeyRange(this, i, null),
+                w -> fetchAll(this, w, null));
             Report.metric("window.memory.offstate", (double) windows.store().memoryUsed() / wd.entries());
             System.out.printf("%n[offstate-jmh] window store setup: load + check %d ms%n",
                 (System.nanoTime() - t0) / 1_000_000);
-            tx = Transaction.begin(windows.store());
+            tx = Transaction.reusable(windows.store());
         }
 
         @TearDown(Level.Trial)
@@ -208,7 +195,7 @@ public class WindowStoreBenchmark {
         s.windows.put(s.tx, s.hitKeys[i], s.phase ? s.updateA : s.updateB, WindowDataset.STREAM_TIME);
         if (++s.pending == WindowDataset.PUTS_PER_COMMIT) {
             s.tx.commit();
-            s.tx = Transaction.begin(s.windows.store());
+            s.tx.restart();
             s.pending = 0;
         }
     }
@@ -241,6 +228,8 @@ public class WindowStoreBenchmark {
 
         WindowStore windows;
         Dataset ds;
+        /** One reusable transaction for the setup's writes and the measured sweep. */
+        Transaction tx;
         /** The window (and segment) the next setup writes. */
         int nextWindow;
         long removed;
@@ -251,20 +240,21 @@ public class WindowStoreBenchmark {
             ds = wd.ds;
             windows = loaded(wd, SEGMENTS, 0);
             nextWindow = SEGMENTS;
+            tx = Transaction.reusable(windows.store());
+            tx.abort(); // every use restarts it
         }
 
         /** Writes the next segment: the oldest one falls behind the horizon. Not timed. */
         @Setup(Level.Invocation)
         public void nextSegment() {
             long start = WindowDataset.windowStart(nextWindow++);
-            KeyValueStore store = windows.store();
-            Transaction tx = Transaction.begin(store);
+            tx.restart();
             int pending = 0;
             for (int i = 0; i < ds.keys; i++) {
                 windows.put(tx, ds.loadKeys[i], ds.updateA, start);
                 if (++pending == WindowDataset.PUTS_PER_COMMIT) {
                     tx.commit();
-                    tx = Transaction.begin(store);
+                    tx.restart();
                     pending = 0;
                 }
             }
@@ -273,6 +263,9 @@ public class WindowStoreBenchmark {
 
         @TearDown(Level.Trial)
         public void tearDown() {
+            if (tx != null) {
+                tx.close();
+            }
             if (windows != null) {
                 if (sweeps > 0 && removed != sweeps * ds.keys) {
                     throw new IllegalStateException(sweeps + " sweeps removed " + removed + " entries, not "
@@ -285,7 +278,8 @@ public class WindowStoreBenchmark {
 
     @Benchmark
     public int expireSegment(Expiring s) {
-        Transaction tx = Transaction.begin(s.windows.store());
+        Transaction tx = s.tx;
+        tx.restart();
         int n = s.windows.sweep(tx, Integer.MAX_VALUE);
         tx.commit();
         s.removed += n;
