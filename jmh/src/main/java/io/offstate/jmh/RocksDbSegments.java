@@ -1,12 +1,18 @@
 package io.offstate.jmh;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DirectSlice;
 import org.rocksdb.FlushOptions;
+import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
 
 /**
  * Kafka Streams' time segments ({@code AbstractSegments} under {@code RocksDBSegmentedBytesStore})
@@ -89,7 +95,7 @@ class RocksDbSegments implements AutoCloseable {
     /** A column family beside the segments, with the same options; closed by {@link #close()}. */
     ColumnFamilyHandle extraColumnFamily(String name) throws RocksDBException {
         ColumnFamilyHandle h = column(name);
-        extra = java.util.Arrays.copyOf(extra, extra.length + 1);
+        extra = Arrays.copyOf(extra, extra.length + 1);
         extra[extra.length - 1] = h;
         return h;
     }
@@ -141,6 +147,86 @@ class RocksDbSegments implements AutoCloseable {
             for (ColumnFamilyHandle h : extra) {
                 rocks.db.flush(flush, h);
             }
+        }
+    }
+
+    /** One write of a load: the {@code n}-th item into {@code batch}. */
+    interface BatchWrite {
+        void write(WriteBatch batch, int n) throws RocksDBException;
+    }
+
+    /**
+     * Loads {@code count} items through WriteBatches of 10 000 (WAL disabled), then flushes every
+     * column family to an SST file (Kafka Streams flushes its stores at each commit).
+     */
+    void load(int count, BatchWrite write) throws RocksDBException {
+        try (WriteBatch batch = new WriteBatch()) {
+            for (int n = 0; n < count; n++) {
+                write.write(batch, n);
+                if (batch.count() >= 10_000) {
+                    rocks.db.write(rocks.write, batch);
+                    batch.clear();
+                }
+            }
+            rocks.db.write(rocks.write, batch);
+        }
+        flushAll();
+    }
+
+    /**
+     * One iterator per existing segment, at the index of its slot (null for empty slots), under
+     * {@code read}; reused across fetches by re-seeking (Kafka Streams opens new ones per fetch).
+     * The caller closes them ({@link #closeAll}) before {@link #close()}.
+     */
+    RocksIterator[] iterators(ReadOptions read) {
+        RocksIterator[] its = new RocksIterator[SLOTS];
+        for (int slot = 0; slot < SLOTS; slot++) {
+            if (handles[slot] != null) {
+                its[slot] = rocks.db.newIterator(handles[slot], read);
+            }
+        }
+        return its;
+    }
+
+    /** The iterator of segment {@code id} in an array of {@link #iterators}. */
+    static RocksIterator iterator(RocksIterator[] its, long id) {
+        return its[(int) (id & (SLOTS - 1))];
+    }
+
+    static void closeAll(RocksIterator[] its) {
+        if (its == null) {
+            return;
+        }
+        for (int i = 0; i < its.length; i++) {
+            if (its[i] != null) {
+                its[i].close();
+                its[i] = null;
+            }
+        }
+    }
+
+    /**
+     * Read options with a movable iterate upper bound: {@link #upper}'s bytes, rewritten before each
+     * seek (the slice points at the buffer, so the bound moves with it), and a lower-bound buffer to
+     * seek to. No checksum verification, as {@link RocksDbStore#read}.
+     */
+    static final class Bounds implements AutoCloseable {
+        final ByteBuffer lower;
+        final ByteBuffer upper;
+        final DirectSlice upperSlice;
+        final ReadOptions read;
+
+        Bounds(int keyBytes) {
+            lower = ByteBuffer.allocateDirect(keyBytes);
+            upper = ByteBuffer.allocateDirect(keyBytes);
+            upperSlice = new DirectSlice(upper, keyBytes);
+            read = new ReadOptions().setVerifyChecksums(false).setIterateUpperBound(upperSlice);
+        }
+
+        @Override
+        public void close() {
+            read.close();
+            upperSlice.close();
         }
     }
 

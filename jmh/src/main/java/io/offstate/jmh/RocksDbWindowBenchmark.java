@@ -19,8 +19,6 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 import org.rocksdb.ColumnFamilyHandle;
-import org.rocksdb.DirectSlice;
-import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteBatch;
@@ -75,7 +73,6 @@ import org.rocksdb.WriteBatch;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class RocksDbWindowBenchmark {
-    static final int SLOTS = RocksDbSegments.SLOTS;
     static final int SUFFIX = 12;
 
     /** The shared time segments with Kafka's window key layout on top. */
@@ -108,22 +105,10 @@ public class RocksDbWindowBenchmark {
         /** Loads key {@code i} → {@code value(i)} for windows {@code 0..windows-1}, each segment flushed. */
         void load(Dataset ds, int windows) throws RocksDBException {
             ByteBuffer v = ByteBuffer.allocateDirect(ds.valueLength);
-            try (WriteBatch batch = new WriteBatch()) {
-                for (int w = 0; w < windows; w++) {
-                    long start = WindowDataset.windowStart(w);
-                    for (int i = 0; i < ds.keys; i++) {
-                        v.clear().put(ds.value(i)).flip();
-                        put(batch, ds.loadKeys[i], v, start);
-                        if (batch.count() == 10_000) {
-                            rocks.db.write(rocks.write, batch);
-                            batch.clear();
-                        }
-                    }
-                    rocks.db.write(rocks.write, batch);
-                    batch.clear();
-                    flush(segmentId(start));
-                }
-            }
+            load(ds.keys * windows, (batch, n) -> {
+                v.clear().put(ds.value(n % ds.keys)).flip();
+                put(batch, ds.loadKeys[n % ds.keys], v, WindowDataset.windowStart(n / ds.keys));
+            });
         }
     }
 
@@ -132,13 +117,10 @@ public class RocksDbWindowBenchmark {
     public static class Db {
         Segments segments;
         WriteBatch batch;
-        /** Iterators under the shared upper bound {@link #upper}, and unbounded ones, per slot. */
-        final RocksIterator[] bounded = new RocksIterator[SLOTS];
-        final RocksIterator[] unbounded = new RocksIterator[SLOTS];
-        ReadOptions boundedRead;
-        DirectSlice upperSlice;
-        ByteBuffer upper;
-        ByteBuffer lower;
+        /** Iterators under the shared movable upper bound {@link #bounds}, and unbounded ones, per slot. */
+        RocksIterator[] bounded;
+        RocksIterator[] unbounded;
+        RocksDbSegments.Bounds bounds;
         final ByteBuffer entryKey = ByteBuffer.allocateDirect(256);
         final ByteBuffer entryValue = ByteBuffer.allocateDirect(Keys.VALUE_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
         byte[][] hitKeys;
@@ -162,15 +144,9 @@ public class RocksDbWindowBenchmark {
                 segments = new Segments(wd.entries(), ds.keyLength, ds.valueLength);
                 segments.load(ds, WindowDataset.WINDOWS);
                 keyLength = ds.keyLength;
-                upper = ByteBuffer.allocateDirect(keyLength + SUFFIX);
-                lower = ByteBuffer.allocateDirect(keyLength + SUFFIX);
-                upperSlice = new DirectSlice(upper, keyLength + SUFFIX);
-                boundedRead = new ReadOptions().setVerifyChecksums(false).setIterateUpperBound(upperSlice);
-                for (int w = 0; w < WindowDataset.WINDOWS; w++) {
-                    ColumnFamilyHandle h = segments.segment(w);
-                    bounded[w] = segments.rocks.db.newIterator(h, boundedRead);
-                    unbounded[w] = segments.rocks.db.newIterator(h, segments.rocks.read);
-                }
+                bounds = new RocksDbSegments.Bounds(keyLength + SUFFIX);
+                bounded = segments.iterators(bounds.read);
+                unbounded = segments.iterators(segments.rocks.read);
                 batch = new WriteBatch();
                 hitKeys = ds.hitKeys;
                 rangeFrom = wd.rangeFrom;
@@ -193,14 +169,8 @@ public class RocksDbWindowBenchmark {
 
         @TearDown(Level.Trial)
         public void tearDown() {
-            for (RocksIterator[] its : new RocksIterator[][] {bounded, unbounded}) {
-                for (int i = 0; i < its.length; i++) {
-                    if (its[i] != null) {
-                        its[i].close();
-                        its[i] = null;
-                    }
-                }
-            }
+            RocksDbSegments.closeAll(bounded);
+            RocksDbSegments.closeAll(unbounded);
             if (batch != null) {
                 batch.close();
             }
@@ -208,11 +178,8 @@ public class RocksDbWindowBenchmark {
                 segments.close();
                 segments = null;
             }
-            if (boundedRead != null) {
-                boundedRead.close();
-            }
-            if (upperSlice != null) {
-                upperSlice.close();
+            if (bounds != null) {
+                bounds.close();
             }
         }
     }
@@ -242,16 +209,16 @@ public class RocksDbWindowBenchmark {
         Segments g = s.segments;
         long lo = Math.max(from, g.horizon());
         long hi = Math.min(to, g.streamTime);
-        s.lower.clear().put(keyFrom).putLong(lo).putInt(0).flip();
-        s.upper.clear().put(keyTo).putLong(hi + 1).putInt(0).flip(); // the slice's bytes: the bound moves
+        s.bounds.lower.clear().put(keyFrom).putLong(lo).putInt(0).flip();
+        s.bounds.upper.clear().put(keyTo).putLong(hi + 1).putInt(0).flip(); // the slice's bytes: the bound moves
         long n = 0;
         for (long id = g.segmentId(lo); id <= g.segmentId(hi); id++) {
             if (g.segment(id) == null) {
                 continue;
             }
-            RocksIterator it = s.bounded[(int) (id & (SLOTS - 1))];
-            s.lower.position(0);
-            for (it.seek(s.lower); it.isValid(); it.next()) {
+            RocksIterator it = RocksDbSegments.iterator(s.bounded, id);
+            s.bounds.lower.position(0);
+            for (it.seek(s.bounds.lower); it.isValid(); it.next()) {
                 long start = windowStart(s, it);
                 if (start < lo || start > hi) {
                     continue;
@@ -280,7 +247,7 @@ public class RocksDbWindowBenchmark {
             if (g.segment(id) == null) {
                 continue;
             }
-            RocksIterator it = s.unbounded[(int) (id & (SLOTS - 1))];
+            RocksIterator it = RocksDbSegments.iterator(s.unbounded, id);
             for (it.seekToFirst(); it.isValid(); it.next()) {
                 long start = windowStart(s, it);
                 if (start >= from && start <= to) {

@@ -34,9 +34,9 @@ import io.offstate.engine.time.WindowStoreOptions;
  *
  * <ul>
  *   <li>{@link #put}: put-update of the newest window (start 50 min) of the next key of the access
- *       order, two alternating values, into a long-lived {@code Transaction.begin(store)} that is
- *       committed every {@value WindowDataset#PUTS_PER_COMMIT} puts and begun again: the score and
- *       B/op include 1/{@value WindowDataset#PUTS_PER_COMMIT} of a begin + commit. Stream time does
+ *       order, two alternating values, into a {@code Transaction.reusable(store)} that is
+ *       committed every {@value WindowDataset#PUTS_PER_COMMIT} puts and restarted: the score and
+ *       B/op include 1/{@value WindowDataset#PUTS_PER_COMMIT} of a commit + restart. Stream time does
  *       not move, so no put sweeps.</li>
  *   <li>{@link #fetchKey}: {@code WindowCursor.fetch(null, key, 0, 50 min)} and every window it
  *       returns ({@value WindowDataset#WINDOWS}: one per segment).</li>
@@ -48,7 +48,7 @@ import io.offstate.engine.time.WindowStoreOptions;
  *       new segment ({@code keys} puts at the next window start, committed every
  *       {@value WindowDataset#PUTS_PER_COMMIT}; the store's sweep limit is 0 so puts never sweep),
  *       which puts the oldest segment behind the horizon; the measured call is
- *       {@code begin, sweep(tx, MAX_VALUE), commit}: removes the {@code keys} entries of that
+ *       {@code restart, sweep(tx, MAX_VALUE), commit} of one reusable transaction: removes the {@code keys} entries of that
  *       segment. Score / keys = cost per expired entry. B/op includes the untimed setup's
  *       allocation (JMH counts the whole iteration).</li>
  * </ul>
@@ -77,21 +77,8 @@ public class WindowStoreBenchmark {
         KeyValueStore store = KeyValueStore.create(OffstateBenchmark.options((long) ds.keys * (windows + 1))
             .name("windows").sortedIndex(true).build());
         WindowStore w = WindowStore.on(store, windowOptions(sweepLimit));
-        try (Transaction tx = Transaction.reusable(store)) {
-            int pending = 0;
-            for (int win = 0; win < windows; win++) {
-                long start = WindowDataset.windowStart(win);
-                for (int i = 0; i < ds.keys; i++) {
-                    w.put(tx, ds.loadKeys[i], ds.value(i), start);
-                    if (++pending == 10_000) {
-                        tx.commit();
-                        tx.restart();
-                        pending = 0;
-                    }
-                }
-            }
-            tx.commit();
-        }
+        WindowDataset.load(store, ds.keys * windows,
+            (tx, n) -> w.put(tx, ds.loadKeys[n % ds.keys], ds.value(n % ds.keys), WindowDataset.windowStart(n / ds.keys)));
         return w;
     }
 
