@@ -42,8 +42,8 @@ import org.rocksdb.WriteBatch;
  * <p>Not modelled: Kafka Streams' record cache and its forwarding of each update downstream, and
  * its on-heap {@code Bytes}/serde work: a lower bound for its cost. A get does not see the
  * unwritten batch (RocksDB's WriteBatch cannot be read; WriteBatchWithIndex only into a new
- * {@code byte[]}); the stream brings a key back only after {@code mask + 1} records, so the setup
- * requires {@code mask + 1 >= } {@value WindowDataset#PUTS_PER_COMMIT}, and the counts are checked.
+ * {@code byte[]}); the stream brings a key back only after {@code k} records (its keys), so the
+ * setup requires {@code k >= } {@value WindowDataset#PUTS_PER_COMMIT}, and the counts are checked.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -73,8 +73,8 @@ public class RocksDbWindowedCountBenchmark {
                 long t0 = System.nanoTime();
                 this.advance = advance;
                 hitKeys = ds.hitKeys;
-                mask = ds.mask;
-                accessLength = mask + 1;
+                accessLength = WindowDataset.countKeys(ds.mask + 1);
+                mask = accessLength - 1;
                 if (accessLength < WindowDataset.PUTS_PER_COMMIT) {
                     throw new IllegalArgumentException("the RocksDB windowed count needs at least "
                         + WindowDataset.PUTS_PER_COMMIT + " keys in the access order, has " + accessLength);

@@ -1071,14 +1071,16 @@ final class Summary {
                 rb == null ? measured.missing(c, "rocksdb") : String.format(Locale.ROOT, "%,.0f", rb),
                 Cells.plainRatio(ra, rb)));
         }
-        sb.append(String.format(Locale.ROOT, "%n- Stream: record n has the key of access n & mask (%,d keys in turn) and a"
+        sb.append(String.format(Locale.ROOT, "%n- Stream: record n has the key of access n %% k (k = %,d keys in turn) and a"
                 + " timestamp advancing evenly, %d records of each key per 1-min window, in order, grace 0; 1.5 windows of"
                 + " records processed and checked before measuring. A commit (offstate: reusable transaction; RocksDB:"
                 + " WriteBatch, WAL off) every %d records. offstate: WindowedAggregation with Aggregators.count(), emit on"
-                + " close, closed windows emitted and deleted. RocksDB: Kafka's KStreamWindowAggregate steps on its window"
+                + " close, closed windows emitted and deleted, maxClosesPerCall %d (closing many windows in one"
+                + " transaction is quadratic today: each close rescans the close index past the ones already deleted). RocksDB: Kafka's KStreamWindowAggregate steps on its window"
                 + " layout [key][start][seq], per window a get, +1, a put of [ts][count] into the batch; retention = size"
                 + " (1 min), 1-min segments dropped whole behind it; no record cache, no downstream forwarding.%n",
-            Keys.accessLength(c.keys()), WindowDataset.COUNT_PER_KEY_WINDOW, WindowDataset.PUTS_PER_COMMIT));
+            WindowDataset.countKeys(Keys.accessLength(c.keys())), WindowDataset.COUNT_PER_KEY_WINDOW,
+            WindowDataset.PUTS_PER_COMMIT, WindowDataset.COUNT_CLOSES_PER_CALL));
     }
 
     // ------------------------------------------------------------ behind, notes

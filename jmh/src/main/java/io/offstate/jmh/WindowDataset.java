@@ -164,6 +164,24 @@ public class WindowDataset {
     /** Windowed count: window size 1 min, hopping advance 15 s (4 windows per record), grace 0. */
     static final long COUNT_SIZE = 60_000;
     static final long COUNT_ADVANCE = 15_000;
+    /**
+     * Keys of the count stream: the first this many of the access order (all of them on a smaller
+     * data set), a power of two. Bounds the setup's prefix and the windows closing together.
+     */
+    static final int COUNT_KEYS = 8192;
+    /**
+     * offstate's {@code maxClosesPerCall} in the count: closing many windows in one transaction is
+     * quadratic today (each close rescans the close index from its start, stepping over the entries
+     * the transaction already deleted: 8192 windows closing in one call took 18 s), so each record
+     * closes at most one due window; the stream needs 1/8 (tumbling) or 1/2 (hopping) per record.
+     */
+    static final int COUNT_CLOSES_PER_CALL = 1;
+
+    /** The number of keys of the count stream on a data set whose access order has {@code accessLength} keys. */
+    static int countKeys(int accessLength) {
+        return Math.min(accessLength, COUNT_KEYS);
+    }
+
     /** Records of each key per window: the stream's time advances so that each key gets this many. */
     static final int COUNT_PER_KEY_WINDOW = 8;
     /** Records processed (and committed) before measuring, in windows' worth: windows already close. */

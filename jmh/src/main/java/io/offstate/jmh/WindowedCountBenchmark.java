@@ -31,8 +31,9 @@ import io.offstate.engine.time.WindowedResult;
  * record stream, in the same run.
  *
  * <h2>Record stream</h2>
- * Record {@code n} has the key of access {@code n & mask} of the {@link Dataset} (so each key comes
- * back every {@code mask + 1} records) and timestamp {@link WindowDataset#countTimestamp}: time
+ * Record {@code n} has the key of access {@code n % k} of the {@link Dataset}, {@code k} = the
+ * first {@value WindowDataset#COUNT_KEYS} of the access order (so each key comes back every
+ * {@code k} records) and timestamp {@link WindowDataset#countTimestamp}: time
  * advances evenly, {@value WindowDataset#COUNT_PER_KEY_WINDOW} records of each key per 1-min window,
  * in order (no late records). Windows of 1 min, grace 0: {@link #tumbling}, and {@link #hopping}
  * with a 15 s advance (each record in 4 windows). The setup processes and commits the first 1.5
@@ -40,7 +41,9 @@ import io.offstate.engine.time.WindowedResult;
  * counts; the measured records go on from there.
  *
  * <p>offstate: an in-memory store with a sorted index, emit on close (the default; the listener
- * only sums the final counts), closing by partition; a {@code Transaction.reusable(store)} committed
+ * only sums the final counts), closing by partition, at most
+ * {@value WindowDataset#COUNT_CLOSES_PER_CALL} window closed per record (see
+ * {@link WindowDataset#COUNT_CLOSES_PER_CALL}: the default 10 000 is quadratic in one transaction); a {@code Transaction.reusable(store)} committed
  * and restarted every {@value WindowDataset#PUTS_PER_COMMIT} records (score and B/op include 1/100
  * of a commit). Each record does one get and one put per window it lands in; closing a window (at
  * stream time = its end) emits it and deletes its entries, within the records' calls.
@@ -68,8 +71,8 @@ public class WindowedCountBenchmark {
         void setUp(Dataset ds, long advance) {
             long t0 = System.nanoTime();
             hitKeys = ds.hitKeys;
-            mask = ds.mask;
-            accessLength = mask + 1;
+            accessLength = WindowDataset.countKeys(ds.mask + 1);
+            mask = accessLength - 1;
             long live = (WindowDataset.COUNT_SIZE / advance + 1) * accessLength;
             // windows and their close entries
             KeyValueStore store = KeyValueStore.create(OffstateBenchmark.options(2 * live).name("counts")
@@ -79,6 +82,7 @@ public class WindowedCountBenchmark {
             counts = WindowedAggregation.on(store, WindowedAggregationOptions.builder(windows.grace(0))
                 .aggregators(Aggregators.count())
                 .onResult(this::closed)
+                .maxClosesPerCall(WindowDataset.COUNT_CLOSES_PER_CALL)
                 .build());
             tx = Transaction.reusable(store);
             long prefix = WindowDataset.countPrefix(accessLength);
