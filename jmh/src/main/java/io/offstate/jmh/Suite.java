@@ -27,7 +27,10 @@ import java.util.stream.Stream;
  *       store (8 forks) and commit latency / group commit through the state manager vs RocksDB's
  *       WriteBatch (24 forks; both issue 14, about 5 more minutes, see BENCHMARKS.md); the window store's
  *       put, fetches and segment expiry vs RocksDB with Kafka Streams' segmented layout at
- *       {@link #WINDOW_KEYS} keys x 6 windows (10 forks, issue 15, see BENCHMARKS.md). 1 warmup + 3
+ *       {@link #WINDOW_KEYS} keys x 6 windows (10 forks, issue 15, see BENCHMARKS.md); the session
+ *       store's put and find, the versioned store's get as of the latest and a past time, and
+ *       windowed-count throughput (tumbling, hopping) vs RocksDB with Kafka Streams' layouts on the
+ *       same keys (the {@code time} case, 12 forks, issue 15, see BENCHMARKS.md). 1 warmup + 3
  *       measured 1 s iterations.</li>
  *   <li><b>full</b> (179 forks, ~55 minutes estimated from single 10M-key forks; not run yet): 1M
  *       keys in all four shapes (16/64 B keys x 64/1024 B values; ConcurrentHashMap next to HashMap, RocksDB's byte[] read path and

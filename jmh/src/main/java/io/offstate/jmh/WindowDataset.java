@@ -11,9 +11,14 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * The data set of the window-store benchmarks ({@link WindowStoreBenchmark} and its RocksDB peer
- * {@link RocksDbWindowBenchmark}): the {@link Dataset}'s keys (100k in the suites, 16 B random
- * keys, 64 B values), each with {@value #WINDOWS} windows, and the time layout both sides use.
+ * The data set of the time-store benchmarks (issue 15): the window store ({@link WindowStoreBenchmark},
+ * {@link RocksDbWindowBenchmark}), the session store ({@link SessionStoreBenchmark},
+ * {@link RocksDbSessionBenchmark}), the versioned store ({@link VersionedStoreBenchmark},
+ * {@link RocksDbVersionedBenchmark}) and the windowed count ({@link WindowedCountBenchmark},
+ * {@link RocksDbWindowedCountBenchmark}): the {@link Dataset}'s keys (100k in the suites, 16 B
+ * random keys, 64 B values), each with {@value #WINDOWS} windows, sessions or versions, the time
+ * layout both sides of each pair use, the count's record stream, the loaders and the checks both
+ * sides of a pair run on their loaded stores.
  *
  * <pre>
  * window size 1 min, retention 1 h, segment interval 10 min  (Kafka Streams: 7 live segments)
