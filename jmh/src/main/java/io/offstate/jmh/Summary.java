@@ -20,8 +20,9 @@ import org.openjdk.jmh.util.Statistics;
  * throughput; file-backed against in-memory get/put (and against Chronicle Map persisted), flush
  * cost against dirty chunks and open time against entries; then insert growth, ordered scans, value
  * reads through {@code ValueView.buffer()} against Agrona's UnsafeBuffer, get/put inside a
- * transaction against the store, commit latency and group commit against RocksDB's WriteBatch, and
- * where offstate is behind. Targets from the
+ * transaction against the store, commit latency and group commit against RocksDB's WriteBatch, the
+ * window, session and versioned stores and windowed-count throughput against RocksDB with Kafka
+ * Streams' layouts, and where offstate is behind. Targets from the
  * issue are judged PASS/MISS where they apply. A peer without a result is shown as
  * "missing: reason", never left out.
  */
