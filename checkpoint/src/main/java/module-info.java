@@ -12,4 +12,5 @@ module io.offstate.checkpoint {
     requires static redis.clients.jedis;
 
     exports io.offstate.checkpoint;
+    exports io.offstate.checkpoint.redis;
 }

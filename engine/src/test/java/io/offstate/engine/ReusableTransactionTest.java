@@ -128,7 +128,7 @@ final class ReusableTransactionTest {
         }
     }
 
-    /** A round of restart, a few puts of existing keys, and commit allocates nothing once warm. */
+    /** A round of restart, a few puts of existing keys, and commit (with a sink) allocates nothing once warm. */
     @Test
     void aRoundOfRestartPutAndCommitAllocatesNothing() {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
@@ -139,7 +139,9 @@ final class ReusableTransactionTest {
         }
         byte[] value = new byte[64];
         int rounds = 20_000;
+        long[] recorded = {0};
         try (KeyValueStore store = store(); Transaction tx = Transaction.reusable(store)) {
+            tx.addSink(r -> recorded[0] += r.value().length()); // a sink sees every record: its loop must not allocate either
             long least = Long.MAX_VALUE;
             for (int attempt = 0; attempt < 5; attempt++) { // the least of five: a late JIT compilation may allocate once
                 long before = threads.getThreadAllocatedBytes(thread);
@@ -156,5 +158,7 @@ final class ReusableTransactionTest {
             assertTrue(least < rounds, least + " bytes allocated by " + rounds + " rounds of 16 puts + commit + restart");
             assertEquals(keys.length, store.size());
         }
+        assertEquals(5L * rounds * keys.length * value.length, recorded[0],
+            "the sink saw every record of every round");
     }
 }

@@ -2,8 +2,8 @@ package io.offstate.engine;
 
 /**
  * The test-only parts of {@link StateManager} and its partitions, which are package-private, made
- * reachable for the property tests (like {@link TestOptions}: this class is in the engine's package
- * only in the property tests' sources). Not for production use.
+ * reachable for tests in other packages (the time stores' tests). The property tests keep a copy of
+ * this class in their own sources. Not for production use.
  */
 public final class TestManagers {
     /** Largest input positions a partition's commit may carry ({@code PartitionMetadata.MAX_POSITIONS}). */

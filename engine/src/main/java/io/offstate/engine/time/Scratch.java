@@ -76,4 +76,24 @@ final class Scratch {
     byte[] copy() {
         return java.util.Arrays.copyOf(array, length);
     }
+
+    /**
+     * Writes into {@code out} the smallest key greater than every key that starts with
+     * {@code prefix}: trailing 0xFF bytes dropped, the last remaining byte plus one. The prefix
+     * must hold a byte below 0xFF (every time-store key starts with a prefix byte that does).
+     */
+    static Scratch successorOf(Scratch prefix, Scratch out) {
+        int n = prefix.length;
+        while (n > 0 && prefix.array[n - 1] == (byte) 0xFF) {
+            n--;
+        }
+        if (n == 0) {
+            throw new IllegalArgumentException("internal: a prefix of 0xFF bytes only has no successor");
+        }
+        out.reset(n);
+        System.arraycopy(prefix.array, 0, out.array, 0, n);
+        out.length = n;
+        out.array[n - 1]++;
+        return out;
+    }
 }

@@ -166,7 +166,7 @@ public final class SessionStore {
     }
 
     long horizonOf(long streamTime) {
-        return streamTime < 0 ? 0 : Math.max(0, streamTime - retention + 1);
+        return TimeKeys.retentionHorizon(streamTime, retention);
     }
 
     /** Expired entries the sweep has deleted through this object (staged; an abort drops them again). */

@@ -60,6 +60,15 @@ final class TimeKeys {
         return key;
     }
 
+    /**
+     * The retention horizon of window and session stores (Kafka Streams' rule): the oldest live
+     * timestamp, {@code streamTime - retention + 1}, at least 0 (stream time is -1 before the first
+     * write). One rule for both, so a window and a session of the same age expire together.
+     */
+    static long retentionHorizon(long streamTime, long retention) {
+        return Math.max(0, streamTime - retention + 1); // streamTime >= -1, retention > 0: no overflow
+    }
+
     static long checkTimestamp(long ts, String what) {
         if (ts < 0) {
             throw new IllegalArgumentException(what + " must not be negative: " + ts);

@@ -147,16 +147,7 @@ public final class TtlCursor {
     private TtlCursor positionPrefix(Transaction tx, byte[] prefix, boolean reverse) {
         TimeKeys.checkKey(prefix, TtlLayout.PREFIX_LENGTH, "prefix");
         from.reset(TtlLayout.PREFIX_LENGTH + prefix.length).putByte(TtlLayout.DATA_PREFIX).putBytes(prefix);
-        // the first key past every key with this prefix: drop trailing 0xFF bytes, add one to the
-        // last; the data prefix byte itself is never 0xFF, so this always ends at or before 0x02
-        to.reset(from.length);
-        System.arraycopy(from.array, 0, to.array, 0, from.length);
-        int last = from.length - 1;
-        while (to.array[last] == (byte) 0xFF) {
-            last--;
-        }
-        to.array[last]++;
-        to.length = last + 1;
+        Scratch.successorOf(from, to); // the data prefix byte is never 0xFF: ends at or before the index prefix
         return start(tx, reverse);
     }
 

@@ -116,7 +116,7 @@ public final class WindowStore {
     }
 
     long horizonOf(long streamTime) {
-        return Math.max(0, streamTime - retention + 1);
+        return TimeKeys.retentionHorizon(streamTime, retention);
     }
 
     long segmentOf(long timestamp) {
@@ -186,7 +186,7 @@ public final class WindowStore {
             return tx.delete(store, k.segment, 0, k.length, windowStart);
         }
         int n = collect(tx, dataKey(segment, key, windowStart, 0).copyPrefixTo(lo, KEY_OFFSET + key.length + 8),
-            successorOf(lo, hi), Integer.MAX_VALUE, KEY_OFFSET + key.length + 12);
+            Scratch.successorOf(lo, hi), Integer.MAX_VALUE, KEY_OFFSET + key.length + 12);
         deleteCollected(tx, n, windowStart);
         return n > 0;
     }
@@ -284,19 +284,6 @@ public final class WindowStore {
             k.putInt(sequence);
         }
         return k;
-    }
-
-    /** The smallest key greater than every key that starts with {@code prefix}, written into {@code out}. */
-    static Scratch successorOf(Scratch prefix, Scratch out) {
-        int n = prefix.length;
-        while (n > 0 && prefix.array[n - 1] == (byte) 0xFF) {
-            n--;
-        }
-        out.reset(Math.max(n, 1));
-        System.arraycopy(prefix.array, 0, out.array, 0, n);
-        out.length = n;
-        out.array[n - 1]++;
-        return out;
     }
 
     /** Copies the keys in [from, to) (of exactly {@code length} bytes, or any when -1) aside, at most {@code max}. */

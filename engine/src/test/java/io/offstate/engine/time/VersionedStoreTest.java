@@ -27,7 +27,7 @@ import io.offstate.engine.StatePartition;
 import io.offstate.engine.StoreOptions;
 import io.offstate.engine.Transaction;
 import io.offstate.engine.ValueView;
-import io.offstate.engine.VersionedStoreCrash;
+import io.offstate.engine.TestManagers;
 
 class VersionedStoreTest {
     private static final long RETENTION = 100;
@@ -429,7 +429,7 @@ class VersionedStoreTest {
             assertNull(latest(v, "k"));
             commit(p, v, "j", "crash-safe", 45);
             commit(p, v, "k", "early", 5);
-            VersionedStoreCrash.crash(m);
+            TestManagers.crash(m);
         } catch (RuntimeException | Error e) {
             m.close();
             throw e;

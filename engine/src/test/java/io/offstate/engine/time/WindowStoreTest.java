@@ -19,7 +19,7 @@ import io.offstate.engine.StateManager;
 import io.offstate.engine.StateManagerOptions;
 import io.offstate.engine.StatePartition;
 import io.offstate.engine.StoreOptions;
-import io.offstate.engine.TestCrash;
+import io.offstate.engine.TestManagers;
 import io.offstate.engine.Transaction;
 import io.offstate.engine.ValueView;
 
@@ -320,7 +320,7 @@ final class WindowStoreTest {
             try (Transaction tx = p.begin()) {
                 w.put(tx, b("k"), b("uncommitted"), 900);
                 // never committed: a crash must not bring it back
-                TestCrash.crash(m);
+                TestManagers.crash(m);
             }
         } catch (IllegalStateException expectedAfterCrash) {
             // closing the transaction of a crashed manager may refuse; the crash itself is what matters

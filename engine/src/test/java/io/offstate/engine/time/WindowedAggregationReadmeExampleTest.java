@@ -2,18 +2,28 @@ package io.offstate.engine.time;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
 import io.offstate.engine.KeyValueStore;
+import io.offstate.engine.ReadmeBlocks;
 import io.offstate.engine.StoreOptions;
 import io.offstate.engine.Transaction;
 
-/** The README's windowed aggregation example, kept compiling and true. */
+/** The README's windowed aggregation example, kept compiling, true, and equal to the README. */
 final class WindowedAggregationReadmeExampleTest {
+    private static final Path SOURCE = Path.of("src/test/java/io/offstate/engine/time/WindowedAggregationReadmeExampleTest.java");
+
+    @Test
+    void readmeShowsThisExample() throws IOException {
+        ReadmeBlocks.assertReadmeShows(SOURCE, "// README example begins", "// README example ends", 10, 40);
+    }
+
     @Test
     void tumblingCountPerKeyWithFinalEmission() {
         List<String> emitted = new ArrayList<>();

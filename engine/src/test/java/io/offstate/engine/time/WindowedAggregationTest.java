@@ -21,7 +21,7 @@ import io.offstate.engine.StateManagerOptions;
 import io.offstate.engine.StatePartition;
 import io.offstate.engine.StoreOptions;
 import io.offstate.engine.Transaction;
-import io.offstate.engine.WindowedTestCrash;
+import io.offstate.engine.TestManagers;
 import io.offstate.engine.time.WindowedAggregationOptions.Closing;
 import io.offstate.engine.time.WindowedAggregationOptions.Emit;
 
@@ -380,7 +380,7 @@ final class WindowedAggregationTest {
         a.forEachWindow(null, r -> w.add(line(r)));
         assertEquals(List.of("a [0,10) 2 3", "a [5,15) 2 3"), w);
         managed(p, a, "a", 9, 11);
-        WindowedTestCrash.crash(manager);
+        TestManagers.crash(manager);
         p = openManager();
         a = WindowedAggregation.on(p.store("agg"), o);
         assertEquals(11, a.streamTime(null));
