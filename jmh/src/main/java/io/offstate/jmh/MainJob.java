@@ -30,8 +30,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * buffer(), transactions, commits through the write-ahead log), then prints ONE summary (offstate
  * vs Chronicle Map, RocksDB, HashMap and the memory floor; file-backed vs in-memory and vs
  * Chronicle Map persisted, flush and open costs; SegmentBuffer vs UnsafeBuffer; get/put inside a
- * transaction vs on the store; commit latency and group commit vs RocksDB's WriteBatch; with the
- * issue's targets) and writes it to
+ * transaction vs on the store; commit latency and group commit vs RocksDB's WriteBatch; window,
+ * session and versioned stores and windowed-count throughput vs RocksDB with Kafka Streams' layouts;
+ * with the issues' targets) and writes it to
  * {@code summary.md}, and all raw JMH results to {@code results.json}, next to
  * {@code benchmarks.jar} (normally {@code jmh/target/}).
  *
@@ -295,7 +296,8 @@ public final class MainJob {
             usage: java -cp jmh/target/benchmarks.jar io.offstate.jmh.MainJob [--smoke | --full] [--keys N] [--out DIR] [--list] [--case ID]... [--fail-peer NAME]
               (default) quick suite: 1M keys (16 B keys/64 B values in full, 64 B/1 KiB get/put, file-backed get/put,
                         flush, open at 1M and 10M, growth, scans, buffer() reads,
-                        transactions, commits and group commit vs RocksDB), ~16 minutes on 2 cores
+                        transactions, commits and group commit vs RocksDB, window/session/versioned stores and
+                        windowed counts vs RocksDB with Kafka Streams' layouts), ~20 minutes on 2 cores
               --smoke   every benchmark once, 10k keys, 100 ms (CI: keeps the job from rotting), 1-2 minutes
               --full    1M and 10M keys, all four key/value shapes (those over %d GiB of data skipped), ~55 minutes
               --keys N  data-set size instead of the scale's

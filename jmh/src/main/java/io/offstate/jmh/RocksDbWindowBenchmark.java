@@ -2,7 +2,6 @@ package io.offstate.jmh;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 import org.openjdk.jmh.annotations.Benchmark;
@@ -19,12 +18,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
-import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
-import org.rocksdb.ColumnFamilyOptions;
-import org.rocksdb.DirectSlice;
-import org.rocksdb.FlushOptions;
-import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteBatch;
@@ -79,58 +73,15 @@ import org.rocksdb.WriteBatch;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class RocksDbWindowBenchmark {
-    /** Column-family slots, a power of two above the live segments (at most 8 at once). */
-    static final int SLOTS = 16;
     static final int SUFFIX = 12;
 
-    /** The database with its segments: column families in a ring indexed by segment id. */
-    static final class Segments implements AutoCloseable {
-        final RocksDbStore rocks;
-        final ColumnFamilyOptions cfOptions;
-        final ColumnFamilyHandle[] handles = new ColumnFamilyHandle[SLOTS];
-        final long[] ids = new long[SLOTS];
-        final int keyLength;
+    /** The shared time segments with Kafka's window key layout on top. */
+    static final class Segments extends RocksDbSegments {
         final ByteBuffer key;
-        long streamTime = -1;
 
         Segments(long entries, int keyLength, int valueLength) throws Exception {
-            RocksDbStore r = RocksDbStore.open(RocksDbStore.cacheBytesFor(entries, keyLength + SUFFIX, valueLength));
-            this.rocks = r;
-            this.cfOptions = r.newColumnFamilyOptions();
-            this.keyLength = keyLength;
+            super(entries, keyLength + SUFFIX, valueLength, WindowDataset.RETENTION, WindowDataset.SEGMENT_INTERVAL);
             this.key = ByteBuffer.allocateDirect(keyLength + SUFFIX); // big-endian, as Kafka's layout
-        }
-
-        static long segmentId(long windowStart) {
-            return windowStart / WindowDataset.SEGMENT_INTERVAL;
-        }
-
-        long horizon() {
-            return Math.max(0, streamTime - WindowDataset.RETENTION + 1);
-        }
-
-        ColumnFamilyHandle segment(long id) {
-            int slot = (int) (id & (SLOTS - 1));
-            return handles[slot] != null && ids[slot] == id ? handles[slot] : null;
-        }
-
-        ColumnFamilyHandle create(long id) throws RocksDBException {
-            int slot = (int) (id & (SLOTS - 1));
-            if (handles[slot] != null) {
-                throw new IllegalStateException("segment slot " + slot + " still holds segment " + ids[slot]);
-            }
-            handles[slot] = rocks.db.createColumnFamily(new ColumnFamilyDescriptor(
-                ("segment-" + id).getBytes(StandardCharsets.US_ASCII), cfOptions));
-            ids[slot] = id;
-            return handles[slot];
-        }
-
-        void drop(long id) throws RocksDBException {
-            int slot = (int) (id & (SLOTS - 1));
-            ColumnFamilyHandle h = handles[slot];
-            rocks.db.dropColumnFamily(h);
-            h.close();
-            handles[slot] = null;
         }
 
         /** Writes {@code [k][windowStart][seq 0]} into {@link #key}, flipped for reading. */
@@ -143,15 +94,9 @@ public class RocksDbWindowBenchmark {
          * the live segment, then put into the batch.
          */
         void put(WriteBatch batch, byte[] k, ByteBuffer value, long windowStart) throws RocksDBException {
-            long newStreamTime = Math.max(streamTime, windowStart);
-            if (windowStart < Math.max(0, newStreamTime - WindowDataset.RETENTION + 1)) {
-                return; // expired: Kafka Streams drops it
-            }
-            streamTime = newStreamTime;
-            long id = segmentId(windowStart);
-            ColumnFamilyHandle h = segment(id);
+            ColumnFamilyHandle h = liveSegment(windowStart);
             if (h == null) {
-                h = create(id);
+                return; // expired: Kafka Streams drops it
             }
             value.position(0);
             batch.put(h, storeKey(k, windowStart), value);
@@ -160,33 +105,10 @@ public class RocksDbWindowBenchmark {
         /** Loads key {@code i} → {@code value(i)} for windows {@code 0..windows-1}, each segment flushed. */
         void load(Dataset ds, int windows) throws RocksDBException {
             ByteBuffer v = ByteBuffer.allocateDirect(ds.valueLength);
-            try (WriteBatch batch = new WriteBatch(); FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {
-                for (int w = 0; w < windows; w++) {
-                    long start = WindowDataset.windowStart(w);
-                    for (int i = 0; i < ds.keys; i++) {
-                        v.clear().put(ds.value(i)).flip();
-                        put(batch, ds.loadKeys[i], v, start);
-                        if (batch.count() == 10_000) {
-                            rocks.db.write(rocks.write, batch);
-                            batch.clear();
-                        }
-                    }
-                    rocks.db.write(rocks.write, batch);
-                    batch.clear();
-                    rocks.db.flush(flush, segment(segmentId(start)));
-                }
-            }
-        }
-
-        @Override
-        public void close() {
-            for (ColumnFamilyHandle h : handles) {
-                if (h != null) {
-                    h.close();
-                }
-            }
-            rocks.close();
-            cfOptions.close();
+            load(ds.keys * windows, (batch, n) -> {
+                v.clear().put(ds.value(n % ds.keys)).flip();
+                put(batch, ds.loadKeys[n % ds.keys], v, WindowDataset.windowStart(n / ds.keys));
+            });
         }
     }
 
@@ -195,13 +117,10 @@ public class RocksDbWindowBenchmark {
     public static class Db {
         Segments segments;
         WriteBatch batch;
-        /** Iterators under the shared upper bound {@link #upper}, and unbounded ones, per slot. */
-        final RocksIterator[] bounded = new RocksIterator[SLOTS];
-        final RocksIterator[] unbounded = new RocksIterator[SLOTS];
-        ReadOptions boundedRead;
-        DirectSlice upperSlice;
-        ByteBuffer upper;
-        ByteBuffer lower;
+        /** Iterators under the shared movable upper bound {@link #bounds}, and unbounded ones, per slot. */
+        RocksIterator[] bounded;
+        RocksIterator[] unbounded;
+        RocksDbSegments.Bounds bounds;
         final ByteBuffer entryKey = ByteBuffer.allocateDirect(256);
         final ByteBuffer entryValue = ByteBuffer.allocateDirect(Keys.VALUE_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
         byte[][] hitKeys;
@@ -225,15 +144,9 @@ public class RocksDbWindowBenchmark {
                 segments = new Segments(wd.entries(), ds.keyLength, ds.valueLength);
                 segments.load(ds, WindowDataset.WINDOWS);
                 keyLength = ds.keyLength;
-                upper = ByteBuffer.allocateDirect(keyLength + SUFFIX);
-                lower = ByteBuffer.allocateDirect(keyLength + SUFFIX);
-                upperSlice = new DirectSlice(upper, keyLength + SUFFIX);
-                boundedRead = new ReadOptions().setVerifyChecksums(false).setIterateUpperBound(upperSlice);
-                for (int w = 0; w < WindowDataset.WINDOWS; w++) {
-                    ColumnFamilyHandle h = segments.segment(w);
-                    bounded[w] = segments.rocks.db.newIterator(h, boundedRead);
-                    unbounded[w] = segments.rocks.db.newIterator(h, segments.rocks.read);
-                }
+                bounds = new RocksDbSegments.Bounds(keyLength + SUFFIX);
+                bounded = segments.iterators(bounds.read);
+                unbounded = segments.iterators(segments.rocks.read);
                 batch = new WriteBatch();
                 hitKeys = ds.hitKeys;
                 rangeFrom = wd.rangeFrom;
@@ -241,22 +154,9 @@ public class RocksDbWindowBenchmark {
                 mask = ds.mask;
                 updateA = ByteBuffer.allocateDirect(ds.valueLength).put(ds.updateA).flip();
                 updateB = ByteBuffer.allocateDirect(ds.valueLength).put(ds.updateB).flip();
-                for (int w = 0; w < WindowDataset.WINDOWS; w++) { // also fills the block cache
-                    long n = fetchAll(this, w, null);
-                    if (n != ds.keys) {
-                        throw new IllegalStateException("RocksDB fetchAll of window " + w + " saw " + n);
-                    }
-                }
-                for (int i = 0; i < Math.min(mask + 1, WindowDataset.CHECKED); i++) { // a sample: all of them took 30-70 s
-                    long n = fetchKey(this, i, null);
-                    if (n != WindowDataset.WINDOWS) {
-                        throw new IllegalStateException("RocksDB fetch of key #" + i + " saw " + n + " windows");
-                    }
-                    n = fetchKeyRange(this, i, null);
-                    if (n != WindowDataset.RANGE_KEYS * WindowDataset.WINDOWS) {
-                        throw new IllegalStateException("RocksDB range fetch #" + i + " saw " + n + " windows");
-                    }
-                }
+                // fetchAll first: it also fills the block cache
+                wd.check("RocksDB", i -> fetchKey(this, i, null), i -> fetchKeyRange(this, i, null),
+                    w -> fetchAll(this, w, null));
                 Report.metric("window.memory.rocksdb", (double) segments.rocks.residentBytes() / wd.entries());
                 System.out.printf("%n[offstate-jmh] RocksDB window setup: load + flush + check %d ms%n",
                     (System.nanoTime() - t0) / 1_000_000);
@@ -269,14 +169,8 @@ public class RocksDbWindowBenchmark {
 
         @TearDown(Level.Trial)
         public void tearDown() {
-            for (RocksIterator[] its : new RocksIterator[][] {bounded, unbounded}) {
-                for (int i = 0; i < its.length; i++) {
-                    if (its[i] != null) {
-                        its[i].close();
-                        its[i] = null;
-                    }
-                }
-            }
+            RocksDbSegments.closeAll(bounded);
+            RocksDbSegments.closeAll(unbounded);
             if (batch != null) {
                 batch.close();
             }
@@ -284,11 +178,8 @@ public class RocksDbWindowBenchmark {
                 segments.close();
                 segments = null;
             }
-            if (boundedRead != null) {
-                boundedRead.close();
-            }
-            if (upperSlice != null) {
-                upperSlice.close();
+            if (bounds != null) {
+                bounds.close();
             }
         }
     }
@@ -318,16 +209,16 @@ public class RocksDbWindowBenchmark {
         Segments g = s.segments;
         long lo = Math.max(from, g.horizon());
         long hi = Math.min(to, g.streamTime);
-        s.lower.clear().put(keyFrom).putLong(lo).putInt(0).flip();
-        s.upper.clear().put(keyTo).putLong(hi + 1).putInt(0).flip(); // the slice's bytes: the bound moves
+        s.bounds.lower.clear().put(keyFrom).putLong(lo).putInt(0).flip();
+        s.bounds.upper.clear().put(keyTo).putLong(hi + 1).putInt(0).flip(); // the slice's bytes: the bound moves
         long n = 0;
-        for (long id = Segments.segmentId(lo); id <= Segments.segmentId(hi); id++) {
+        for (long id = g.segmentId(lo); id <= g.segmentId(hi); id++) {
             if (g.segment(id) == null) {
                 continue;
             }
-            RocksIterator it = s.bounded[(int) (id & (SLOTS - 1))];
-            s.lower.position(0);
-            for (it.seek(s.lower); it.isValid(); it.next()) {
+            RocksIterator it = RocksDbSegments.iterator(s.bounded, id);
+            s.bounds.lower.position(0);
+            for (it.seek(s.bounds.lower); it.isValid(); it.next()) {
                 long start = windowStart(s, it);
                 if (start < lo || start > hi) {
                     continue;
@@ -352,11 +243,11 @@ public class RocksDbWindowBenchmark {
         long from = Math.max(WindowDataset.windowStart(w), g.horizon());
         long to = Math.min(WindowDataset.windowStart(w) + WindowDataset.WINDOW_SIZE - 1, g.streamTime);
         long n = 0;
-        for (long id = Segments.segmentId(from); id <= Segments.segmentId(to); id++) {
+        for (long id = g.segmentId(from); id <= g.segmentId(to); id++) {
             if (g.segment(id) == null) {
                 continue;
             }
-            RocksIterator it = s.unbounded[(int) (id & (SLOTS - 1))];
+            RocksIterator it = RocksDbSegments.iterator(s.unbounded, id);
             for (it.seekToFirst(); it.isValid(); it.next()) {
                 long start = windowStart(s, it);
                 if (start >= from && start <= to) {
@@ -408,7 +299,6 @@ public class RocksDbWindowBenchmark {
         Segments segments;
         Dataset ds;
         WriteBatch batch;
-        FlushOptions flush;
         ByteBuffer value;
         int nextWindow;
         long oldest;
@@ -423,7 +313,6 @@ public class RocksDbWindowBenchmark {
                 segments.load(ds, WindowStoreBenchmark.Expiring.SEGMENTS);
                 nextWindow = WindowStoreBenchmark.Expiring.SEGMENTS;
                 batch = new WriteBatch();
-                flush = new FlushOptions().setWaitForFlush(true);
                 value = ByteBuffer.allocateDirect(ds.valueLength).put(ds.updateA).flip();
             } catch (Throwable t) {
                 Report.failure("rocksdb", t);
@@ -445,8 +334,8 @@ public class RocksDbWindowBenchmark {
             }
             segments.rocks.db.write(segments.rocks.write, batch);
             batch.clear();
-            segments.rocks.db.flush(flush, segments.segment(Segments.segmentId(start)));
-            if (Segments.segmentId(segments.horizon()) <= oldest) {
+            segments.flush(segments.segmentId(start));
+            if (segments.segmentId(segments.horizon()) <= oldest) {
                 throw new IllegalStateException("segment " + oldest + " is not behind the horizon " + segments.horizon());
             }
         }
@@ -455,9 +344,6 @@ public class RocksDbWindowBenchmark {
         public void tearDown() {
             if (batch != null) {
                 batch.close();
-            }
-            if (flush != null) {
-                flush.close();
             }
             if (segments != null) {
                 segments.close();

@@ -27,7 +27,10 @@ import java.util.stream.Stream;
  *       store (8 forks) and commit latency / group commit through the state manager vs RocksDB's
  *       WriteBatch (24 forks; both issue 14, about 5 more minutes, see BENCHMARKS.md); the window store's
  *       put, fetches and segment expiry vs RocksDB with Kafka Streams' segmented layout at
- *       {@link #WINDOW_KEYS} keys x 6 windows (10 forks, issue 15, see BENCHMARKS.md). 1 warmup + 3
+ *       {@link #WINDOW_KEYS} keys x 6 windows (10 forks, issue 15, see BENCHMARKS.md); the session
+ *       store's put and find, the versioned store's get as of the latest and a past time, and
+ *       windowed-count throughput (tumbling, hopping) vs RocksDB with Kafka Streams' layouts on the
+ *       same keys (the {@code time} case, 12 forks, issue 15, see BENCHMARKS.md). 1 warmup + 3
  *       measured 1 s iterations.</li>
  *   <li><b>full</b> (179 forks, ~55 minutes estimated from single 10M-key forks; not run yet): 1M
  *       keys in all four shapes (16/64 B keys x 64/1024 B values; ConcurrentHashMap next to HashMap, RocksDB's byte[] read path and
@@ -60,6 +63,12 @@ final class Suite {
     static final String RDB_COMMIT = "RocksDbCommitBenchmark";
     static final String WINDOW = "WindowStoreBenchmark";
     static final String RDB_WINDOW = "RocksDbWindowBenchmark";
+    static final String SESSION = "SessionStoreBenchmark";
+    static final String RDB_SESSION = "RocksDbSessionBenchmark";
+    static final String VERSIONED = "VersionedStoreBenchmark";
+    static final String RDB_VERSIONED = "RocksDbVersionedBenchmark";
+    static final String COUNT = "WindowedCountBenchmark";
+    static final String RDB_COUNT = "RocksDbWindowedCountBenchmark";
 
     /** The point workloads every peer runs, in table order. */
     static final List<String> POINT_OPS = List.of("getHit", "getMiss", "putUpdate", "deleteReinsert");
@@ -90,6 +99,13 @@ final class Suite {
      * peer {@link RocksDbWindowBenchmark} (same method names), in table order.
      */
     static final List<String> WINDOW_OPS = List.of("put", "fetchKey", "fetchKeyRange", "fetchAll", "expireSegment");
+    /**
+     * TIME: the session, versioned and windowed-count operations, each pair run by offstate's
+     * benchmark and its RocksDB peer (same method names), in table order.
+     */
+    static final List<String> SESSION_OPS = List.of("put", "findSessions");
+    static final List<String> VERSIONED_OPS = List.of("getLatest", "getAsOf");
+    static final List<String> COUNT_OPS = List.of("tumbling", "hopping");
     /** WINDOW: keys of the window data set in the quick and full suites unless {@code --keys} (x 6 windows each). */
     static final int WINDOW_KEYS = 100_000;
     /** COMMIT: writes per transaction, offstate's log policies and RocksDB's WAL modes (one fork each combination). */
@@ -123,9 +139,11 @@ final class Suite {
      * segment reads, at {@link #bufferKeys}; TX: get/put inside a transaction vs on the store;
      * COMMIT: commit latency per log policy and writes per commit, and group-commit throughput, each
      * against RocksDB's WriteBatch (file-backed, on a disk directory); WINDOW: the window store's
-     * put, fetches and segment expiry against RocksDB with Kafka Streams' segmented layout.
+     * put, fetches and segment expiry against RocksDB with Kafka Streams' segmented layout; TIME: the
+     * session store's put and find, the versioned store's as-of lookups and windowed-count
+     * throughput, each against RocksDB with Kafka Streams' layouts.
      */
-    enum Kind { POINT, GROWTH, SCANS, FILE, FLUSH_OPEN, BUFFER, TX, COMMIT, WINDOW }
+    enum Kind { POINT, GROWTH, SCANS, FILE, FLUSH_OPEN, BUFFER, TX, COMMIT, WINDOW, TIME }
 
     /**
      * One JMH run. {@code benchmarks} are {@code Class.method} names; {@code averageTimeOnly} forces
@@ -151,6 +169,8 @@ final class Suite {
                     + " WriteBatch, %,d keys, %d B keys, %d B values", keys, keyLength, valueLength);
                 case WINDOW -> String.format(Locale.ROOT, "Window store vs RocksDB with Kafka Streams' segmented layout,"
                     + " %,d keys x %d windows, %d B keys, %d B values", keys, WindowDataset.WINDOWS, keyLength, valueLength);
+                case TIME -> String.format(Locale.ROOT, "Session and versioned stores, windowed count vs RocksDB with Kafka"
+                    + " Streams' layouts, %,d keys, %d B keys, %d B values", keys, keyLength, valueLength);
             };
         }
 
@@ -240,6 +260,7 @@ final class Suite {
                 cases.add(tx(k));
                 cases.add(commit(k));
                 cases.add(window(k));
+                cases.add(time(k));
             }
             case QUICK -> {
                 int k = keysOverride != null ? keysOverride : 1_000_000;
@@ -258,6 +279,7 @@ final class Suite {
                 cases.add(tx(k));
                 cases.add(commit(k));
                 cases.add(window(keysOverride != null ? keysOverride : WINDOW_KEYS));
+                cases.add(time(keysOverride != null ? keysOverride : WINDOW_KEYS));
             }
             case FULL -> {
                 // 1M keys: everything, in all four shapes. 10M keys: setups take 20-45 s per fork
@@ -292,6 +314,7 @@ final class Suite {
                 cases.add(tx(small));
                 cases.add(commit(small));
                 cases.add(window(keysOverride != null ? keysOverride : WINDOW_KEYS));
+                cases.add(time(keysOverride != null ? keysOverride : WINDOW_KEYS));
             }
             default -> throw new IllegalArgumentException("scale " + scale);
         }
@@ -449,6 +472,26 @@ final class Suite {
             WINDOW_OPS.forEach(op -> b.add(peer + "." + op));
         }
         return new Case("window-" + keys, Kind.WINDOW, keys, Keys.KEY_LENGTH, Keys.VALUE_LENGTH, b, true, List.of(), null);
+    }
+
+    /**
+     * {@link SessionStoreBenchmark}, {@link VersionedStoreBenchmark} and {@link WindowedCountBenchmark}
+     * with their RocksDB peers: session put and find, versioned get as of the latest and a past
+     * time, windowed-count throughput with tumbling and hopping windows, on the {@link WindowDataset}
+     * of {@code keys} keys (16 B keys, 64 B values), average time (the count: ns per record).
+     */
+    static Case time(int keys) {
+        List<String> b = new ArrayList<>();
+        for (String peer : List.of(SESSION, RDB_SESSION)) {
+            SESSION_OPS.forEach(op -> b.add(peer + "." + op));
+        }
+        for (String peer : List.of(VERSIONED, RDB_VERSIONED)) {
+            VERSIONED_OPS.forEach(op -> b.add(peer + "." + op));
+        }
+        for (String peer : List.of(COUNT, RDB_COUNT)) {
+            COUNT_OPS.forEach(op -> b.add(peer + "." + op));
+        }
+        return new Case("time-" + keys, Kind.TIME, keys, Keys.KEY_LENGTH, Keys.VALUE_LENGTH, b, true, List.of(), null);
     }
 
     /** The JMH include pattern for {@code benchmarks}: each {@code Class.method} exactly. */

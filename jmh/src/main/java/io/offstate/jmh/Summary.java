@@ -20,8 +20,9 @@ import org.openjdk.jmh.util.Statistics;
  * throughput; file-backed against in-memory get/put (and against Chronicle Map persisted), flush
  * cost against dirty chunks and open time against entries; then insert growth, ordered scans, value
  * reads through {@code ValueView.buffer()} against Agrona's UnsafeBuffer, get/put inside a
- * transaction against the store, commit latency and group commit against RocksDB's WriteBatch, and
- * where offstate is behind. Targets from the
+ * transaction against the store, commit latency and group commit against RocksDB's WriteBatch, the
+ * window, session and versioned stores and windowed-count throughput against RocksDB with Kafka
+ * Streams' layouts, and where offstate is behind. Targets from the
  * issue are judged PASS/MISS where they apply. A peer without a result is shown as
  * "missing: reason", never left out.
  */
@@ -104,6 +105,7 @@ final class Summary {
                 case TX -> renderTx(sb, c);
                 case COMMIT -> renderCommit(sb, c);
                 case WINDOW -> renderWindow(sb, c);
+                case TIME -> renderTime(sb, c);
             }
         }
         renderBehind(sb);
@@ -928,11 +930,8 @@ final class Summary {
             sb.append("Skipped: ").append(c.skipped()).append(".\n");
             return;
         }
-        sb.append("| operation | windows/op | offstate | RocksDB (Kafka layout) | offstate/RocksDB | offstate ns/window"
-            + " | RocksDB ns/window | offstate B/op | RocksDB B/op |\n");
-        sb.append("|---|---|---|---|---|---|---|---|---|\n");
         int perRange = WindowDataset.RANGE_KEYS * WindowDataset.WINDOWS;
-        String[][] rows = {
+        pairTable(sb, c, "window", Suite.WINDOW, Suite.RDB_WINDOW, new String[][] {
             // label, method, windows per op ("keys": the data set's keys), how offstate's B/op is judged
             {"put-update of the newest window, commit / WriteBatch every " + WindowDataset.PUTS_PER_COMMIT, "put", "1",
                 "op"},
@@ -941,32 +940,7 @@ final class Summary {
                 Integer.toString(perRange), "op"},
             {"fetchAll(start, start + 1 min - 1): one segment", "fetchAll", "keys", "entry"},
             {"expire a segment (sweep / dropColumnFamily)", "expireSegment", "keys", ""},
-        };
-        for (String[] row : rows) {
-            RunResult off = measured.find(c, Suite.WINDOW + "." + row[1], Mode.AverageTime, null);
-            RunResult rdb = measured.find(c, Suite.RDB_WINDOW + "." + row[1], Mode.AverageTime, null);
-            if (off == null) {
-                offstateMissing = true;
-            }
-            double per = row[2].equals("keys") ? c.keys() : Double.parseDouble(row[2]);
-            Double a = Measured.primary(off);
-            Double b = Measured.primary(rdb);
-            String offBytes = switch (row[3]) {
-                case "op" -> cells.bytes(Measured.bytesPerOp(off), true);
-                case "entry" -> cells.scanBytes(Measured.bytesPerOp(off), per);
-                default -> cells.bytes(Measured.bytesPerOp(off), false) + " (not judged)";
-            };
-            sb.append("| ").append(row[0])
-                .append(" | ").append(String.format(Locale.ROOT, "%,.0f", per))
-                .append(" | ").append(off == null ? measured.missing(c, "offstate") : Cells.time(off))
-                .append(" | ").append(rdb == null ? measured.missing(c, "rocksdb") : Cells.time(rdb))
-                .append(" | ").append(Cells.plainRatio(a, b))
-                .append(" | ").append(a == null ? "n/a" : Cells.fmt(a / per))
-                .append(" | ").append(b == null ? "n/a" : Cells.fmt(b / per))
-                .append(" | ").append(offBytes)
-                .append(" | ").append(cells.bytes(Measured.bytesPerOp(rdb), false)).append(" |\n");
-            cells.noteBehind(c.id(), "window " + row[1], "RocksDB (Kafka layout)", a, b);
-        }
+        });
         Double mo = measured.metric(c, "window.memory.offstate");
         Double mr = measured.metric(c, "window.memory.rocksdb");
         sb.append(String.format(Locale.ROOT, "| memory B/window | | %s | %s (block cache + table readers + memtables) | %s"
@@ -978,9 +952,9 @@ final class Summary {
                 + " key ranges are %d keys consecutive in byte order.%n", c.keys(), WindowDataset.WINDOWS,
             WindowDataset.RANGE_KEYS));
         sb.append("- offstate: WindowStore on an in-memory KeyValueStore with a sorted index; reads through a reusable"
-            + " WindowCursor on committed state (tx = null); puts in a Transaction.begin(store) committed every ")
-            .append(WindowDataset.PUTS_PER_COMMIT).append(" puts and begun again (put's time and B/op include 1/")
-            .append(WindowDataset.PUTS_PER_COMMIT).append(" of a begin + commit).\n");
+            + " WindowCursor on committed state (tx = null); puts in a Transaction.reusable(store) committed every ")
+            .append(WindowDataset.PUTS_PER_COMMIT).append(" puts and restarted (put's time and B/op include 1/")
+            .append(WindowDataset.PUTS_PER_COMMIT).append(" of a commit + restart).\n");
         sb.append("- RocksDB: configured as in the point tables (block cache holding the data, Bloom filters, no"
             + " compression), one column family per segment, keys [key][window start 8 B BE][seq 4 B BE], WAL"
             + " disabled (as Kafka Streams), each loaded segment flushed to an SST file; puts into a WriteBatch written"
@@ -991,9 +965,123 @@ final class Summary {
         sb.append("- Expiry: 7 live segments; an untimed per-invocation setup writes the next segment (")
             .append(String.format(Locale.ROOT, "%,d", c.keys()))
             .append(" windows; RocksDB also flushes it), which puts the oldest behind the horizon; measured: offstate's"
-                + " begin + sweep(tx, MAX_VALUE) + commit, RocksDB's dropColumnFamily + handle close (file deletion may"
+                + " restart + sweep(tx, MAX_VALUE) + commit of a reusable transaction, RocksDB's dropColumnFamily + handle close (file deletion may"
                 + " happen later in the background). ns/window = per expired entry; the B/op of both include the"
                 + " untimed setup's writes.\n");
+    }
+
+    /**
+     * Rows of offstate's {@code off} benchmark against the RocksDB peer {@code rdb}: time per
+     * operation and per {@code unit} it touches, offstate/RocksDB, B/op of both. A row is {label,
+     * method, units per op (a number, or "keys": the case's keys), how offstate's B/op is judged
+     * ("op": 0 B/op, "entry": 0 per unit, else not judged)}; a missing offstate result marks the run.
+     */
+    private void pairTable(StringBuilder sb, Suite.Case c, String unit, String off, String rdb, String[][] rows) {
+        sb.append("| operation | ").append(unit).append("s/op | offstate | RocksDB (Kafka layout) | offstate/RocksDB"
+            + " | offstate ns/").append(unit).append(" | RocksDB ns/").append(unit).append(" | offstate B/op | RocksDB B/op |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|\n");
+        for (String[] row : rows) {
+            RunResult o = measured.find(c, off + "." + row[1], Mode.AverageTime, null);
+            RunResult r = measured.find(c, rdb + "." + row[1], Mode.AverageTime, null);
+            if (o == null) {
+                offstateMissing = true;
+            }
+            double per = row[2].equals("keys") ? c.keys() : Double.parseDouble(row[2]);
+            Double a = Measured.primary(o);
+            Double b = Measured.primary(r);
+            String offBytes = switch (row[3]) {
+                case "op" -> cells.bytes(Measured.bytesPerOp(o), true);
+                case "entry" -> cells.scanBytes(Measured.bytesPerOp(o), per);
+                default -> cells.bytes(Measured.bytesPerOp(o), false) + " (not judged)";
+            };
+            sb.append("| ").append(row[0])
+                .append(" | ").append(String.format(Locale.ROOT, "%,.0f", per))
+                .append(" | ").append(o == null ? measured.missing(c, "offstate") : Cells.time(o))
+                .append(" | ").append(r == null ? measured.missing(c, "rocksdb") : Cells.time(r))
+                .append(" | ").append(Cells.plainRatio(a, b))
+                .append(" | ").append(a == null ? "n/a" : Cells.fmt(a / per))
+                .append(" | ").append(b == null ? "n/a" : Cells.fmt(b / per))
+                .append(" | ").append(offBytes)
+                .append(" | ").append(cells.bytes(Measured.bytesPerOp(r), false)).append(" |\n");
+            cells.noteBehind(c.id(), unit + " " + row[1], "RocksDB (Kafka layout)", a, b);
+        }
+    }
+
+    /** One "memory B/entry" line under a table: offstate's and RocksDB's metric and their ratio. */
+    private void memoryLine(StringBuilder sb, Suite.Case c, String what, String metric) {
+        Double mo = measured.metric(c, metric + ".offstate");
+        Double mr = measured.metric(c, metric + ".rocksdb");
+        sb.append(String.format(Locale.ROOT, "%n- memory per %s: offstate %s B, RocksDB %s B (block cache + table"
+                + " readers + memtables), offstate/RocksDB %s%n", what,
+            mo == null ? measured.missing(c, "offstate") : Cells.fmt(mo),
+            mr == null ? measured.missing(c, "rocksdb") : Cells.fmt(mr), Cells.plainRatio(mo, mr)));
+    }
+
+    // ------------------------------------------------------------ session, versioned, windowed count
+
+    /**
+     * {@link SessionStoreBenchmark}, {@link VersionedStoreBenchmark} and {@link WindowedCountBenchmark}
+     * against their RocksDB peers, one table each; the count also as records/s.
+     */
+    private void renderTime(StringBuilder sb, Suite.Case c) {
+        sb.append("\n## ").append(c.title()).append(" (ns/op, AverageTime)\n\n");
+        if (c.skipped() != null) {
+            sb.append("Skipped: ").append(c.skipped()).append(".\n");
+            return;
+        }
+        sb.append("### Session store\n\n");
+        pairTable(sb, c, "session", Suite.SESSION, Suite.RDB_SESSION, new String[][] {
+            {"put-update of the newest session, commit / WriteBatch every " + WindowDataset.PUTS_PER_COMMIT, "put", "1",
+                "op"},
+            {"findSessions(key, 0, stream time): one per segment", "findSessions", Integer.toString(WindowDataset.WINDOWS),
+                "op"},
+        });
+        memoryLine(sb, c, "session", "session.memory");
+        sb.append(String.format(Locale.ROOT, "- Data: %,d random 16 B keys x %d sessions [w x 10 min, w x 10 min + 5 min],"
+                + " 64 B aggregates; retention 1 h, segment interval 10 min (segments by session end), stream time 55 min,"
+                + " everything live. RocksDB: Kafka Streams' session layout [key][end 8][start 8], one column family per"
+                + " segment; find = Kafka's findSessions (every segment from that of earliestEnd on, seek under an"
+                + " upper bound, end/start checked per entry).%n%n", c.keys(), WindowDataset.WINDOWS));
+
+        sb.append("### Versioned store\n\n");
+        pairTable(sb, c, "lookup", Suite.VERSIONED, Suite.RDB_VERSIONED, new String[][] {
+            {"get(key, asOf = stream time): the latest version", "getLatest", "1", "op"},
+            {"get(key, asOf in the history): one of 5 older versions", "getAsOf", "1", "op"},
+        });
+        memoryLine(sb, c, "version", "versioned.memory");
+        sb.append(String.format(Locale.ROOT, "- Data: %,d random 16 B keys x %d versions (0, 10, ... 50 min), 64 B values;"
+                + " history retention 1 h, all readable. RocksDB modelled on Kafka Streams' RocksDBVersionedStore: a"
+                + " latest-value column family [key] -> [validFrom][value] and segments by validTo (10 min) keyed"
+                + " [key][validTo] -> [validFrom][value], one entry per version (Kafka packs a key's versions of a segment"
+                + " into one value): latest get, then one seek per segment from that of asOf on. A lower bound for Kafka's"
+                + " cost.%n%n", c.keys(), WindowDataset.VERSIONS));
+
+        sb.append("### Windowed count throughput (one op = one record)\n\n");
+        pairTable(sb, c, "record", Suite.COUNT, Suite.RDB_COUNT, new String[][] {
+            {"tumbling 1 min, count", "tumbling", "1", "op"},
+            {"hopping 1 min / 15 s (4 windows per record), count", "hopping", "1", "op"},
+        });
+        sb.append("\n| windows | offstate records/s | RocksDB records/s | offstate/RocksDB (throughput) |\n|---|---|---|---|\n");
+        for (String m : Suite.COUNT_OPS) {
+            Double a = Measured.primary(measured.find(c, Suite.COUNT + "." + m, Mode.AverageTime, null));
+            Double b = Measured.primary(measured.find(c, Suite.RDB_COUNT + "." + m, Mode.AverageTime, null));
+            Double ra = a == null ? null : 1e9 / a;
+            Double rb = b == null ? null : 1e9 / b;
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s |%n", m,
+                ra == null ? measured.missing(c, "offstate") : String.format(Locale.ROOT, "%,.0f", ra),
+                rb == null ? measured.missing(c, "rocksdb") : String.format(Locale.ROOT, "%,.0f", rb),
+                Cells.plainRatio(ra, rb)));
+        }
+        sb.append(String.format(Locale.ROOT, "%n- Stream: record n has the key of access n %% k (k = %,d keys in turn) and a"
+                + " timestamp advancing evenly, %d records of each key per 1-min window, in order, grace 0; 1.5 windows of"
+                + " records processed and checked before measuring. A commit (offstate: reusable transaction; RocksDB:"
+                + " WriteBatch, WAL off) every %d records. offstate: WindowedAggregation with Aggregators.count(), emit on"
+                + " close, closed windows emitted and deleted, maxClosesPerCall %d (closing many windows in one"
+                + " transaction is quadratic today: each close rescans the close index past the ones already deleted). RocksDB: Kafka's KStreamWindowAggregate steps on its window"
+                + " layout [key][start][seq], per window a get, +1, a put of [ts][count] into the batch; retention = size"
+                + " (1 min), 1-min segments dropped whole behind it; no record cache, no downstream forwarding.%n",
+            WindowDataset.countKeys(Keys.accessLength(c.keys())), WindowDataset.COUNT_PER_KEY_WINDOW,
+            WindowDataset.PUTS_PER_COMMIT, WindowDataset.COUNT_CLOSES_PER_CALL));
     }
 
     // ------------------------------------------------------------ behind, notes

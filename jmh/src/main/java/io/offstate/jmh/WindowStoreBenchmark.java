@@ -34,9 +34,9 @@ import io.offstate.engine.time.WindowStoreOptions;
  *
  * <ul>
  *   <li>{@link #put}: put-update of the newest window (start 50 min) of the next key of the access
- *       order, two alternating values, into a long-lived {@code Transaction.begin(store)} that is
- *       committed every {@value WindowDataset#PUTS_PER_COMMIT} puts and begun again: the score and
- *       B/op include 1/{@value WindowDataset#PUTS_PER_COMMIT} of a begin + commit. Stream time does
+ *       order, two alternating values, into a {@code Transaction.reusable(store)} that is
+ *       committed every {@value WindowDataset#PUTS_PER_COMMIT} puts and restarted: the score and
+ *       B/op include 1/{@value WindowDataset#PUTS_PER_COMMIT} of a commit + restart. Stream time does
  *       not move, so no put sweeps.</li>
  *   <li>{@link #fetchKey}: {@code WindowCursor.fetch(null, key, 0, 50 min)} and every window it
  *       returns ({@value WindowDataset#WINDOWS}: one per segment).</li>
@@ -48,7 +48,7 @@ import io.offstate.engine.time.WindowStoreOptions;
  *       new segment ({@code keys} puts at the next window start, committed every
  *       {@value WindowDataset#PUTS_PER_COMMIT}; the store's sweep limit is 0 so puts never sweep),
  *       which puts the oldest segment behind the horizon; the measured call is
- *       {@code begin, sweep(tx, MAX_VALUE), commit}: removes the {@code keys} entries of that
+ *       {@code restart, sweep(tx, MAX_VALUE), commit} of one reusable transaction: removes the {@code keys} entries of that
  *       segment. Score / keys = cost per expired entry. B/op includes the untimed setup's
  *       allocation (JMH counts the whole iteration).</li>
  * </ul>
@@ -77,20 +77,8 @@ public class WindowStoreBenchmark {
         KeyValueStore store = KeyValueStore.create(OffstateBenchmark.options((long) ds.keys * (windows + 1))
             .name("windows").sortedIndex(true).build());
         WindowStore w = WindowStore.on(store, windowOptions(sweepLimit));
-        Transaction tx = Transaction.begin(store);
-        int pending = 0;
-        for (int win = 0; win < windows; win++) {
-            long start = WindowDataset.windowStart(win);
-            for (int i = 0; i < ds.keys; i++) {
-                w.put(tx, ds.loadKeys[i], ds.value(i), start);
-                if (++pending == 10_000) {
-                    tx.commit();
-                    tx = Transaction.begin(store);
-                    pending = 0;
-                }
-            }
-        }
-        tx.commit();
+        WindowDataset.load(store, ds.keys * windows,
+            (tx, n) -> w.put(tx, ds.loadKeys[n % ds.keys], ds.value(n % ds.keys), WindowDataset.windowStart(n / ds.keys)));
         return w;
     }
 
@@ -127,26 +115,12 @@ public class WindowStoreBenchmark {
                 throw new IllegalStateException("window store holds " + windows.store().size() + " entries, not "
                     + wd.entries() + " + 1");
             }
-            for (int i = 0; i < Math.min(mask + 1, WindowDataset.CHECKED); i++) { // a sample: all of them took 30-70 s
-                long n = fetchKey(this, i, null);
-                if (n != WindowDataset.WINDOWS) {
-                    throw new IllegalStateException("fetch of key #" + i + " saw " + n + " windows");
-                }
-                n = fetchKeyRange(this, i, null);
-                if (n != WindowDataset.RANGE_KEYS * WindowDataset.WINDOWS) {
-                    throw new IllegalStateException("range fetch #" + i + " saw " + n + " windows");
-                }
-            }
-            for (int w = 0; w < WindowDataset.WINDOWS; w++) {
-                long n = fetchAll(this, w, null);
-                if (n != ds.keys) {
-                    throw new IllegalStateException("fetchAll of window " + w + " saw " + n + " windows");
-                }
-            }
+            wd.check("offstate", i -> fetchKey(this, i, null), i -> fetchKeyRange(this, i, null),
+                w -> fetchAll(this, w, null));
             Report.metric("window.memory.offstate", (double) windows.store().memoryUsed() / wd.entries());
             System.out.printf("%n[offstate-jmh] window store setup: load + check %d ms%n",
                 (System.nanoTime() - t0) / 1_000_000);
-            tx = Transaction.begin(windows.store());
+            tx = Transaction.reusable(windows.store());
         }
 
         @TearDown(Level.Trial)
@@ -208,7 +182,7 @@ public class WindowStoreBenchmark {
         s.windows.put(s.tx, s.hitKeys[i], s.phase ? s.updateA : s.updateB, WindowDataset.STREAM_TIME);
         if (++s.pending == WindowDataset.PUTS_PER_COMMIT) {
             s.tx.commit();
-            s.tx = Transaction.begin(s.windows.store());
+            s.tx.restart();
             s.pending = 0;
         }
     }
@@ -241,6 +215,8 @@ public class WindowStoreBenchmark {
 
         WindowStore windows;
         Dataset ds;
+        /** One reusable transaction for the setup's writes and the measured sweep. */
+        Transaction tx;
         /** The window (and segment) the next setup writes. */
         int nextWindow;
         long removed;
@@ -251,20 +227,21 @@ public class WindowStoreBenchmark {
             ds = wd.ds;
             windows = loaded(wd, SEGMENTS, 0);
             nextWindow = SEGMENTS;
+            tx = Transaction.reusable(windows.store());
+            tx.abort(); // every use restarts it
         }
 
         /** Writes the next segment: the oldest one falls behind the horizon. Not timed. */
         @Setup(Level.Invocation)
         public void nextSegment() {
             long start = WindowDataset.windowStart(nextWindow++);
-            KeyValueStore store = windows.store();
-            Transaction tx = Transaction.begin(store);
+            tx.restart();
             int pending = 0;
             for (int i = 0; i < ds.keys; i++) {
                 windows.put(tx, ds.loadKeys[i], ds.updateA, start);
                 if (++pending == WindowDataset.PUTS_PER_COMMIT) {
                     tx.commit();
-                    tx = Transaction.begin(store);
+                    tx.restart();
                     pending = 0;
                 }
             }
@@ -273,6 +250,9 @@ public class WindowStoreBenchmark {
 
         @TearDown(Level.Trial)
         public void tearDown() {
+            if (tx != null) {
+                tx.close();
+            }
             if (windows != null) {
                 if (sweeps > 0 && removed != sweeps * ds.keys) {
                     throw new IllegalStateException(sweeps + " sweeps removed " + removed + " entries, not "
@@ -285,7 +265,8 @@ public class WindowStoreBenchmark {
 
     @Benchmark
     public int expireSegment(Expiring s) {
-        Transaction tx = Transaction.begin(s.windows.store());
+        Transaction tx = s.tx;
+        tx.restart();
         int n = s.windows.sweep(tx, Integer.MAX_VALUE);
         tx.commit();
         s.removed += n;
