@@ -67,7 +67,6 @@ class WordCountExampleTest {
     /** As above, as application {@code application} (group id and changelog prefix), with extra consumer configs. */
     static void wordCount(Path stateDir, String bootstrap, String application, String words, String wordCounts,
                           Map<String, Object> extraConsumerConfig, AtomicBoolean stop, AtomicLong processed) {
-        // --- README example: begin
         Map<String, Object> consumerConfig = new HashMap<>(Map.of(
             ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
             ConsumerConfig.GROUP_ID_CONFIG, application,
@@ -77,6 +76,7 @@ class WordCountExampleTest {
             ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
             ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class));
         consumerConfig.putAll(extraConsumerConfig);
+        // --- README example: begin
         try (StateManager manager = StateManager.open(StateManagerOptions.builder(stateDir).build());
              KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig)) {
             manager.define(StoreOptions.builder().name("counts").build());

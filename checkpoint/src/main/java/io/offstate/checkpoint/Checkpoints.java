@@ -607,6 +607,18 @@ public final class Checkpoints {
             }
             throw e;
         }
+        try {
+            manager.retainLogFrom(partition, m.logPosition()); // refuses a checkpoint older than the log
+        } catch (RuntimeException e) {
+            for (Path p : built) {
+                try {
+                    deleteTree(p);
+                } catch (IOException | RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
         for (int i = 0; i < names.size(); i++) {
             Path target = manager.storeDirectory(names.get(i), partition);
             deleteTree(target);

@@ -130,4 +130,53 @@ class PartitionCheckpointTest {
             assertTrue(manager.partition(0).store("users").contains(b("u1")), "replayed from the first checkpoint");
         }
     }
+
+    /**
+     * A checkpoint older than the log's first kept position would restore stores that silently
+     * miss the trimmed commits: refused, stores untouched. A restore that is accepted keeps the log
+     * from being trimmed past the checkpoint until the partition is assigned.
+     */
+    @Test
+    void checkpointOlderThanTheLogIsRefusedAndARestoreHoldsTheLog() throws Exception {
+        Path stateDir = dir.resolve("state");
+        StateManagerOptions options = StateManagerOptions.builder(stateDir).memoryBudget(256L << 20)
+            .log(io.offstate.engine.log.WalOptions.defaults().withSegmentBytes(16 * 1024)).build();
+        try (LocalCheckpointStorage st = LocalCheckpointStorage.open(dir.resolve("ckpt"));
+             StateManager manager = StateManager.open(options)) {
+            manager.define(StoreOptions.builder().name("clicks").build());
+            manager.define(StoreOptions.builder().name("users").sortedIndex(true).build());
+            Checkpoints c = Checkpoints.builder(st, "p0").build();
+            manager.assign(0);
+            StatePartition p = manager.partition(0);
+            commit(p, 0);
+            CheckpointManifest old = c.checkpoint(p, false);
+            for (int r = 1; r < 40; r++) {
+                commit(p, r);
+                p.flush(); // each flush may trim the segments nobody needs any more
+            }
+            Map<String, String> usersNow = contents(p.store("users"));
+            manager.revoke(0);
+            IllegalStateException refused = assertThrows(IllegalStateException.class, () -> c.restorePartition(old.id(), manager, 0));
+            assertTrue(refused.getMessage().contains("trimmed"), refused.getMessage());
+            try (KeyValueStore users = KeyValueStore.open(manager.storeDirectory("users", 0), manager.definition("users"))) {
+                assertEquals(usersNow, contents(users), "a refused restore leaves the stores as they were");
+            }
+
+            // a fresh checkpoint is accepted; commits of another partition and its flushes meanwhile
+            // must not trim what partition 0's replay needs
+            manager.assign(0);
+            CheckpointManifest fresh = c.checkpoint(manager.partition(0), false);
+            commit(manager.partition(0), 40);
+            Map<String, String> usersEnd = contents(manager.partition(0).store("users"));
+            manager.revoke(0);
+            c.restorePartition(fresh.id(), manager, 0);
+            manager.assign(1);
+            for (int r = 0; r < 40; r++) {
+                commit(manager.partition(1), r);
+                manager.partition(1).flush();
+            }
+            manager.assign(0);
+            assertEquals(usersEnd, contents(manager.partition(0).store("users")), "replayed commit 40 from the held log");
+        }
+    }
 }

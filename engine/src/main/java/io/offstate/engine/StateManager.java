@@ -234,6 +234,46 @@ public final class StateManager implements AutoCloseable {
         return directory.resolve(name).resolve(Integer.toString(partition));
     }
 
+    /**
+     * Prepares partition {@code partition} (not assigned) to be assigned with stores restored as
+     * of write-ahead-log position {@code logPosition} (a checkpoint's): checks that the log still
+     * holds every commit after that position, and keeps the log from being trimmed past it until
+     * the partition is assigned, so that {@link #assign} can replay from there. A checkpoint restore
+     * calls this before it replaces the stores.
+     *
+     * @throws IllegalArgumentException if {@code logPosition} is negative or beyond the log's end
+     * @throws IllegalStateException    if the partition is assigned, or the log starts after
+     *                                  {@code logPosition}: the commits in between were trimmed,
+     *                                  so the restored stores would silently miss them
+     * @throws StoreClosedException     if the manager is closed
+     */
+    public synchronized void retainLogFrom(int partition, long logPosition) {
+        checkOpen();
+        if (partition < 0) {
+            throw new IllegalArgumentException("partition " + partition + " is negative");
+        }
+        if (partitions.containsKey(partition)) {
+            throw new IllegalStateException("partition " + partition + " is assigned: revoke it before restoring its stores");
+        }
+        synchronized (registry) {
+            long first = log.firstPosition();
+            long end = log.endPosition();
+            if (logPosition < 0 || logPosition > end) {
+                throw new IllegalArgumentException("log position " + logPosition + " is outside the write-ahead log "
+                    + log.directory() + " [" + first + ", " + end + "]");
+            }
+            if (logPosition < first) {
+                throw new IllegalStateException("partition " + partition + " cannot be restored as of log position "
+                    + logPosition + ": the write-ahead log " + log.directory() + " now starts at " + first
+                    + ", the commits in between were trimmed; restore a newer checkpoint, or rebuild from a changelog");
+            }
+            long recorded = retention.get(partition);
+            if (recorded < 0 || recorded > logPosition) {
+                retention.put(partition, logPosition);
+            }
+        }
+    }
+
     /** Names of the defined stores, in definition order. */
     public synchronized List<String> storeNames() {
         List<String> names = new ArrayList<>();

@@ -1076,8 +1076,8 @@ final class Summary {
                 + " timestamp advancing evenly, %d records of each key per 1-min window, in order, grace 0; 1.5 windows of"
                 + " records processed and checked before measuring. A commit (offstate: reusable transaction; RocksDB:"
                 + " WriteBatch, WAL off) every %d records. offstate: WindowedAggregation with Aggregators.count(), emit on"
-                + " close, closed windows emitted and deleted, maxClosesPerCall %d (closing many windows in one"
-                + " transaction is quadratic today: each close rescans the close index past the ones already deleted). RocksDB: Kafka's KStreamWindowAggregate steps on its window"
+                + " close, closed windows emitted and deleted, maxClosesPerCall %d (every due window closes with the"
+                + " record that makes it due). RocksDB: Kafka's KStreamWindowAggregate steps on its window"
                 + " layout [key][start][seq], per window a get, +1, a put of [ts][count] into the batch; retention = size"
                 + " (1 min), 1-min segments dropped whole behind it; no record cache, no downstream forwarding.%n",
             WindowDataset.countKeys(Keys.accessLength(c.keys())), WindowDataset.COUNT_PER_KEY_WINDOW,

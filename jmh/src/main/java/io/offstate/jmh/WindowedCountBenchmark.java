@@ -41,9 +41,9 @@ import io.offstate.engine.time.WindowedResult;
  * counts; the measured records go on from there.
  *
  * <p>offstate: an in-memory store with a sorted index, emit on close (the default; the listener
- * only sums the final counts), closing by partition, at most
- * {@value WindowDataset#COUNT_CLOSES_PER_CALL} window closed per record (see
- * {@link WindowDataset#COUNT_CLOSES_PER_CALL}: the default 10 000 is quadratic in one transaction); a {@code Transaction.reusable(store)} committed
+ * only sums the final counts), closing by partition, up to
+ * {@value WindowDataset#COUNT_CLOSES_PER_CALL} windows per record (the default: every window the
+ * record makes due); a {@code Transaction.reusable(store)} committed
  * and restarted every {@value WindowDataset#PUTS_PER_COMMIT} records (score and B/op include 1/100
  * of a commit). Each record does one get and one put per window it lands in; closing a window (at
  * stream time = its end) emits it and deletes its entries, within the records' calls.

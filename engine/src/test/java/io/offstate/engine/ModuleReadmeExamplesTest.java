@@ -1,0 +1,25 @@
+package io.offstate.engine;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The README's examples of the checkpoint and changelog modules equal the code their own tests
+ * run (those tests run the code; this one only compares it with the README, here, so that one
+ * {@link ReadmeBlocks} serves every module).
+ */
+final class ModuleReadmeExamplesTest {
+    @Test
+    void checkpointExample() throws IOException {
+        ReadmeBlocks.assertReadmeShows(Path.of("../checkpoint/src/test/java/io/offstate/checkpoint/ReadmeCheckpointExampleTest.java"),
+            "// --- README example starts", "// --- README example ends", 10, 30);
+    }
+
+    @Test
+    void changelogWordCountExample() throws IOException {
+        ReadmeBlocks.assertReadmeShows(Path.of("../changelog/src/test/java/io/offstate/changelog/WordCountExampleTest.java"),
+            "// --- README example: begin", "// --- README example: end", 20, 40);
+    }
+}
