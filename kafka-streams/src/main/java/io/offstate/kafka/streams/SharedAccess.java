@@ -36,6 +36,17 @@ final class SharedAccess {
         }
     }
 
+    /**
+     * Installs {@code store}, just opened by the calling thread, which holds the lock (between
+     * {@link #enter()} and {@link #exit()}); the outermost {@code exit()} parks it.
+     */
+    void install(KeyValueStore store) {
+        if (!lock.isHeldByCurrentThread()) {
+            throw new IllegalStateException("install needs the lock");
+        }
+        this.store = store;
+    }
+
     /** Locks and makes the calling thread the store's owner; returns the store. Pair with {@link #exit()}. */
     KeyValueStore enter() {
         lock.lock();
