@@ -331,6 +331,7 @@ public final class OffstateWindowStore implements WindowStore<Bytes, byte[]> {
             if (s != null && !s.isClosed()) {
                 s.close();
             }
+            access.install(null); // a later init opens the store again
         } finally {
             access.exit();
         }

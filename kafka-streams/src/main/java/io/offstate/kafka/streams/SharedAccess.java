@@ -38,7 +38,8 @@ final class SharedAccess {
 
     /**
      * Installs {@code store}, just opened by the calling thread, which holds the lock (between
-     * {@link #enter()} and {@link #exit()}); the outermost {@code exit()} parks it.
+     * {@link #enter()} and {@link #exit()}); the outermost {@code exit()} parks it. Null: no store
+     * (closed; the next init installs another).
      */
     void install(KeyValueStore store) {
         if (!lock.isHeldByCurrentThread()) {
