@@ -18,7 +18,8 @@ import io.offstate.engine.time.WindowStoreOptions;
  * }</pre>
  *
  * <p>The segment interval defaults to Kafka's: {@code max(retention / 2, 60 000 ms)}. Each
- * {@link #get()} returns a new, unopened store. Immutable and thread-safe.
+ * {@link #get()} returns a new, unopened store ({@link OffstateTimestampedWindowStore} when
+ * {@link #timestamped(boolean) timestamped}). Immutable and thread-safe.
  */
 public final class OffstateWindowBytesStoreSupplier implements WindowBytesStoreSupplier {
     private final String name;
@@ -28,9 +29,11 @@ public final class OffstateWindowBytesStoreSupplier implements WindowBytesStoreS
     private final long segmentInterval;
     private final boolean retainDuplicates;
     private final long memoryBudget;
+    private final boolean timestamped;
 
     private OffstateWindowBytesStoreSupplier(String name, boolean persistent, long retention, long windowSize,
-                                             long segmentInterval, boolean retainDuplicates, long memoryBudget) {
+                                             long segmentInterval, boolean retainDuplicates, long memoryBudget,
+                                             boolean timestamped) {
         this.name = Objects.requireNonNull(name, "name cannot be null");
         if (retention < 0 || windowSize < 0 || windowSize > retention) {
             throw new IllegalArgumentException("window store '" + name + "': need 0 <= window size <= retention, was size "
@@ -50,6 +53,7 @@ public final class OffstateWindowBytesStoreSupplier implements WindowBytesStoreS
         this.segmentInterval = segmentInterval;
         this.retainDuplicates = retainDuplicates;
         this.memoryBudget = memoryBudget;
+        this.timestamped = timestamped;
     }
 
     /**
@@ -60,26 +64,37 @@ public final class OffstateWindowBytesStoreSupplier implements WindowBytesStoreS
     public static OffstateWindowBytesStoreSupplier persistent(String name, long retentionMs, long windowSizeMs,
                                                               boolean retainDuplicates) {
         return new OffstateWindowBytesStoreSupplier(name, true, retentionMs, windowSizeMs,
-            Math.max(retentionMs / 2, 60_000L), retainDuplicates, 0);
+            Math.max(retentionMs / 2, 60_000L), retainDuplicates, 0, false);
     }
 
     /** In-memory window stores (restored from the changelog after a restart). */
     public static OffstateWindowBytesStoreSupplier inMemory(String name, long retentionMs, long windowSizeMs,
                                                             boolean retainDuplicates) {
         return new OffstateWindowBytesStoreSupplier(name, false, retentionMs, windowSizeMs,
-            Math.max(retentionMs / 2, 60_000L), retainDuplicates, 0);
+            Math.max(retentionMs / 2, 60_000L), retainDuplicates, 0, false);
     }
 
     /** The same stores with segments of {@code millis} (expiry drops a whole segment at a time). */
     public OffstateWindowBytesStoreSupplier segmentInterval(long millis) {
         return new OffstateWindowBytesStoreSupplier(name, persistent, retention, windowSize, millis, retainDuplicates,
-            memoryBudget);
+            memoryBudget, timestamped);
     }
 
     /** The same stores, each limited to {@code bytes} of off-heap memory (0: none). */
     public OffstateWindowBytesStoreSupplier memoryBudget(long bytes) {
         return new OffstateWindowBytesStoreSupplier(name, persistent, retention, windowSize, segmentInterval,
-            retainDuplicates, bytes);
+            retainDuplicates, bytes, timestamped);
+    }
+
+    /**
+     * The same stores, marked {@link org.apache.kafka.streams.state.TimestampedBytesStore} or not
+     * (default not). Kafka's timestamped window builders (the DSL's windowed aggregations) wrap an
+     * unmarked persistent store in an adapter that drops record timestamps; a marked one stores
+     * Kafka's {@code ValueAndTimestamp} bytes as given.
+     */
+    public OffstateWindowBytesStoreSupplier timestamped(boolean timestamped) {
+        return new OffstateWindowBytesStoreSupplier(name, persistent, retention, windowSize, segmentInterval,
+            retainDuplicates, memoryBudget, timestamped);
     }
 
     @Override
@@ -97,7 +112,8 @@ public final class OffstateWindowBytesStoreSupplier implements WindowBytesStoreS
             .segmentInterval(segmentInterval)
             .retainDuplicates(retainDuplicates)
             .build();
-        return new OffstateWindowStore(name, persistent, options, windowSize, memoryBudget);
+        return timestamped ? new OffstateTimestampedWindowStore(name, persistent, options, windowSize, memoryBudget)
+            : new OffstateWindowStore(name, persistent, options, windowSize, memoryBudget);
     }
 
     @Override

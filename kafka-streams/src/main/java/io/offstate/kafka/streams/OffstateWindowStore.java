@@ -56,7 +56,7 @@ import io.offstate.engine.time.WindowStoreOptions;
  *       store closes.</li>
  * </ol>
  */
-public final class OffstateWindowStore implements WindowStore<Bytes, byte[]> {
+public sealed class OffstateWindowStore implements WindowStore<Bytes, byte[]> permits OffstateTimestampedWindowStore {
     private static final Logger LOG = LoggerFactory.getLogger(OffstateWindowStore.class);
     /** Bytes after the record key in a window changelog key: window start (8) and sequence number (4). */
     private static final int CHANGELOG_SUFFIX = 12;
@@ -380,6 +380,6 @@ public final class OffstateWindowStore implements WindowStore<Bytes, byte[]> {
 
     @Override
     public String toString() {
-        return "OffstateWindowStore[" + name + ", " + windowOptions + (persistent ? ", persistent" : ", in memory") + "]";
+        return getClass().getSimpleName() + "[" + name + ", " + windowOptions + (persistent ? ", persistent" : ", in memory") + "]";
     }
 }
