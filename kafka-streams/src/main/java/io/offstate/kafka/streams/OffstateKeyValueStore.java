@@ -15,6 +15,11 @@ import org.apache.kafka.streams.processor.BatchingStateRestoreCallback;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.StateStoreContext;
 import org.apache.kafka.streams.query.Position;
+import org.apache.kafka.streams.query.PositionBound;
+import org.apache.kafka.streams.query.Query;
+import org.apache.kafka.streams.query.QueryConfig;
+import org.apache.kafka.streams.query.QueryResult;
+import org.apache.kafka.streams.state.internals.StoreQueryUtils;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
@@ -266,6 +271,18 @@ public sealed class OffstateKeyValueStore implements KeyValueStore<Bytes, byte[]
     }
 
     /** The input offsets of the last writes (thread-safe; see {@link PositionTracker}). */
+    /**
+     * Interactive queries v2: Kafka's basic queries for this kind of store ({@code KeyQuery} and
+     * {@code RangeQuery} for key-value stores, {@code WindowKeyQuery} and {@code WindowRangeQuery} for
+     * window and session stores), answered through this store's thread-safe reads, with the
+     * position bound checked against {@link #getPosition()}. Other queries fail as unknown.
+     */
+    @Override
+    public <R> QueryResult<R> query(Query<R> query, PositionBound positionBound, QueryConfig config) {
+        return StoreQueryUtils.handleBasicQueries(query, positionBound, config, this, position.position(),
+            position.context());
+    }
+
     @Override
     public Position getPosition() {
         return position.position();

@@ -23,6 +23,11 @@ import org.apache.kafka.streams.processor.StateStoreContext;
 import org.apache.kafka.streams.processor.internals.metrics.StreamsMetricsImpl;
 import org.apache.kafka.streams.processor.internals.metrics.TaskMetrics;
 import org.apache.kafka.streams.query.Position;
+import org.apache.kafka.streams.query.PositionBound;
+import org.apache.kafka.streams.query.Query;
+import org.apache.kafka.streams.query.QueryConfig;
+import org.apache.kafka.streams.query.QueryResult;
+import org.apache.kafka.streams.state.internals.StoreQueryUtils;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.SessionStore;
 import org.slf4j.Logger;
@@ -289,6 +294,18 @@ public final class OffstateSessionStore implements SessionStore<Bytes, byte[]> {
             access.exit();
         }
         return it;
+    }
+
+    /**
+     * Interactive queries v2: Kafka's basic queries for this kind of store ({@code KeyQuery} and
+     * {@code RangeQuery} for key-value stores, {@code WindowKeyQuery} and {@code WindowRangeQuery} for
+     * window and session stores), answered through this store's thread-safe reads, with the
+     * position bound checked against {@link #getPosition()}. Other queries fail as unknown.
+     */
+    @Override
+    public <R> QueryResult<R> query(Query<R> query, PositionBound positionBound, QueryConfig config) {
+        return StoreQueryUtils.handleBasicQueries(query, positionBound, config, this, position.position(),
+            position.context());
     }
 
     @Override

@@ -19,6 +19,11 @@ import org.apache.kafka.streams.processor.StateStoreContext;
 import org.apache.kafka.streams.processor.internals.metrics.StreamsMetricsImpl;
 import org.apache.kafka.streams.processor.internals.metrics.TaskMetrics;
 import org.apache.kafka.streams.query.Position;
+import org.apache.kafka.streams.query.PositionBound;
+import org.apache.kafka.streams.query.Query;
+import org.apache.kafka.streams.query.QueryConfig;
+import org.apache.kafka.streams.query.QueryResult;
+import org.apache.kafka.streams.state.internals.StoreQueryUtils;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
@@ -301,6 +306,18 @@ public sealed class OffstateWindowStore implements WindowStore<Bytes, byte[]> pe
         return cursor;
     }
 
+    /**
+     * Interactive queries v2: Kafka's basic queries for this kind of store ({@code KeyQuery} and
+     * {@code RangeQuery} for key-value stores, {@code WindowKeyQuery} and {@code WindowRangeQuery} for
+     * window and session stores), answered through this store's thread-safe reads, with the
+     * position bound checked against {@link #getPosition()}. Other queries fail as unknown.
+     */
+    @Override
+    public <R> QueryResult<R> query(Query<R> query, PositionBound positionBound, QueryConfig config) {
+        return StoreQueryUtils.handleBasicQueries(query, positionBound, config, this, position.position(),
+            position.context());
+    }
+
     @Override
     public Position getPosition() {
         return position.position();
@@ -308,9 +325,14 @@ public sealed class OffstateWindowStore implements WindowStore<Bytes, byte[]> pe
 
     @Override
     public void flush() {
-        KeyValueStore s = enter();
+        if (!open) {
+            return;
+        }
+        KeyValueStore s = access.enter();
         try {
-            s.flush();
+            if (s != null && !s.isClosed()) { // a store never used has no files to flush
+                s.flush();
+            }
         } finally {
             access.exit();
         }

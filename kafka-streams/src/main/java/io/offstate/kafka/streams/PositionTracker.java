@@ -36,4 +36,9 @@ final class PositionTracker {
     Position position() {
         return position;
     }
+
+    /** The context given to {@link #init}, or null before. */
+    StateStoreContext context() {
+        return context;
+    }
 }

@@ -196,6 +196,28 @@ class OffstateKeyValueStoreTest {
     }
 
     @Test
+    void interactiveQueriesV2AnswerKeyAndRangeQueriesWithThePositionOfTheWrites() {
+        KeyValueStore<Bytes, byte[]> store = open(OffstateKeyValueBytesStoreSupplier.inMemory("s"));
+        for (int i = 0; i < 10; i++) {
+            store.put(key(i), value(i * 10));
+        }
+        org.apache.kafka.streams.query.QueryResult<byte[]> one = store.query(
+            org.apache.kafka.streams.query.KeyQuery.withKey(key(3)),
+            org.apache.kafka.streams.query.PositionBound.unbounded(), new org.apache.kafka.streams.query.QueryConfig(false));
+        assertTrue(one.isSuccess(), one.toString());
+        assertArrayEquals(value(30), one.getResult());
+        org.apache.kafka.streams.query.QueryResult<KeyValueIterator<Bytes, byte[]>> range = store.query(
+            org.apache.kafka.streams.query.RangeQuery.withRange(key(2), key(4)),
+            org.apache.kafka.streams.query.PositionBound.unbounded(), new org.apache.kafka.streams.query.QueryConfig(false));
+        assertTrue(range.isSuccess(), range.toString());
+        List<Bytes> keys = new ArrayList<>();
+        try (KeyValueIterator<Bytes, byte[]> it = range.getResult()) {
+            it.forEachRemaining(kv -> keys.add(kv.key));
+        }
+        assertEquals(List.of(key(2), key(3), key(4)), keys);
+    }
+
+    @Test
     void storeBeyondItsBudgetRefusesTheWriteAndKeepsItsData() {
         KeyValueStore<Bytes, byte[]> store = open(OffstateKeyValueBytesStoreSupplier.inMemory("s").memoryBudget(8L << 20));
         store.put(key(1), value(1));
