@@ -25,7 +25,8 @@ import org.apache.kafka.streams.state.WindowBytesStoreSupplier;
  * supplier.
  *
  * <p>Config (optional, from the application's properties): {@value #STORE_MEMORY_BUDGET_CONFIG},
- * an off-heap byte limit for each store (default: none). Kafka Streams creates one instance per
+ * an off-heap byte limit for each store (default: none). The cap on all stores of the application
+ * together is {@link OffstateStreamsConfig#MEMORY_BUDGET_CONFIG}, which every offstate store reads. Kafka Streams creates one instance per
  * application and calls it from its threads; it is immutable after {@link #configure}.
  */
 public final class OffstateDslStoreSuppliers implements DslStoreSuppliers {
@@ -39,13 +40,7 @@ public final class OffstateDslStoreSuppliers implements DslStoreSuppliers {
     public void configure(Map<String, ?> configs) {
         Object budget = configs.get(STORE_MEMORY_BUDGET_CONFIG);
         if (budget != null) {
-            long b;
-            try {
-                b = budget instanceof Number n ? n.longValue() : Long.parseLong(budget.toString().trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(STORE_MEMORY_BUDGET_CONFIG + " must be a number of bytes, was '"
-                    + budget + "'", e);
-            }
+            long b = OffstateStreamsConfig.parseBytes(STORE_MEMORY_BUDGET_CONFIG, budget);
             if (b < 0) {
                 throw new IllegalArgumentException(STORE_MEMORY_BUDGET_CONFIG + " must be >= 0, was " + b);
             }

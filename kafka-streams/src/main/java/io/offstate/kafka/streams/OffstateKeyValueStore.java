@@ -104,11 +104,8 @@ public sealed class OffstateKeyValueStore implements KeyValueStore<Bytes, byte[]
         if (open) {
             throw new IllegalStateException("store '" + name + "' is already open");
         }
-        StoreOptions.Builder b = StoreOptions.builder().name(name).sortedIndex(true);
-        if (memoryBudget > 0) {
-            b.memoryBudget(memoryBudget);
-        }
-        StoreOptions o = b.build();
+        StoreOptions options = OffstateStreamsConfig.storeOptions(context, name, memoryBudget);
+        StoreOptions o = options;
         io.offstate.engine.KeyValueStore store;
         try {
             store = persistent ? io.offstate.engine.KeyValueStore.open(directoryOf(context, name), o)

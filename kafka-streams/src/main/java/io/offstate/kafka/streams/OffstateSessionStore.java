@@ -112,11 +112,8 @@ public final class OffstateSessionStore implements SessionStore<Bytes, byte[]> {
         if (open) {
             throw new IllegalStateException("store '" + name + "' is already open");
         }
-        StoreOptions.Builder b = StoreOptions.builder().name(name).sortedIndex(true);
-        if (memoryBudget > 0) {
-            b.memoryBudget(memoryBudget);
-        }
-        storeOptions = b.build();
+        StoreOptions options = OffstateStreamsConfig.storeOptions(context, name, memoryBudget);
+        storeOptions = options;
         directory = persistent ? OffstateKeyValueStore.directoryOf(context, name) : null;
         if (context.metrics() instanceof StreamsMetricsImpl metrics && context.taskId() != null) {
             expiredSensor = TaskMetrics.droppedRecordsSensor(Thread.currentThread().getName(),

@@ -80,14 +80,11 @@ public final class OffstateVersionedStore implements VersionedKeyValueStore<Byte
         if (open) {
             throw new IllegalStateException("store '" + name + "' is already open");
         }
-        StoreOptions.Builder b = StoreOptions.builder().name(name).sortedIndex(true);
-        if (memoryBudget > 0) {
-            b.memoryBudget(memoryBudget);
-        }
+        StoreOptions options = OffstateStreamsConfig.storeOptions(context, name, memoryBudget);
         KeyValueStore store;
         try {
-            store = persistent ? KeyValueStore.open(OffstateKeyValueStore.directoryOf(context, name), b.build())
-                : KeyValueStore.create(b.build());
+            store = persistent ? KeyValueStore.open(OffstateKeyValueStore.directoryOf(context, name), options)
+                : KeyValueStore.create(options);
             versions = VersionedStore.on(store, historyRetention);
         } catch (RuntimeException e) {
             throw new ProcessorStateException("store '" + name + "' could not be opened: " + e.getMessage(), e);
