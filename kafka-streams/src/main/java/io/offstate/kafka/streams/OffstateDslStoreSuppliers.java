@@ -2,6 +2,7 @@ package io.offstate.kafka.streams;
 
 import java.util.Map;
 
+import org.apache.kafka.streams.DslStoreFormat;
 import org.apache.kafka.streams.state.DslKeyValueParams;
 import org.apache.kafka.streams.state.DslSessionParams;
 import org.apache.kafka.streams.state.DslStoreSuppliers;
@@ -51,15 +52,28 @@ public final class OffstateDslStoreSuppliers implements DslStoreSuppliers {
     @Override
     public KeyValueBytesStoreSupplier keyValueStore(DslKeyValueParams params) {
         return OffstateKeyValueBytesStoreSupplier.persistent(params.name())
-            .timestamped(params.isTimestamped())
+            .timestamped(timestamped(params.dslStoreFormat(), params.name()))
             .memoryBudget(storeBudget);
+    }
+
+    /**
+     * Whether the DSL wants Kafka's timestamped values. {@code HEADERS} (values with record headers)
+     * is refused: offstate's stores are not {@code HeadersBytesStore}s yet.
+     */
+    private static boolean timestamped(DslStoreFormat format, String store) {
+        if (format == DslStoreFormat.HEADERS) {
+            throw new UnsupportedOperationException("store '" + store + "': offstate stores do not support "
+                + "the HEADERS DSL store format yet; use the TIMESTAMPED format (the default) with "
+                + "OffstateDslStoreSuppliers");
+        }
+        return format != DslStoreFormat.PLAIN;
     }
 
     @Override
     public WindowBytesStoreSupplier windowStore(DslWindowParams params) {
         return OffstateWindowBytesStoreSupplier.persistent(params.name(), params.retentionPeriod().toMillis(),
                 params.windowSize().toMillis(), params.retainDuplicates())
-            .timestamped(params.isTimestamped())
+            .timestamped(timestamped(params.dslStoreFormat(), params.name()))
             .memoryBudget(storeBudget);
     }
 

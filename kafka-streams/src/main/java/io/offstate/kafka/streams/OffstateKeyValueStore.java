@@ -4,9 +4,11 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
@@ -267,7 +269,6 @@ public sealed class OffstateKeyValueStore implements KeyValueStore<Bytes, byte[]
         return null;
     }
 
-    /** The input offsets of the last writes (thread-safe; see {@link PositionTracker}). */
     /**
      * Interactive queries v2: Kafka's basic queries for this kind of store ({@code KeyQuery} and
      * {@code RangeQuery} for key-value stores, {@code WindowKeyQuery} and {@code WindowRangeQuery} for
@@ -280,6 +281,7 @@ public sealed class OffstateKeyValueStore implements KeyValueStore<Bytes, byte[]
             position.context());
     }
 
+    /** The input offsets of the last writes (thread-safe; see {@link PositionTracker}). */
     @Override
     public Position getPosition() {
         return position.position();
@@ -295,14 +297,26 @@ public sealed class OffstateKeyValueStore implements KeyValueStore<Bytes, byte[]
         }
     }
 
+    /**
+     * Makes a file-backed store durable: reopening its directory, also after a crash, yields at least
+     * everything written before this call. Kafka Streams calls it before it checkpoints the
+     * changelog offsets, so a restart restores only what came after. Nothing for an in-memory store.
+     */
     @Override
-    public void flush() {
+    public void commit(Map<TopicPartition, Long> changelogOffsets) {
         io.offstate.engine.KeyValueStore store = enter();
         try {
             store.flush();
         } finally {
             access.exit();
         }
+    }
+
+    /** As {@link #commit(Map)} (what Kafka Streams before KIP-1035's {@code commit} called). */
+    @Override
+    @Deprecated
+    public void flush() {
+        commit(Map.of());
     }
 
     @Override

@@ -6,11 +6,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
@@ -310,8 +312,13 @@ public final class OffstateSessionStore implements SessionStore<Bytes, byte[]> {
         return position.position();
     }
 
+    /**
+     * Makes a file-backed store durable: reopening its directory, also after a crash, yields at least
+     * everything written before this call. Kafka Streams calls it before it checkpoints the
+     * changelog offsets, so a restart restores only what came after. Nothing for an in-memory store.
+     */
     @Override
-    public void flush() {
+    public void commit(Map<TopicPartition, Long> changelogOffsets) {
         if (!open) {
             return;
         }
@@ -323,6 +330,13 @@ public final class OffstateSessionStore implements SessionStore<Bytes, byte[]> {
         } finally {
             access.exit();
         }
+    }
+
+    /** As {@link #commit(Map)} (what Kafka Streams before KIP-1035's {@code commit} called). */
+    @Override
+    @Deprecated
+    public void flush() {
+        commit(Map.of());
     }
 
     @Override

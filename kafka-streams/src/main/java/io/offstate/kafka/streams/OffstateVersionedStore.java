@@ -1,9 +1,11 @@
 package io.offstate.kafka.streams;
 
 import java.util.Collection;
+import java.util.Map;
 import java.util.Objects;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.errors.ProcessorStateException;
@@ -186,14 +188,26 @@ public final class OffstateVersionedStore implements VersionedKeyValueStore<Byte
         return position.position();
     }
 
+    /**
+     * Makes a file-backed store durable: reopening its directory, also after a crash, yields at least
+     * everything written before this call. Kafka Streams calls it before it checkpoints the
+     * changelog offsets, so a restart restores only what came after. Nothing for an in-memory store.
+     */
     @Override
-    public void flush() {
+    public void commit(Map<TopicPartition, Long> changelogOffsets) {
         KeyValueStore s = enter();
         try {
             s.flush();
         } finally {
             access.exit();
         }
+    }
+
+    /** As {@link #commit(Map)} (what Kafka Streams before KIP-1035's {@code commit} called). */
+    @Override
+    @Deprecated
+    public void flush() {
+        commit(Map.of());
     }
 
     @Override

@@ -3,11 +3,13 @@ package io.offstate.kafka.streams;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.kstream.internals.TimeWindow;
@@ -320,8 +322,13 @@ public sealed class OffstateWindowStore implements WindowStore<Bytes, byte[]> pe
         return position.position();
     }
 
+    /**
+     * Makes a file-backed store durable: reopening its directory, also after a crash, yields at least
+     * everything written before this call. Kafka Streams calls it before it checkpoints the
+     * changelog offsets, so a restart restores only what came after. Nothing for an in-memory store.
+     */
     @Override
-    public void flush() {
+    public void commit(Map<TopicPartition, Long> changelogOffsets) {
         if (!open) {
             return;
         }
@@ -333,6 +340,13 @@ public sealed class OffstateWindowStore implements WindowStore<Bytes, byte[]> pe
         } finally {
             access.exit();
         }
+    }
+
+    /** As {@link #commit(Map)} (what Kafka Streams before KIP-1035's {@code commit} called). */
+    @Override
+    @Deprecated
+    public void flush() {
+        commit(Map.of());
     }
 
     @Override

@@ -50,12 +50,12 @@ class DslTopologyTest {
 
     private static final List<String> WORDS = List.of("apple", "pear", "plum", "fig", "kiwi", "lime", "date");
 
-    /** 2000 records over 7 keys, timestamps mostly rising with some out of order (within and beyond grace). */
+    /** 1000 records over 7 keys, timestamps mostly rising with some out of order (within and beyond grace). */
     private static List<TestRecord<String, String>> input(long seed) {
         Random r = new Random(seed);
         List<TestRecord<String, String>> records = new ArrayList<>();
         long time = 1_000;
-        for (int i = 0; i < 2_000; i++) {
+        for (int i = 0; i < 1_000; i++) {
             time += r.nextInt(700);
             long ts = r.nextInt(10) == 0 ? Math.max(0, time - r.nextInt(30_000)) : time;
             String word = WORDS.get(r.nextInt(WORDS.size()));
@@ -222,7 +222,7 @@ class DslTopologyTest {
     void memoryBudgetConfigReachesEveryStore() {
         OffstateDslStoreSuppliers suppliers = new OffstateDslStoreSuppliers();
         suppliers.configure(Map.of(OffstateDslStoreSuppliers.STORE_MEMORY_BUDGET_CONFIG, "16777216"));
-        String description = suppliers.keyValueStore(new org.apache.kafka.streams.state.DslKeyValueParams("s", true))
+        String description = suppliers.keyValueStore(new org.apache.kafka.streams.state.DslKeyValueParams("s", org.apache.kafka.streams.DslStoreFormat.TIMESTAMPED))
             .toString();
         assertTrue(description.contains("budget 16777216"), description);
     }

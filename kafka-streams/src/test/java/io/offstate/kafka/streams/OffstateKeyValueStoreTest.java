@@ -166,7 +166,7 @@ class OffstateKeyValueStoreTest {
         KeyValueStore<Bytes, byte[]> store = open(OffstateKeyValueBytesStoreSupplier.persistent("counts"));
         assertTrue(store.persistent());
         store.put(key(1), value(11));
-        store.flush();
+        store.commit(Map.of());
         store.close();
         assertTrue(Files.isDirectory(stateDir.resolve("counts")), "directory named after the store");
         KeyValueStore<Bytes, byte[]> again = open(OffstateKeyValueBytesStoreSupplier.persistent("counts"));
