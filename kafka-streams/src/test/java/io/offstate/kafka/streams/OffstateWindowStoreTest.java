@@ -2,6 +2,7 @@ package io.offstate.kafka.streams;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -105,5 +106,43 @@ class OffstateWindowStoreTest {
             assertFalse(it.hasNext());
         }
         assertEquals(301, count);
+    }
+
+    @Test
+    void interactiveQueryThreadReadsWindowsWhileTheStreamThreadWrites() throws Exception {
+        WindowStore<Bytes, byte[]> s = open(OffstateWindowBytesStoreSupplier.persistent("iq", 3_600_000, 1_000, false));
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicLong reads = new java.util.concurrent.atomic.AtomicLong();
+        Thread reader = new Thread(() -> {
+            try {
+                while (!stop.get()) {
+                    long previous = -1;
+                    try (WindowStoreIterator<byte[]> it = s.fetch(key("k"), 0, Long.MAX_VALUE)) {
+                        while (it.hasNext()) {
+                            KeyValue<Long, byte[]> kv = it.next();
+                            if (kv.key <= previous || kv.value[0] != (byte) (kv.key / 1_000)) {
+                                throw new AssertionError("window " + kv.key + " after " + previous + " value " + kv.value[0]);
+                            }
+                            previous = kv.key;
+                        }
+                    }
+                    reads.incrementAndGet();
+                }
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        }, "iq-reader");
+        reader.start();
+        for (int i = 0; i < 3_000; i++) {
+            s.put(key("k"), new byte[] {(byte) i}, i * 1_000L);
+        }
+        stop.set(true);
+        reader.join();
+        if (failure.get() != null) {
+            throw new AssertionError("reader failed", failure.get());
+        }
+        assertTrue(reads.get() > 0, "the reader ran");
+        assertEquals((byte) 2_999, s.fetch(key("k"), 2_999_000L)[0]);
     }
 }
