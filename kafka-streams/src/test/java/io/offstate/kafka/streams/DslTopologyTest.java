@@ -176,9 +176,9 @@ class DslTopologyTest {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "one-line");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        // README example begins
+        // README config line begins
         props.put(StreamsConfig.DSL_STORE_SUPPLIERS_CLASS_CONFIG, OffstateDslStoreSuppliers.class);
-        // README example ends
+        // README config line ends
         try (TopologyTestDriver driver = new TopologyTestDriver(builder.build(), props)) {
             TestInputTopic<String, String> in = driver.createInputTopic("in", Serdes.String().serializer(),
                 Serdes.String().serializer());
