@@ -50,7 +50,7 @@ import kafka.tools.StorageTool;
  * <p>If it cannot start, {@link #start()} throws an {@link AssertionError} saying why, so the tests
  * fail (never skip). Thread-safe after start: the admin client is Kafka's (thread-safe).
  */
-final class KafkaBroker implements AutoCloseable {
+public final class KafkaBroker implements AutoCloseable {
     private final Path dir;
     private final int brokerPort;
     private final Properties config;
@@ -67,7 +67,7 @@ final class KafkaBroker implements AutoCloseable {
     }
 
     /** Formats a temporary storage directory, starts the broker and waits until it serves requests. */
-    static KafkaBroker start() {
+    public static KafkaBroker start() {
         Path dir = null;
         KafkaRaftServer server = null;
         try {
@@ -153,7 +153,7 @@ final class KafkaBroker implements AutoCloseable {
     }
 
     /** Stops the broker cleanly and starts it again on the same ports and data (clients reconnect). */
-    void restart() {
+    public void restart() {
         server.shutdown();
         server.awaitShutdown();
         server = new KafkaRaftServer(KafkaConfig.fromProps(config), Time.SYSTEM);
@@ -166,16 +166,16 @@ final class KafkaBroker implements AutoCloseable {
     }
 
     /** {@code 127.0.0.1:<port>}. */
-    String bootstrap() {
+    public String bootstrap() {
         return "127.0.0.1:" + brokerPort;
     }
 
-    Admin admin() {
+    public Admin admin() {
         return admin;
     }
 
     /** Creates a topic with {@code partitions} partitions and the given configs; waits for it. */
-    void createTopic(String name, int partitions, Map<String, String> configs) {
+    public void createTopic(String name, int partitions, Map<String, String> configs) {
         try {
             admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(configs))).all().get(30, TimeUnit.SECONDS);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -197,12 +197,12 @@ final class KafkaBroker implements AutoCloseable {
         }
     }
 
-    void createTopic(String name, int partitions) {
+    public void createTopic(String name, int partitions) {
         createTopic(name, partitions, Map.of());
     }
 
     /** Whether {@code name} exists. */
-    boolean topicExists(String name) {
+    public boolean topicExists(String name) {
         try {
             return admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(name);
         } catch (Exception e) {
@@ -211,7 +211,7 @@ final class KafkaBroker implements AutoCloseable {
     }
 
     /** The topic's config value {@code key} as the broker reports it. */
-    String topicConfig(String topic, String key) {
+    public String topicConfig(String topic, String key) {
         try {
             var resource = new org.apache.kafka.common.config.ConfigResource(
                 org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topic);

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,7 +17,6 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -35,6 +32,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.offstate.changelog.KafkaBroker;
+
 /**
  * Issue 18's proof on a real broker: {@link WindowedWordCountApp} (Kafka Streams, exactly-once v2,
  * offstate stores) runs in a child JVM against an in-JVM KRaft broker (changelog's test
@@ -49,14 +48,14 @@ class StreamsAppKillTest {
     /** Event time starts an hour ago: older records would fall to the topics' 7-day retention. */
     private static final long BASE_TIME = (System.currentTimeMillis() - 3_600_000L) / 10_000 * 10_000;
 
-    private static Broker broker;
+    private static KafkaBroker broker;
 
     @TempDir
     Path tmp;
 
     @BeforeAll
     static void startBroker() {
-        broker = Broker.start();
+        broker = KafkaBroker.start();
     }
 
     @AfterAll
@@ -258,52 +257,5 @@ class StreamsAppKillTest {
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         return new KafkaConsumer<>(c);
-    }
-
-    /**
-     * changelog's test broker ({@code io.offstate.changelog.KafkaBroker}, package-private there, on this
-     * class path from changelog's test-jar) through reflection: one in-JVM KRaft broker on 127.0.0.1.
-     */
-    private record Broker(Object broker) implements AutoCloseable {
-        private static final String CLASS = "io.offstate.changelog.KafkaBroker";
-
-        static Broker start() {
-            return new Broker(call(null, "start", new Class<?>[0]));
-        }
-
-        String bootstrap() {
-            return (String) call(broker, "bootstrap", new Class<?>[0]);
-        }
-
-        Admin admin() {
-            return (Admin) call(broker, "admin", new Class<?>[0]);
-        }
-
-        void createTopic(String name, int partitions) {
-            call(broker, "createTopic", new Class<?>[] {String.class, int.class}, name, partitions);
-        }
-
-        @Override
-        public void close() {
-            call(broker, "close", new Class<?>[0]);
-        }
-
-        private static Object call(Object target, String name, Class<?>[] types, Object... args) {
-            try {
-                Method m = Class.forName(CLASS).getDeclaredMethod(name, types);
-                m.setAccessible(true);
-                return m.invoke(target, args);
-            } catch (InvocationTargetException e) {
-                if (e.getCause() instanceof RuntimeException r) {
-                    throw r;
-                }
-                if (e.getCause() instanceof Error err) {
-                    throw err;
-                }
-                throw new AssertionError(e.getCause());
-            } catch (ReflectiveOperationException e) {
-                throw new AssertionError(CLASS + " (offstate-changelog's test-jar) is not usable on the test class path: " + e, e);
-            }
-        }
     }
 }
