@@ -1129,7 +1129,7 @@ final class Summary {
                 + " every record (a real application flushes once per commit.interval.ms). RSS = VmRSS of the fork"
                 + " at its end, the whole JVM, not the stores alone; the stores' own footprint is not measured.%n",
             c.keys(), StreamsTopologyBenchmark.RECORDS_PER_MS,
-            StreamsTopologyBenchmark.WINDOW.toMillis() * StreamsTopologyBenchmark.RECORDS_PER_MS / 4));
+            StreamsTopologyBenchmark.PREFILL));
     }
 
     // ------------------------------------------------------------ behind, notes
