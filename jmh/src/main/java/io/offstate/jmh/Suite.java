@@ -38,7 +38,9 @@ import java.util.stream.Stream;
  *       delete and snapshots) and 64/64 B; the 1 KiB-value shapes at 10M do not fit this machine
  *       and are listed as skipped, with the reason; the file cases at 1M and 10M keys, flush and
  *       open as in quick with 10 untimed + 40 timed calls; buffer() reads as in quick. 2 warmup + 4
- *       measured 1 s iterations; the transaction and commit cases at 1M keys.</li>
+ *       measured 1 s iterations; the transaction and commit cases at 1M keys; the Kafka Streams
+ *       topology case ({@link StreamsTopologyBenchmark}, RocksDB vs offstate stores on
+ *       TopologyTestDriver, {@link #WINDOW_KEYS} keys, 2 forks; full and smoke only).</li>
  *   <li><b>smoke</b>: every benchmark once, for 100 ms, on 10k keys (the 64 B/1 KiB shape with one
  *       benchmark per peer; flush with 0 and 16 dirty chunks and open at 10k, 3 calls each; buffer() reads at 1k keys): only
  *       shows that everything runs; CI runs it.</li>
