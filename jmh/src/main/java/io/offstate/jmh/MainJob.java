@@ -229,6 +229,9 @@ public final class MainJob {
                     .param("durability", Suite.DURABILITIES.toArray(String[]::new))
                     .param("wal", Suite.ROCKSDB_WALS.toArray(String[]::new));
             }
+            if (c.kind() == Suite.Kind.STREAMS) {
+                b.param("store", Suite.STREAMS_STORES.toArray(String[]::new));
+            }
             if (c.averageTimeOnly()) {
                 b.mode(Mode.AverageTime);
             }

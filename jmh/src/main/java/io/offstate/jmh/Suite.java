@@ -38,7 +38,9 @@ import java.util.stream.Stream;
  *       delete and snapshots) and 64/64 B; the 1 KiB-value shapes at 10M do not fit this machine
  *       and are listed as skipped, with the reason; the file cases at 1M and 10M keys, flush and
  *       open as in quick with 10 untimed + 40 timed calls; buffer() reads as in quick. 2 warmup + 4
- *       measured 1 s iterations; the transaction and commit cases at 1M keys.</li>
+ *       measured 1 s iterations; the transaction and commit cases at 1M keys; the Kafka Streams
+ *       topology case ({@link StreamsTopologyBenchmark}, RocksDB vs offstate stores on
+ *       TopologyTestDriver, {@link #WINDOW_KEYS} keys, 2 forks; full and smoke only).</li>
  *   <li><b>smoke</b>: every benchmark once, for 100 ms, on 10k keys (the 64 B/1 KiB shape with one
  *       benchmark per peer; flush with 0 and 16 dirty chunks and open at 10k, 3 calls each; buffer() reads at 1k keys): only
  *       shows that everything runs; CI runs it.</li>
@@ -69,6 +71,9 @@ final class Suite {
     static final String RDB_VERSIONED = "RocksDbVersionedBenchmark";
     static final String COUNT = "WindowedCountBenchmark";
     static final String RDB_COUNT = "RocksDbWindowedCountBenchmark";
+    static final String STREAMS = "StreamsTopologyBenchmark";
+    /** STREAMS: the store choices of {@link StreamsTopologyBenchmark#store}, one fork each. */
+    static final List<String> STREAMS_STORES = List.of("rocksdb", "offstate");
 
     /** The point workloads every peer runs, in table order. */
     static final List<String> POINT_OPS = List.of("getHit", "getMiss", "putUpdate", "deleteReinsert");
@@ -141,9 +146,10 @@ final class Suite {
      * against RocksDB's WriteBatch (file-backed, on a disk directory); WINDOW: the window store's
      * put, fetches and segment expiry against RocksDB with Kafka Streams' segmented layout; TIME: the
      * session store's put and find, the versioned store's as-of lookups and windowed-count
-     * throughput, each against RocksDB with Kafka Streams' layouts.
+     * throughput, each against RocksDB with Kafka Streams' layouts; STREAMS: a whole Kafka Streams
+     * DSL topology on TopologyTestDriver with Kafka's RocksDB stores vs offstate's (full and smoke only).
      */
-    enum Kind { POINT, GROWTH, SCANS, FILE, FLUSH_OPEN, BUFFER, TX, COMMIT, WINDOW, TIME }
+    enum Kind { POINT, GROWTH, SCANS, FILE, FLUSH_OPEN, BUFFER, TX, COMMIT, WINDOW, TIME, STREAMS }
 
     /**
      * One JMH run. {@code benchmarks} are {@code Class.method} names; {@code averageTimeOnly} forces
@@ -171,6 +177,8 @@ final class Suite {
                     + " %,d keys x %d windows, %d B keys, %d B values", keys, WindowDataset.WINDOWS, keyLength, valueLength);
                 case TIME -> String.format(Locale.ROOT, "Session and versioned stores, windowed count vs RocksDB with Kafka"
                     + " Streams' layouts, %,d keys, %d B keys, %d B values", keys, keyLength, valueLength);
+                case STREAMS -> String.format(Locale.ROOT, "Kafka Streams topology (count + windowed count) on"
+                    + " TopologyTestDriver, RocksDB stores vs offstate stores, %,d keys", keys);
             };
         }
 
@@ -261,6 +269,7 @@ final class Suite {
                 cases.add(commit(k));
                 cases.add(window(k));
                 cases.add(time(k));
+                cases.add(streams(k));
             }
             case QUICK -> {
                 int k = keysOverride != null ? keysOverride : 1_000_000;
@@ -315,6 +324,7 @@ final class Suite {
                 cases.add(commit(small));
                 cases.add(window(keysOverride != null ? keysOverride : WINDOW_KEYS));
                 cases.add(time(keysOverride != null ? keysOverride : WINDOW_KEYS));
+                cases.add(streams(keysOverride != null ? keysOverride : WINDOW_KEYS));
             }
             default -> throw new IllegalArgumentException("scale " + scale);
         }
@@ -494,6 +504,16 @@ final class Suite {
         return new Case("time-" + keys, Kind.TIME, keys, Keys.KEY_LENGTH, Keys.VALUE_LENGTH, b, true, List.of(), null);
     }
 
+    /**
+     * {@link StreamsTopologyBenchmark}: one record piped through a count and a windowed count, with
+     * each of {@link #STREAMS_STORES} (one fork each), on a key space of {@code keys}, average time
+     * (ns per record). Full and smoke suites only.
+     */
+    static Case streams(int keys) {
+        return new Case("streams-" + keys, Kind.STREAMS, keys, Keys.KEY_LENGTH, Keys.VALUE_LENGTH,
+            List.of(STREAMS + ".record"), true, List.of(), null);
+    }
+
     /** The JMH include pattern for {@code benchmarks}: each {@code Class.method} exactly. */
     static String includePattern(List<String> benchmarks) {
         return "^io\\.offstate\\.jmh\\.(" + String.join("|",
@@ -518,6 +538,10 @@ final class Suite {
             }
             if (c.kind() == Kind.BUFFER) {
                 n += bufferKeys.size();
+                continue;
+            }
+            if (c.kind() == Kind.STREAMS) {
+                n += STREAMS_STORES.size();
                 continue;
             }
             if (c.kind() == Kind.COMMIT) {

@@ -106,6 +106,7 @@ final class Summary {
                 case COMMIT -> renderCommit(sb, c);
                 case WINDOW -> renderWindow(sb, c);
                 case TIME -> renderTime(sb, c);
+                case STREAMS -> renderStreams(sb, c);
             }
         }
         renderBehind(sb);
@@ -1082,6 +1083,53 @@ final class Summary {
                 + " (1 min), 1-min segments dropped whole behind it; no record cache, no downstream forwarding.%n",
             WindowDataset.countKeys(Keys.accessLength(c.keys())), WindowDataset.COUNT_PER_KEY_WINDOW,
             WindowDataset.PUTS_PER_COMMIT, WindowDataset.COUNT_CLOSES_PER_CALL));
+    }
+
+    // ------------------------------------------------------------ Kafka Streams topology
+
+    /**
+     * {@link StreamsTopologyBenchmark} with Kafka's RocksDB stores and with offstate's: records/s, the
+     * throughput ratio (target: offstate at least 2x RocksDB, i.e. ns/record at most 0.5x) and the
+     * process memory at the end of each fork.
+     */
+    private void renderStreams(StringBuilder sb, Suite.Case c) {
+        sb.append("\n## ").append(c.title()).append(" (one op = one record)\n\n");
+        if (c.skipped() != null) {
+            sb.append("Skipped: ").append(c.skipped()).append(".\n");
+            return;
+        }
+        RunResult off = measured.find(c, Suite.STREAMS + ".record", Mode.AverageTime, "store", "offstate");
+        RunResult rdb = measured.find(c, Suite.STREAMS + ".record", Mode.AverageTime, "store", "rocksdb");
+        Double a = Measured.primary(off);
+        Double b = Measured.primary(rdb);
+        sb.append("| stores | ns/record | records/s | records in the fork | RSS at the end (MiB) | heap used (MiB) |\n"
+            + "|---|---|---|---|---|---|\n");
+        for (String store : Suite.STREAMS_STORES) {
+            RunResult r = store.equals("offstate") ? off : rdb;
+            Double ns = Measured.primary(r);
+            Double records = measured.metric(c, "streams.records." + store);
+            Double rss = measured.metric(c, "streams.rss." + store);
+            Double heap = measured.metric(c, "streams.heap." + store);
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |%n", store,
+                r == null ? measured.missing(c, store) : Cells.time(r),
+                ns == null ? "n/a" : String.format(Locale.ROOT, "%,.0f", 1e9 / ns),
+                records == null ? "n/a" : String.format(Locale.ROOT, "%,.0f", records),
+                rss == null || rss < 0 ? "n/a" : String.format(Locale.ROOT, "%,.0f", rss / (1 << 20)),
+                heap == null ? "n/a" : String.format(Locale.ROOT, "%,.0f", heap / (1 << 20))));
+        }
+        sb.append(String.format(Locale.ROOT, "%n- offstate/RocksDB throughput: %s; offstate/RocksDB ns/record: %s%n",
+            a == null || b == null ? "n/a" : Cells.plainRatio(1e9 / a, 1e9 / b), cells.ratio(a, b, 0.5)));
+        sb.append(String.format(Locale.ROOT, "- Topology: groupByKey().count() and groupByKey().windowedBy(1-min"
+                + " tumbling, no grace).count() on one input stream, changelogs disabled, no sink, record cache off"
+                + " (statestore.cache.max.bytes=0); stores from dsl.store.suppliers.class (Kafka's"
+                + " RocksDBDslStoreSuppliers, the default, vs OffstateDslStoreSuppliers, file-backed), state dir in a"
+                + " temporary directory. Input: String keys from a space of %,d in a fixed random order, 8 B values,"
+                + " event time +1 ms every %d records, in order; %,d records processed before measuring."
+                + " TopologyTestDriver commits with a forced checkpoint after every record, which flushes both stores"
+                + " every record (a real application flushes once per commit.interval.ms). RSS = VmRSS of the fork"
+                + " at its end, the whole JVM, not the stores alone; the stores' own footprint is not measured.%n",
+            c.keys(), StreamsTopologyBenchmark.RECORDS_PER_MS,
+            StreamsTopologyBenchmark.PREFILL));
     }
 
     // ------------------------------------------------------------ behind, notes
