@@ -13,4 +13,5 @@ module io.offstate.checkpoint {
 
     exports io.offstate.checkpoint;
     exports io.offstate.checkpoint.redis;
+    exports io.offstate.checkpoint.cli;
 }

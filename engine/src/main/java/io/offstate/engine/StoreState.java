@@ -148,6 +148,21 @@ final class StoreState implements AutoCloseable {
      * @throws IllegalArgumentException if {@code given} disagrees with the stored structural options
      */
     static Header readHeader(byte[] meta, StoreOptions given) {
+        return readHeader(meta, given, false);
+    }
+
+    /**
+     * As {@link #readHeader(byte[], StoreOptions)}, but the stored structural options replace
+     * {@code given}'s instead of being checked against them: for reading a directory or a
+     * checkpoint whose settings are not known ({@link StoreDirectory}).
+     *
+     * @throws CorruptStateException if the header is malformed
+     */
+    static Header readStoredHeader(byte[] meta, StoreOptions given) {
+        return readHeader(meta, given, true);
+    }
+
+    private static Header readHeader(byte[] meta, StoreOptions given, boolean adopt) {
         MetaIn in = new MetaIn(meta);
         int version = in.getInt("engine metadata version");
         if (version != META_VERSION && version != META_VERSION_WITHOUT_FLUSH_METADATA) {
@@ -166,7 +181,19 @@ final class StoreState implements AutoCloseable {
         long seed = in.getLong("hash seed");
         byte[] flushMetadata = version == META_VERSION_WITHOUT_FLUSH_METADATA ? NO_FLUSH_METADATA
             : in.getBytes("flush metadata", MAX_FLUSH_METADATA);
-        StoreOptions options = given.reopened(pageShift, sortedIndex, nodeSize, fingerprintBits, component, maxCodes, seed);
+        StoreOptions options;
+        if (adopt) {
+            StoreOptions.Builder b = StoreOptions.builder().name(given.name()).memoryBudget(given.memoryBudget())
+                .expectedEntries(given.expectedEntries()).sharedBudget(given.sharedBudget())
+                .pageSize(1 << pageShift).sortedIndex(sortedIndex).fingerprintBitsForTesting(fingerprintBits)
+                .dictionaryKeyComponent(component).maxDictionaryCodes(maxCodes).hashSeed(seed);
+            if (nodeSize > 0) {
+                b.sortedIndexNodeSizeForTesting(nodeSize);
+            }
+            options = b.build();
+        } else {
+            options = given.reopened(pageShift, sortedIndex, nodeSize, fingerprintBits, component, maxCodes, seed);
+        }
         return new Header(options, flushMetadata, in);
     }
 
