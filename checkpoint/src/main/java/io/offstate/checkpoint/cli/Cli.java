@@ -142,6 +142,10 @@ public final class Cli {
         return switch (group) {
             case "store" -> {
                 command = a.next("a store command: inspect or verify");
+                if (isHelp(command)) {
+                    out.print(USAGE_TEXT);
+                    yield OK;
+                }
                 Path dir = Path.of(a.next("the store directory"));
                 a.expectEnd();
                 yield switch (command) {
@@ -152,6 +156,10 @@ public final class Cli {
             }
             case "checkpoint" -> {
                 command = a.next("a checkpoint command: list, inspect, verify or restore");
+                if (isHelp(command)) {
+                    out.print(USAGE_TEXT);
+                    yield OK;
+                }
                 if (!Set.of("list", "inspect", "verify", "restore").contains(command)) {
                     throw new UsageException("unknown checkpoint command '" + command + "'");
                 }
@@ -169,6 +177,10 @@ public final class Cli {
             }
             default -> throw new UsageException("unknown command '" + group + "'");
         };
+    }
+
+    private static boolean isHelp(String s) {
+        return s.equals("help") || s.equals("-h") || s.equals("--help");
     }
 
     // ---------------------------------------------------------------- store
