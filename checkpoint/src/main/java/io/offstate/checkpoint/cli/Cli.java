@@ -120,6 +120,9 @@ public final class Cli {
         } catch (IOException e) {
             err.println("offstate: " + describe(e));
             return FAILED;
+        } catch (IllegalArgumentException e) { // not a store, options that do not fit: the message says what
+            err.println("offstate: " + e.getMessage());
+            return FAILED;
         } catch (RuntimeException e) {
             err.println("offstate: " + e.getMessage() + " (" + e.getClass().getSimpleName() + ")");
             return FAILED;
