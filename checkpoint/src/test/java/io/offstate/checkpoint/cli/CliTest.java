@@ -23,6 +23,10 @@ import io.offstate.checkpoint.CheckpointManifest;
 import io.offstate.checkpoint.Checkpoints;
 import io.offstate.checkpoint.LocalCheckpointStorage;
 import io.offstate.engine.KeyValueStore;
+import io.offstate.engine.StateManager;
+import io.offstate.engine.StateManagerOptions;
+import io.offstate.engine.StatePartition;
+import io.offstate.engine.Transaction;
 import io.offstate.engine.StoreDirectory;
 import io.offstate.engine.StoreOptions;
 
@@ -338,5 +342,44 @@ class CliTest {
         assertEquals(Cli.DAMAGED, verify.code(), verify::toString);
         assertTrue(verify.out().contains(ids.get(2) + "  DAMAGED"), verify::toString);
         assertTrue(verify.out().contains(ids.get(0)), verify::toString);
+    }
+
+    @Test
+    void aPartitionCheckpointNeedsStoreToRestoreOneOfItsStores() throws IOException {
+        Path root = tmp.resolve("ckpt");
+        String id;
+        try (LocalCheckpointStorage st = LocalCheckpointStorage.open(root);
+             StateManager manager = StateManager.open(StateManagerOptions.builder(tmp.resolve("state")).build())) {
+            manager.define(StoreOptions.builder().name("clicks").build());
+            manager.define(StoreOptions.builder().name("users").sortedIndex(true).build());
+            manager.assign(0);
+            StatePartition p = manager.partition(0);
+            try (Transaction tx = p.begin()) {
+                tx.put(p.store("clicks"), b("c1"), b("3"));
+                tx.put(p.store("users"), b("u1"), b("ann"));
+                tx.put(p.store("users"), b("u2"), b("bob"));
+                tx.commit(b("input@7"));
+            }
+            id = Checkpoints.builder(st, "p0").build().checkpoint(p, false).id();
+        }
+        Result inspect = cli("checkpoint", "inspect", "file:" + root, id);
+        assertEquals(Cli.OK, inspect.code(), inspect::toString);
+        assertTrue(inspect.out().contains("partition        0"), inspect::toString);
+        assertTrue(inspect.out().contains("positions        7 bytes: \"input@7\""), inspect::toString);
+        assertTrue(inspect.out().contains("store 'users'") && inspect.out().contains("sorted index yes"), inspect::toString);
+
+        Result which = cli("checkpoint", "restore", "file:" + root, "latest", "--to", tmp.resolve("r").toString());
+        assertEquals(Cli.USAGE, which.code(), which::toString);
+        assertTrue(which.err().contains("--store"), which::toString);
+
+        Result users = cli("checkpoint", "restore", "file:" + root, "latest", "--store", "users", "--to", tmp.resolve("users").toString());
+        assertEquals(Cli.OK, users.code(), users::toString);
+        try (KeyValueStore s = KeyValueStore.open(tmp.resolve("users"), StoreDirectory.inspect(tmp.resolve("users")).options())) {
+            assertEquals(Map.of("u1", "ann", "u2", "bob"), contents(s));
+            assertTrue(s.options().sortedIndex());
+        }
+        Result none = cli("checkpoint", "restore", "file:" + root, id, "--store", "orders", "--to", tmp.resolve("o").toString());
+        assertEquals(Cli.FAILED, none.code(), none::toString);
+        assertTrue(none.err().contains("has no store 'orders'"), none::toString);
     }
 }
