@@ -176,7 +176,7 @@ public final class MainJob {
                 props.add("-D" + Report.FAIL_PEER_PROPERTY + "=" + failPeer);
             }
             boolean fileCase = c.kind() == Suite.Kind.FILE || c.kind() == Suite.Kind.FLUSH_OPEN
-                || c.kind() == Suite.Kind.COMMIT;
+                || c.kind() == Suite.Kind.COMMIT || c.kind() == Suite.Kind.CHECKPOINT;
             if (fileCase) {
                 stores = Files.createTempDirectory("offstate-jmh-" + c.id() + "-");
                 props.add("-D" + FileStores.DIR_PROPERTY + "=" + stores);
@@ -199,7 +199,7 @@ public final class MainJob {
                 .forks(1)
                 .warmupIterations(warmupIterations(suite, c))
                 .warmupTime(TimeValue.milliseconds(suite.iterationMillis))
-                .measurementIterations(c.kind() == Suite.Kind.FLUSH_OPEN ? suite.singleShotIterations
+                .measurementIterations(singleShot(c) ? suite.singleShotIterations
                     : suite.measurementIterations)
                 .measurementTime(TimeValue.milliseconds(suite.iterationMillis))
                 .param("growthKeys", Integer.toString(suite.growthKeys));
@@ -232,6 +232,10 @@ public final class MainJob {
             if (c.kind() == Suite.Kind.STREAMS) {
                 b.param("store", Suite.STREAMS_STORES.toArray(String[]::new));
             }
+            if (c.kind() == Suite.Kind.CHECKPOINT) {
+                b.param("dirtyPercent", Suite.CHECKPOINT_DIRTY.toArray(String[]::new))
+                    .param("during", Suite.CHECKPOINT_DURING.toArray(String[]::new));
+            }
             if (c.averageTimeOnly()) {
                 b.mode(Mode.AverageTime);
             }
@@ -253,8 +257,13 @@ public final class MainJob {
      * 1 s warmup iteration runs it only a few times, not enough for the JIT to finish with it. The
      * flush/open case runs one call per iteration: its own count.
      */
+    /** The cases timed one call per iteration: the suite's single-shot iteration counts. */
+    private static boolean singleShot(Suite.Case c) {
+        return c.kind() == Suite.Kind.FLUSH_OPEN || c.kind() == Suite.Kind.CHECKPOINT;
+    }
+
     private static int warmupIterations(Suite suite, Suite.Case c) {
-        if (c.kind() == Suite.Kind.FLUSH_OPEN) {
+        if (singleShot(c)) {
             return suite.singleShotWarmup;
         }
         return c.kind() == Suite.Kind.SCANS && suite.warmupIterations > 0 ? suite.warmupIterations + 2

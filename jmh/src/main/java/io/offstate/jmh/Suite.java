@@ -74,6 +74,15 @@ final class Suite {
     static final String STREAMS = "StreamsTopologyBenchmark";
     /** STREAMS: the store choices of {@link StreamsTopologyBenchmark#store}, one fork each. */
     static final List<String> STREAMS_STORES = List.of("rocksdb", "offstate");
+    static final String CHECKPOINT = "CheckpointBenchmark";
+    static final String CHECKPOINT_INC = "CheckpointIncrementalBenchmark";
+    static final String CHECKPOINT_PUT = "CheckpointPutBenchmark";
+    /** CHECKPOINT: {@link CheckpointBenchmark}'s methods, one fork each. */
+    static final List<String> CHECKPOINT_OPS = List.of("full", "fullFloor", "restore", "restoreFloor");
+    /** CHECKPOINT: {@link CheckpointIncrementalBenchmark#dirtyPercent}, one fork each. */
+    static final List<String> CHECKPOINT_DIRTY = List.of("1", "10", "100");
+    /** CHECKPOINT: {@link CheckpointPutBenchmark#during}, one fork each. */
+    static final List<String> CHECKPOINT_DURING = List.of("idle", "checkpoint");
 
     /** The point workloads every peer runs, in table order. */
     static final List<String> POINT_OPS = List.of("getHit", "getMiss", "putUpdate", "deleteReinsert");
@@ -147,9 +156,11 @@ final class Suite {
      * put, fetches and segment expiry against RocksDB with Kafka Streams' segmented layout; TIME: the
      * session store's put and find, the versioned store's as-of lookups and windowed-count
      * throughput, each against RocksDB with Kafka Streams' layouts; STREAMS: a whole Kafka Streams
-     * DSL topology on TopologyTestDriver with Kafka's RocksDB stores vs offstate's (full and smoke only).
+     * DSL topology on TopologyTestDriver with Kafka's RocksDB stores vs offstate's (full and smoke only);
+     * CHECKPOINT: full and incremental checkpoints and restore against their floors, and the writer's put
+     * latency while checkpoints are taken.
      */
-    enum Kind { POINT, GROWTH, SCANS, FILE, FLUSH_OPEN, BUFFER, TX, COMMIT, WINDOW, TIME, STREAMS }
+    enum Kind { POINT, GROWTH, SCANS, FILE, FLUSH_OPEN, BUFFER, TX, COMMIT, WINDOW, TIME, STREAMS, CHECKPOINT }
 
     /**
      * One JMH run. {@code benchmarks} are {@code Class.method} names; {@code averageTimeOnly} forces
@@ -179,6 +190,8 @@ final class Suite {
                     + " Streams' layouts, %,d keys, %d B keys, %d B values", keys, keyLength, valueLength);
                 case STREAMS -> String.format(Locale.ROOT, "Kafka Streams topology (count + windowed count) on"
                     + " TopologyTestDriver, RocksDB stores vs offstate stores, %,d keys", keys);
+                case CHECKPOINT -> String.format(Locale.ROOT, "Checkpoints of an in-memory store to a local"
+                    + " directory, %,d entries of the checkpoint data set", keys);
             };
         }
 
@@ -270,6 +283,7 @@ final class Suite {
                 cases.add(window(k));
                 cases.add(time(k));
                 cases.add(streams(k));
+                cases.add(checkpoint(k));
             }
             case QUICK -> {
                 int k = keysOverride != null ? keysOverride : 1_000_000;
@@ -289,6 +303,7 @@ final class Suite {
                 cases.add(commit(k));
                 cases.add(window(keysOverride != null ? keysOverride : WINDOW_KEYS));
                 cases.add(time(keysOverride != null ? keysOverride : WINDOW_KEYS));
+                cases.add(checkpoint(k));
             }
             case FULL -> {
                 // 1M keys: everything, in all four shapes. 10M keys: setups take 20-45 s per fork
@@ -325,6 +340,7 @@ final class Suite {
                 cases.add(window(keysOverride != null ? keysOverride : WINDOW_KEYS));
                 cases.add(time(keysOverride != null ? keysOverride : WINDOW_KEYS));
                 cases.add(streams(keysOverride != null ? keysOverride : WINDOW_KEYS));
+                cases.add(checkpoint(small));
             }
             default -> throw new IllegalArgumentException("scale " + scale);
         }
@@ -514,6 +530,21 @@ final class Suite {
             List.of(STREAMS + ".record"), true, List.of(), null);
     }
 
+    /**
+     * Issue 16: {@link CheckpointBenchmark} (full checkpoint, restore and their floors),
+     * {@link CheckpointIncrementalBenchmark} (1, 10, 100 % dirty) and {@link CheckpointPutBenchmark}
+     * (put latency idle vs while checkpointing) on the {@link CheckpointDataset} of {@code keys}
+     * entries; one timed call per iteration (the put: SampleTime) with the flush/open case's
+     * iteration counts; checkpoint directories under {@code java.io.tmpdir}.
+     */
+    static Case checkpoint(int keys) {
+        List<String> b = new ArrayList<>();
+        CHECKPOINT_OPS.forEach(op -> b.add(CHECKPOINT + "." + op));
+        b.add(CHECKPOINT_INC + ".incremental");
+        b.add(CHECKPOINT_PUT + ".put");
+        return new Case("checkpoint-" + keys, Kind.CHECKPOINT, keys, 13, 100, b, false, List.of(), null);
+    }
+
     /** The JMH include pattern for {@code benchmarks}: each {@code Class.method} exactly. */
     static String includePattern(List<String> benchmarks) {
         return "^io\\.offstate\\.jmh\\.(" + String.join("|",
@@ -542,6 +573,11 @@ final class Suite {
             }
             if (c.kind() == Kind.STREAMS) {
                 n += STREAMS_STORES.size();
+                continue;
+            }
+            if (c.kind() == Kind.CHECKPOINT) {
+                n += b.startsWith(CHECKPOINT_INC + ".") ? CHECKPOINT_DIRTY.size()
+                    : b.startsWith(CHECKPOINT_PUT + ".") ? CHECKPOINT_DURING.size() : 1;
                 continue;
             }
             if (c.kind() == Kind.COMMIT) {

@@ -107,6 +107,7 @@ final class Summary {
                 case WINDOW -> renderWindow(sb, c);
                 case TIME -> renderTime(sb, c);
                 case STREAMS -> renderStreams(sb, c);
+                case CHECKPOINT -> renderCheckpoint(sb, c);
             }
         }
         renderBehind(sb);
@@ -1130,6 +1131,79 @@ final class Summary {
                 + " at its end, the whole JVM, not the stores alone; the stores' own footprint is not measured.%n",
             c.keys(), StreamsTopologyBenchmark.RECORDS_PER_MS,
             StreamsTopologyBenchmark.PREFILL));
+    }
+
+    // ------------------------------------------------------------ checkpoints (issue 16)
+
+    private void renderCheckpoint(StringBuilder sb, Suite.Case c) {
+        sb.append("\n## ").append(c.title()).append("\n\n");
+        if (c.skipped() != null) {
+            sb.append("Skipped: ").append(c.skipped()).append(".\n");
+            return;
+        }
+        Double rawBytes = measured.metric(c, "checkpoint.rawBytes");
+        Double storedBytes = measured.metric(c, "checkpoint.storedBytes");
+        sb.append(String.format(Locale.ROOT, "SingleShotTime: one timed call per iteration, %d untimed + %d timed per"
+            + " fork, ms; ± is JMH's 99.9%% confidence half-width. Image: %s MB raw, %s MB stored (LZ4 ratio %s).%n%n",
+            suite.singleShotWarmup, suite.singleShotIterations,
+            rawBytes == null ? "n/a" : Cells.fmt(rawBytes / 1e6), storedBytes == null ? "n/a" : Cells.fmt(storedBytes / 1e6),
+            rawBytes == null || storedBytes == null ? "n/a" : String.format(Locale.ROOT, "%.3f", storedBytes / rawBytes)));
+        sb.append("| operation | offstate ms | GB/s (raw bytes) | floor ms | floor GB/s | offstate/floor |\n"
+            + "|---|---|---|---|---|---|\n");
+        RunResult full = measured.find(c, Suite.CHECKPOINT + ".full", Mode.SingleShotTime, null);
+        checkpointRow(sb, c, "full checkpoint (pin + publish)", full,
+            measured.find(c, Suite.CHECKPOINT + ".fullFloor", Mode.SingleShotTime, null), rawBytes);
+        checkpointRow(sb, c, "restore into a new store",
+            measured.find(c, Suite.CHECKPOINT + ".restore", Mode.SingleShotTime, null),
+            measured.find(c, Suite.CHECKPOINT + ".restoreFloor", Mode.SingleShotTime, null), rawBytes);
+        sb.append("\n| incremental, keys overwritten | ms | raw MB carried | ÷ full checkpoint (time) |\n|---|---|---|---|\n");
+        Double fullMs = Measured.primary(full);
+        for (String pct : Suite.CHECKPOINT_DIRTY) {
+            RunResult r = measured.find(c, Suite.CHECKPOINT_INC + ".incremental", Mode.SingleShotTime, "dirtyPercent", pct);
+            Double carried = measured.metric(c, "checkpoint.incrementalRawBytes." + pct);
+            Double ms = Measured.primary(r);
+            sb.append("| ").append(pct).append(" % | ").append(r == null ? measured.missing(c, "offstate") : Cells.time(r))
+                .append(" | ").append(carried == null ? "n/a" : Cells.fmt(carried / 1e6))
+                .append(" | ").append(pct.equals("1") ? cells.ratio(ms, fullMs, 0.03) : Cells.plainRatio(ms, fullMs))
+                .append(" |\n");
+        }
+        RunResult idle = measured.find(c, Suite.CHECKPOINT_PUT + ".put", Mode.SampleTime, "during", "idle");
+        RunResult busy = measured.find(c, Suite.CHECKPOINT_PUT + ".put", Mode.SampleTime, "during", "checkpoint");
+        sb.append("\n| writer put (SampleTime, ns) | p50 | p99 | p99.9 | ÷ idle p99 |\n|---|---|---|---|---|\n");
+        for (RunResult r : new RunResult[] {idle, busy}) {
+            String label = r == idle ? "no checkpoint" : "full checkpoints back to back";
+            if (r == null) {
+                sb.append("| ").append(label).append(" | ").append(measured.missing(c, "offstate")).append(" | | | |\n");
+                continue;
+            }
+            var st = r.getPrimaryResult().getStatistics();
+            sb.append("| ").append(label).append(" | ").append(Cells.fmt(st.getPercentile(50)))
+                .append(" | ").append(Cells.fmt(st.getPercentile(99))).append(" | ").append(Cells.fmt(st.getPercentile(99.9)))
+                .append(" | ").append(r == idle || idle == null ? "" : cells.ratio(st.getPercentile(99),
+                    idle.getPrimaryResult().getStatistics().getPercentile(99), 2.0))
+                .append(" |\n");
+        }
+        Double taken = measured.metric(c, "checkpoint.duringPuts");
+        sb.append(String.format(Locale.ROOT, "%n- Data set: %s (CheckpointDataset: 13 B keys user:%%08d, 90-110 B"
+                + " JSON-like values with random fields, loaded in key order), an in-memory store; checkpoints to a"
+                + " local directory under java.io.tmpdir (each block its own forced file, then the manifest)."
+                + " Full-checkpoint floor: memcpy of the same image bytes + LZ4 (lz4-java fast, 1 MiB blocks) + one"
+                + " sequential forced write. Restore floor: reading the checkpoint's blocks + LZ4 decompression +"
+                + " memcpy into one segment. Incremental: a full checkpoint, then a contiguous range of that percent"
+                + " of the keys overwritten, untimed; the timed call pins and publishes the incremental one."
+                + " Put with checkpoints: the benchmark thread pins the next full checkpoint inside the timed put that"
+                + " finds the previous one published, a background thread publishes it (%s checkpoints in the fork).%n",
+            String.format(Locale.ROOT, "%,d entries", c.keys()), taken == null ? "n/a" : String.format(Locale.ROOT, "%.0f", taken)));
+    }
+
+    private void checkpointRow(StringBuilder sb, Suite.Case c, String label, RunResult off, RunResult floor, Double raw) {
+        Double a = Measured.primary(off);
+        Double b = Measured.primary(floor);
+        sb.append("| ").append(label).append(" | ").append(off == null ? measured.missing(c, "offstate") : Cells.time(off))
+            .append(" | ").append(a == null || raw == null ? "n/a" : String.format(Locale.ROOT, "%.2f", raw / 1e6 / a))
+            .append(" | ").append(floor == null ? measured.missing(c, "floor") : Cells.time(floor))
+            .append(" | ").append(b == null || raw == null ? "n/a" : String.format(Locale.ROOT, "%.2f", raw / 1e6 / b))
+            .append(" | ").append(cells.ratio(a, b, 1.5)).append(" |\n");
     }
 
     // ------------------------------------------------------------ behind, notes
