@@ -135,8 +135,7 @@ public final class StoreImage implements AutoCloseable {
             }
             synchronized (this) {
                 if (data == null) {
-                    image.ensureOpen();
-                    MemorySegment copy = image.arena.allocate(Math.max(1, carried), 64).asSlice(0, carried);
+                    MemorySegment copy = image.allocate(carried);
                     long at = 0;
                     for (int i = 0; i < runs.length; i += 2) {
                         pin.read(runs[i], runs[i + 1], copy, at);
@@ -206,8 +205,8 @@ public final class StoreImage implements AutoCloseable {
     private final boolean incremental;
     private final List<Region> regions = new ArrayList<>();
     private final long entries;
-    /** Holds the bytes {@link Region#data()} copied out. */
-    private final Arena arena = Arena.ofShared();
+    /** Holds the bytes {@link Region#data()} copied out; created by the first (closing a shared arena is not free). */
+    private Arena arena;
     private final ImagePin pin;
     private volatile boolean closed;
 
@@ -301,8 +300,18 @@ public final class StoreImage implements AutoCloseable {
         if (!closed) {
             closed = true;
             pin.close();
-            arena.close();
+            if (arena != null) {
+                arena.close();
+            }
         }
+    }
+
+    private synchronized MemorySegment allocate(long bytes) {
+        ensureOpen();
+        if (arena == null) {
+            arena = Arena.ofShared();
+        }
+        return arena.allocate(Math.max(1, bytes), 64).asSlice(0, bytes);
     }
 
     void ensureOpen() {

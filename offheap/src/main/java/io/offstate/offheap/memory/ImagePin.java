@@ -55,7 +55,10 @@ public final class ImagePin implements AutoCloseable {
     private static final long SLAB = 1L << 20;
 
     private final String owner;
-    private final Arena arena = Arena.ofShared();
+    /** Side copies; created on the first one (closing a shared arena costs a handshake with every thread). */
+    private Arena arena;
+    private boolean arenaClosed;
+    private final Object arenaLock = new Object();
     private final List<RegionPin> regions = new ArrayList<>();
     /** Side-copy slabs of the owner (writer) and of the reader: separate, so neither locks. */
     private final Slabs ownerSlabs = new Slabs();
@@ -146,11 +149,13 @@ public final class ImagePin implements AutoCloseable {
      * {@link #reap()}. Idempotent.
      */
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
         }
-        closed = true;
         for (RegionPin rp : regions) {
             for (int c = 0; c < rp.state.length; c++) {
                 while (true) {
@@ -167,7 +172,24 @@ public final class ImagePin implements AutoCloseable {
                 }
             }
         }
-        arena.close();
+        synchronized (arenaLock) { // not under the pin's lock: a copy in flight may be allocating its slab
+            arenaClosed = true;
+            if (arena != null) {
+                arena.close();
+            }
+        }
+    }
+
+    private MemorySegment allocateSlab(long bytes) {
+        synchronized (arenaLock) {
+            if (arenaClosed) {
+                throw new StoreClosedException("image of store '" + owner + "'");
+            }
+            if (arena == null) {
+                arena = Arena.ofShared();
+            }
+            return arena.allocate(bytes, 64);
+        }
     }
 
     /** Bump allocation of 4 KiB side copies out of 1 MiB slabs of the pin's arena; one thread each. */
@@ -178,7 +200,7 @@ public final class ImagePin implements AutoCloseable {
 
         MemorySegment take(long bytes) {
             if (slab == null || at + bytes > slab.byteSize()) {
-                slab = arena.allocate(Math.max(SLAB, bytes), 64);
+                slab = allocateSlab(Math.max(SLAB, bytes));
                 at = 0;
             }
             MemorySegment s = slab.asSlice(at, bytes);
