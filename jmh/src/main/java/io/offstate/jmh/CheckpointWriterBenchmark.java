@@ -85,20 +85,33 @@ public class CheckpointWriterBenchmark {
             imageChunks = image.bytesCarried() / 4096;
             Report.metric("image.bytes", keys, image.bytesCarried());
         }
-        stop = false;
-        reader = new Thread(this::readLoop, "checkpoint-reader");
-        reader.setDaemon(true);
-        reader.start();
+    }
+
+    /** The reader thread, only for {@link #putDuringCheckpoint} (elsewhere it would only take a core). */
+    @State(Scope.Benchmark)
+    public static class Reader {
+        @Setup(Level.Trial)
+        public void start(CheckpointWriterBenchmark b) {
+            b.stop = false;
+            b.readerDone = true;
+            b.reader = new Thread(b::readLoop, "checkpoint-reader");
+            b.reader.setDaemon(true);
+            b.reader.start();
+        }
+
+        @TearDown(Level.Trial)
+        public void stop(CheckpointWriterBenchmark b) throws InterruptedException {
+            b.stop = true;
+            b.reader.join();
+            if (b.open != null) {
+                b.open.close();
+                b.open = null;
+            }
+        }
     }
 
     @TearDown(Level.Trial)
-    public void tearDown() throws InterruptedException {
-        stop = true;
-        reader.join();
-        if (open != null) {
-            open.close();
-            open = null;
-        }
+    public void tearDown() {
         store.close();
         arena.close();
     }
@@ -108,7 +121,7 @@ public class CheckpointWriterBenchmark {
         while (!stop) {
             StoreImage image = handed.getAndSet(null);
             if (image == null) {
-                Thread.onSpinWait();
+                java.util.concurrent.locks.LockSupport.parkNanos(20_000); // idle between images: leave the core to the writer
                 continue;
             }
             copyOut(image, buffer);
@@ -146,7 +159,7 @@ public class CheckpointWriterBenchmark {
     @Benchmark
     @BenchmarkMode(Mode.SampleTime)
     @OutputTimeUnit(TimeUnit.NANOSECONDS)
-    public void putDuringCheckpoint() {
+    public void putDuringCheckpoint(Reader running) {
         if (readerDone) { // the reader finished the last image: pin the next, on the owner thread
             readerDone = false;
             if (open != null) {
