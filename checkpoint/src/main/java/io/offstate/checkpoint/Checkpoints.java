@@ -186,8 +186,8 @@ public final class Checkpoints {
 
     /**
      * The first half of {@link #checkpoint(KeyValueStore, boolean, byte[])}, on the store's owner
-     * thread: decides full or incremental and pins the store's state (a copy of what the checkpoint
-     * carries; the store is free to change once this returns). {@link Pending#publish()} then
+     * thread: decides full or incremental and pins the store's state (O(metadata): the bytes are
+     * copied by {@link Pending#publish()}, copy-on-write, while the store is free to change). {@link Pending#publish()} then
      * compresses and uploads it, on any thread, while the owner goes on writing.
      *
      * @throws IOException if the storage fails while finding the parent

@@ -1,11 +1,10 @@
 package io.offstate.engine;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
 import java.util.List;
 
 import io.offstate.offheap.memory.AnonymousBacking;
+import io.offstate.offheap.memory.ImagePin;
 import io.offstate.offheap.memory.MappedRegion;
 
 /**
@@ -17,39 +16,35 @@ final class ImageCapture {
     }
 
     /**
-     * Copies the regions (all, or only the chunks changed since the last capture) and the metadata
-     * into memory the image owns, then starts a new change interval on every region. On failure
-     * nothing is left allocated and the change tracking is untouched.
+     * Pins the regions (all, or only the chunks changed since the last capture) and copies the
+     * metadata, then starts a new change interval on every region: O(metadata + chunks), no region
+     * bytes are copied here (see {@link StoreImage}). An image of {@code state} still open is first
+     * detached (what it has not read is copied now). On failure nothing is pinned and the change
+     * tracking is untouched.
      */
     static StoreImage capture(String name, StoreState state, StoreOptions options, byte[] flushMetadata,
                               boolean incremental, long baseToken, long token) {
-        Arena arena = Arena.ofShared();
-        try {
-            List<StoreImage.Region> out = new ArrayList<>();
-            for (MappedRegion r : state.regions()) {
-                r.verifyAll(); // a chunk not checked since open must not be checkpointed as good
-                boolean whole = !incremental || r.isNewSinceClear();
-                long[] runs = whole ? new long[] {0, r.size()} : changedRuns(r);
-                long total = 0;
-                for (int i = 1; i < runs.length; i += 2) {
-                    total += runs[i];
-                }
-                MemorySegment data = arena.allocate(Math.max(1, total), 64).asSlice(0, total);
-                long at = 0;
-                for (int i = 0; i < runs.length; i += 2) {
-                    MemorySegment.copy(r.segment(), runs[i], data, at, runs[i + 1]);
-                    at += runs[i + 1];
-                }
-                out.add(new StoreImage.Region(r.fileId(), r.fileOffset(), r.size(), whole, runs, data.asReadOnly()));
-            }
-            byte[] meta = state.writeMeta(options, flushMetadata);
-            state.clearChanged(); // only once everything is copied: a failed capture keeps the interval open
-            return new StoreImage(name, options, meta, flushMetadata.clone(), token, incremental ? baseToken : 0,
-                incremental, out, state.map.size(), arena);
-        } catch (RuntimeException | Error e) {
-            arena.close();
-            throw e;
+        state.releasePin();
+        List<MappedRegion> regions = state.regions();
+        boolean[] whole = new boolean[regions.size()];
+        long[][] runs = new long[regions.size()][];
+        for (int i = 0; i < regions.size(); i++) {
+            MappedRegion r = regions.get(i);
+            r.verifyAll(); // a chunk not checked since open must not be checkpointed as good
+            whole[i] = !incremental || r.isNewSinceClear();
+            runs[i] = whole[i] ? new long[] {0, r.size()} : changedRuns(r);
         }
+        byte[] meta = state.writeMeta(options, flushMetadata);
+        ImagePin pin = ImagePin.pin(name, regions, whole);
+        StoreImage image = new StoreImage(name, options, meta, flushMetadata.clone(), token, incremental ? baseToken : 0,
+            incremental, state.map.size(), pin);
+        for (int i = 0; i < regions.size(); i++) {
+            MappedRegion r = regions.get(i);
+            image.addRegion(r.fileId(), r.fileOffset(), r.size(), whole[i], runs[i], pin.region(i));
+        }
+        state.pin(pin);
+        state.clearChanged(); // only once pinned: the pin read which chunks are carried
+        return image;
     }
 
     /** Runs of changed chunks of {@code r} as (offset, length) pairs. */

@@ -362,12 +362,13 @@ public final class KeyValueStore implements AutoCloseable {
     }
 
     /**
-     * Pins the store's current state as a full {@link StoreImage} for a checkpoint: copies every
-     * region and the metadata. Starts a new change
-     * interval: the next incremental image is relative to this one. Costs a copy of what it carries
-     * (a full image: the store's memory, like {@link #snapshot()}), on the calling thread; the
-     * image is then independent of the store. A file-backed store's chunks not yet checked since
-     * open are checked first.
+     * Pins the store's current state as a full {@link StoreImage} for a checkpoint: every region
+     * and the metadata. Starts a new change interval: the next incremental image is relative to
+     * this one. Costs O(metadata + chunks) on the calling thread and copies no store bytes: the
+     * image's reader copies them later, on its own thread, while this store goes on writing
+     * (copy-on-write of 4 KiB chunks; see {@link StoreImage}). An image still open is first
+     * completed (what it has not read is copied now). A file-backed store's chunks not yet checked
+     * since open are checked first.
      *
      * @throws StoreClosedException if the store is closed
      * @throws io.offstate.offheap.CorruptStateException (or {@link CorruptStoreFileException}) if

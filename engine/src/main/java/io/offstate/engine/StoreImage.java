@@ -2,9 +2,11 @@ package io.offstate.engine;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.List;
 
 import io.offstate.offheap.StoreClosedException;
+import io.offstate.offheap.memory.ImagePin;
 
 /**
  * A consistent, pinned copy of a store's state as a checkpoint writes it: the store's
@@ -26,13 +28,24 @@ import io.offstate.offheap.StoreClosedException;
  *   <li>Tokens: each image gets a fresh random {@link #token()}; an incremental image is relative
  *       exactly to the image whose token is its {@link #baseToken()}, the last image taken of that
  *       store before it (or the checkpoint it was restored from).</li>
- *   <li>Memory: the copied bytes live in off-heap memory owned by the image, not charged to the
- *       store's budget; {@link #close()} releases it, after which {@link Region#data()} segments
- *       throw {@link IllegalStateException}.</li>
+ *   <li>Pinning: taking an image costs O(metadata + chunks / 4096) on the owner thread (the
+ *       metadata is serialized, each carried chunk is marked shared); no byte of the store is
+ *       copied then. The bytes are copied later by the reader ({@link Region#read} or
+ *       {@link Region#data()}) while the owner goes on writing: before the owner changes a shared
+ *       chunk nobody read yet it copies that chunk aside (4 KiB), so the reader always sees the
+ *       state at the pin ({@link ImagePin} has the protocol). Regions freed, grown away or remapped
+ *       by a flush while the image is open stay alive for it.</li>
+ *   <li>One open image per store: taking another while one is open first copies, on the owner
+ *       thread, whatever the open one has not read yet (it stays valid); closing or replacing the
+ *       store's state does the same, so an image outlives its store.</li>
+ *   <li>Memory: side copies and bytes copied out by {@link Region#data()} live in off-heap memory
+ *       owned by the image, not charged to the store's budget; {@link #close()} releases them,
+ *       after which reads throw {@link StoreClosedException} or {@link IllegalStateException}.</li>
  * </ol>
  *
- * <p>Threading: immutable once taken; may be read by any thread (e.g. a checkpoint uploader) while
- * the store's owner goes on writing. Close it once, from any thread, after the readers are done.
+ * <p>Threading: taken on the store's owner thread; then read by one other thread at a time (e.g. a
+ * checkpoint uploader) while the owner goes on writing. Close it once, from any thread, after the
+ * reader is done.
  */
 public final class StoreImage implements AutoCloseable {
     /**
@@ -40,20 +53,29 @@ public final class StoreImage implements AutoCloseable {
      * ({@link #runOffset(int)}, {@link #runLength(int)}) concatenated in {@link #data()}.
      */
     public static final class Region {
+        private final StoreImage image;
         private final int fileId;
         private final long fileOffset;
         private final long size;
         private final boolean whole;
         private final long[] runs;
-        private final MemorySegment data;
+        private final long carried;
+        private final ImagePin.RegionPin pin;
+        private volatile MemorySegment data;
 
-        Region(int fileId, long fileOffset, long size, boolean whole, long[] runs, MemorySegment data) {
+        Region(StoreImage image, int fileId, long fileOffset, long size, boolean whole, long[] runs, ImagePin.RegionPin pin) {
+            this.image = image;
             this.fileId = fileId;
             this.fileOffset = fileOffset;
             this.size = size;
             this.whole = whole;
             this.runs = runs;
-            this.data = data;
+            this.pin = pin;
+            long n = 0;
+            for (int i = 1; i < runs.length; i += 2) {
+                n += runs[i];
+            }
+            this.carried = n;
         }
 
         /** 0 for the pages of the store (then {@link #fileOffset()} is page index × page size), else a segment id. */
@@ -91,9 +113,73 @@ public final class StoreImage implements AutoCloseable {
             return runs[2 * i + 1];
         }
 
-        /** The carried bytes, run after run: read-only, valid until the image is closed. */
+        /** Bytes carried: the sum of the runs' lengths, the size of {@link #data()}. */
+        public long bytesCarried() {
+            return carried;
+        }
+
+        /**
+         * The carried bytes, run after run, read-only, valid until the image is closed. The first
+         * call copies them out of the store (on the calling thread, chunk by chunk, racing the
+         * owner's copy-on-write: see {@link StoreImage}) into memory the image owns; later calls
+         * return the same segment. Prefer {@link #read} to stream them without that copy; once
+         * {@link #read} was used, this throws.
+         *
+         * @throws StoreClosedException if the image is closed
+         * @throws IllegalStateException if {@link #read} already consumed some of the bytes
+         */
         public MemorySegment data() {
-            return data;
+            MemorySegment d = data;
+            if (d != null) {
+                return d;
+            }
+            synchronized (this) {
+                if (data == null) {
+                    MemorySegment copy = image.allocate(carried);
+                    long at = 0;
+                    for (int i = 0; i < runs.length; i += 2) {
+                        pin.read(runs[i], runs[i + 1], copy, at);
+                        at += runs[i + 1];
+                    }
+                    data = copy.asReadOnly();
+                }
+                return data;
+            }
+        }
+
+        /**
+         * Copies {@code length} carried bytes starting at {@code at} (a position in the run-after-run
+         * order of {@link #data()}) into {@code dst} at {@code dstOffset}, straight out of the store or
+         * the image's copy-on-write side copies: no copy of the whole image is made. Each carried byte
+         * may be read once (as a checkpoint writer streams them); one reader thread at a time.
+         *
+         * @throws StoreClosedException     if the image is closed
+         * @throws IllegalStateException    if a byte was read before
+         * @throws IndexOutOfBoundsException if the range is outside the carried bytes
+         */
+        public void read(long at, MemorySegment dst, long dstOffset, long length) {
+            if (at < 0 || length < 0 || at + length > carried) {
+                throw new IndexOutOfBoundsException("read " + at + "+" + length + " of " + carried + " carried bytes");
+            }
+            image.ensureOpen();
+            MemorySegment d = data;
+            if (d != null) {
+                MemorySegment.copy(d, at, dst, dstOffset, length);
+                return;
+            }
+            long runStart = 0;
+            for (int i = 0; i < runs.length && length > 0; i += 2) {
+                long runLength = runs[i + 1];
+                if (at < runStart + runLength) {
+                    long within = at - runStart;
+                    long n = Math.min(length, runLength - within);
+                    pin.read(runs[i] + within, n, dst, dstOffset);
+                    at += n;
+                    dstOffset += n;
+                    length -= n;
+                }
+                runStart += runLength;
+            }
         }
     }
 
@@ -117,13 +203,15 @@ public final class StoreImage implements AutoCloseable {
     private final long token;
     private final long baseToken;
     private final boolean incremental;
-    private final List<Region> regions;
+    private final List<Region> regions = new ArrayList<>();
     private final long entries;
-    private final Arena arena;
+    /** Holds the bytes {@link Region#data()} copied out; created by the first (closing a shared arena is not free). */
+    private Arena arena;
+    private final ImagePin pin;
     private volatile boolean closed;
 
     StoreImage(String storeName, StoreOptions options, byte[] metadata, byte[] flushMetadata, long token, long baseToken,
-               boolean incremental, List<Region> regions, long entries, Arena arena) {
+               boolean incremental, long entries, ImagePin pin) {
         this.storeName = storeName;
         this.options = options;
         this.metadata = metadata;
@@ -131,9 +219,13 @@ public final class StoreImage implements AutoCloseable {
         this.token = token;
         this.baseToken = baseToken;
         this.incremental = incremental;
-        this.regions = List.copyOf(regions);
         this.entries = entries;
-        this.arena = arena;
+        this.pin = pin;
+    }
+
+    /** While the image is built ({@link ImageCapture}): adds the next region. */
+    void addRegion(int fileId, long fileOffset, long size, boolean whole, long[] runs, ImagePin.RegionPin regionPin) {
+        regions.add(new Region(this, fileId, fileOffset, size, whole, runs, regionPin));
     }
 
     /** Name of the store. */
@@ -174,7 +266,7 @@ public final class StoreImage implements AutoCloseable {
     /** The regions, sorted by file id, then offset. */
     public List<Region> regions() {
         ensureOpen();
-        return regions;
+        return java.util.Collections.unmodifiableList(regions);
     }
 
     /** Entries in the store when the image was taken. */
@@ -186,21 +278,43 @@ public final class StoreImage implements AutoCloseable {
     public long bytesCarried() {
         long n = 0;
         for (Region r : regions) {
-            n += r.data.byteSize();
+            n += r.carried;
         }
         return n;
     }
 
-    /** Releases the copied bytes; idempotent. */
+    /**
+     * Bytes the store's owner copied aside so far (chunks it changed before they were read) plus
+     * chunks the reader copied aside (read partly); a measure of what copy-on-write cost.
+     */
+    public long sideCopyBytes() {
+        return pin.sideBytes();
+    }
+
+    /**
+     * Releases the image: its side copies and copied-out bytes now; the pinned store memory at the
+     * owner's next image, flush or close (see {@link ImagePin#reap()}). Idempotent, any thread.
+     */
     @Override
     public synchronized void close() {
         if (!closed) {
             closed = true;
-            arena.close();
+            pin.close();
+            if (arena != null) {
+                arena.close();
+            }
         }
     }
 
-    private void ensureOpen() {
+    private synchronized MemorySegment allocate(long bytes) {
+        ensureOpen();
+        if (arena == null) {
+            arena = Arena.ofShared();
+        }
+        return arena.allocate(Math.max(1, bytes), 64).asSlice(0, bytes);
+    }
+
+    void ensureOpen() {
         if (closed) {
             throw new StoreClosedException("image of store '" + storeName + "'");
         }

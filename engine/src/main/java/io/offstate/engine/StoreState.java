@@ -6,6 +6,7 @@ import io.offstate.offheap.index.EntryMap;
 import io.offstate.offheap.index.KeyDictionary;
 import io.offstate.offheap.index.SlotDescriptor;
 import io.offstate.offheap.index.SortedIndex;
+import io.offstate.offheap.memory.ImagePin;
 import io.offstate.offheap.memory.MemoryBudget;
 import io.offstate.offheap.memory.MetaIn;
 import io.offstate.offheap.memory.MetaOut;
@@ -27,6 +28,8 @@ final class StoreState implements AutoCloseable {
     final KeyComponent keyComponent;
     /** The sorted index, or null for a hash-only store. */
     final SortedIndex sorted;
+    /** The last image pinned on this state, until released (owner thread only). */
+    private ImagePin pin;
 
     private StoreState(MemoryBudget budget, PagedMemory memory, EntryMap map, KeyDictionary dictionary,
                        KeyComponent keyComponent, SortedIndex sorted) {
@@ -303,6 +306,9 @@ final class StoreState implements AutoCloseable {
 
     /** Re-reads every segment from its region after a flush remapped them. */
     void refreshMappings() {
+        if (pin != null && pin.isClosed()) {
+            releasePin(); // a closed image's hold on the mappings this flush replaced goes now
+        }
         memory.refreshMappings();
         map.index().refreshMappings();
         if (dictionary != null) {
@@ -310,8 +316,26 @@ final class StoreState implements AutoCloseable {
         }
     }
 
+    /** Records the image just pinned on this state ({@link ImageCapture}). */
+    void pin(ImagePin p) {
+        this.pin = p;
+    }
+
+    /**
+     * Lets go of the last image's pin: a closed one is reaped (its hold on freed or remapped
+     * regions given back), an open one detached (what it has not read is copied aside now, so it
+     * stays valid without this state). Owner thread.
+     */
+    void releasePin() {
+        if (pin != null) {
+            pin.detach();
+            pin = null;
+        }
+    }
+
     @Override
     public void close() {
+        releasePin(); // before any memory goes: an open image still reads the pinned bytes
         if (dictionary != null) {
             dictionary.close();
         }

@@ -174,13 +174,14 @@ public final class EntryMap implements EntryKeys, AutoCloseable {
             final long offset = memory.offset(address);
             final int oldSize = EntryDescriptor.sizeAt(page, offset);
             if (memory.fitsInPlace(oldSize, newSize)) {
+                memory.markDirty(address, newSize); // before the write: see PagedMemory.markDirty
                 write(page, offset, key, value);
-                memory.markDirty(address, newSize);
             } else {
                 memory.budget().check(memory.bytesNeeded(newSize));
                 long fresh = memory.allocate(newSize);
-                write(memory.page(fresh), memory.offset(fresh), key, value);
+                final MemorySegment freshPage = memory.page(fresh);
                 memory.markDirty(fresh, newSize);
+                write(freshPage, memory.offset(fresh), key, value);
                 index.replaceFound(fresh);
                 memory.free(address, oldSize);
                 address = fresh;
@@ -188,8 +189,9 @@ public final class EntryMap implements EntryKeys, AutoCloseable {
         } else {
             memory.budget().check(bytesNeededForInsert(newSize));
             address = memory.allocate(newSize);
-            write(memory.page(address), memory.offset(address), key, value);
+            final MemorySegment newPage = memory.page(address);
             memory.markDirty(address, newSize);
+            write(newPage, memory.offset(address), key, value);
             try {
                 index.insert(hash, address);
             } catch (RuntimeException e) {

@@ -178,8 +178,8 @@ public final class HashIndex implements AutoCloseable {
         final MemorySegment slots = foundTable.slots;
         foundTable.check(foundSlot);
         long slot = slots.get(ValueLayout.JAVA_LONG, foundSlot << 3);
+        foundTable.dirty(foundSlot, foundSlot); // before every slot write: see Table.dirty
         slots.set(ValueLayout.JAVA_LONG, foundSlot << 3, SlotDescriptor.withAddress(slot, newAddress));
-        foundTable.dirty(foundSlot, foundSlot);
     }
 
     /** Removes the key of the last successful {@link #find}. */
@@ -197,9 +197,9 @@ public final class HashIndex implements AutoCloseable {
             long n = j + 1 == capacity ? 0 : j + 1;
             t.check(n);
             long next = slots.get(ValueLayout.JAVA_LONG, n << 3);
+            t.dirty(j, j);
             if (SlotDescriptor.distance(next) <= 1) {
                 slots.set(ValueLayout.JAVA_LONG, j << 3, EMPTY);
-                t.dirty(at, j);
                 break;
             }
             slots.set(ValueLayout.JAVA_LONG, j << 3, next - DISTANCE_ONE);
@@ -241,8 +241,8 @@ public final class HashIndex implements AutoCloseable {
             t.check(i);
             long slot = slots.get(ValueLayout.JAVA_LONG, i << 3);
             if (slot == EMPTY) {
-                slots.set(ValueLayout.JAVA_LONG, i << 3, SlotDescriptor.slot(fp, distance, address));
                 t.dirty(i, i);
+                slots.set(ValueLayout.JAVA_LONG, i << 3, SlotDescriptor.slot(fp, distance, address));
                 t.count++;
                 return;
             }
@@ -267,6 +267,7 @@ public final class HashIndex implements AutoCloseable {
             }
             end = end + 1 == capacity ? 0 : end + 1;
         }
+        t.dirty(i, end);
         long j = end;
         while (j != i) {
             long prev = j == 0 ? capacity - 1 : j - 1;
@@ -274,7 +275,6 @@ public final class HashIndex implements AutoCloseable {
             j = prev;
         }
         slots.set(ValueLayout.JAVA_LONG, i << 3, SlotDescriptor.slot(fp, distance, address));
-        t.dirty(i, end);
         t.count++;
     }
 
@@ -332,8 +332,8 @@ public final class HashIndex implements AutoCloseable {
                 long address = SlotDescriptor.address(slot);
                 long hash = keys.hashOf(address);
                 insertInto(current, hash, fingerprint(hash), address);
-                slots.set(ValueLayout.JAVA_LONG, i << 3, EMPTY);
                 from.dirty(i, i);
+                slots.set(ValueLayout.JAVA_LONG, i << 3, EMPTY);
                 from.count--;
             }
             done++;
@@ -680,7 +680,10 @@ public final class HashIndex implements AutoCloseable {
             out.putInt(region.fileId()).putLong(capacity).putLong(count);
         }
 
-        /** Records that slots {@code from..to} (inclusive, wrapping past the end) changed. */
+        /**
+         * Records that slots {@code from..to} (inclusive, wrapping past the end) are about to change:
+         * called before the writes (see {@link MappedRegion#markDirty}).
+         */
         void dirty(long from, long to) {
             if (region == null) {
                 return;

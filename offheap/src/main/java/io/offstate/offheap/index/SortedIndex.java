@@ -314,10 +314,10 @@ public final class SortedIndex {
             long leaf = memory.allocate(nodeSize);
             MemorySegment page = memory.page(leaf);
             long offset = memory.offset(leaf);
+            touch(leaf);
             NodeDescriptor.initLeaf(page, offset, NONE, NONE);
             NodeDescriptor.setLeafElement(page, offset, 0, preparedPrefix, address);
             NodeDescriptor.count(page, offset, 1);
-            touch(leaf);
             root = head = tail = leaf;
             height = 0;
             size = 1;
@@ -330,11 +330,11 @@ public final class SortedIndex {
         final int position = preparedPosition;
         final int e = NodeDescriptor.LEAF_ELEMENT;
         if (preparedSplits == 0) {
+            touch(leaf);
             MemorySegment.copy(page, NodeDescriptor.leafElement(offset, position), page,
                 NodeDescriptor.leafElement(offset, position + 1), (long) (count - position) * e);
             NodeDescriptor.setLeafElement(page, offset, position, preparedPrefix, address);
             NodeDescriptor.count(page, offset, count + 1);
-            touch(leaf);
             size++;
             return;
         }
@@ -351,16 +351,16 @@ public final class SortedIndex {
         final MemorySegment rightPage = memory.page(right);
         final long rightOffset = memory.offset(right);
         final long next = NodeDescriptor.next(page, offset);
+        touch(right);
         NodeDescriptor.initLeaf(rightPage, rightOffset, leaf, next);
         if (next != NONE) {
             leafCount(memory.page(next), memory.offset(next)); // a link read from memory: check before writing through it
-            NodeDescriptor.prev(memory.page(next), memory.offset(next), right);
             touch(next);
+            NodeDescriptor.prev(memory.page(next), memory.offset(next), right);
         } else {
             tail = right;
         }
         touch(leaf);
-        touch(right);
         NodeDescriptor.next(page, offset, right);
         MemorySegment.copy(scratch, 0, page, NodeDescriptor.leafElement(offset, 0), (long) splitAt * e);
         NodeDescriptor.count(page, offset, splitAt);
@@ -386,10 +386,10 @@ public final class SortedIndex {
             long node = memory.allocate(nodeSize);
             MemorySegment page = memory.page(node);
             long offset = memory.offset(node);
+            touch(node);
             NodeDescriptor.initInner(page, offset, root);
             NodeDescriptor.setInnerElement(page, offset, 0, prefix, separator, child);
             NodeDescriptor.count(page, offset, 1);
-            touch(node);
             root = node;
             height++;
             if (height > MAX_HEIGHT) {
@@ -404,11 +404,11 @@ public final class SortedIndex {
         final int at = pathChild[level];
         final int e = NodeDescriptor.INNER_ELEMENT;
         if (count < innerCapacity) {
+            touch(node);
             MemorySegment.copy(page, NodeDescriptor.innerElement(offset, at), page, NodeDescriptor.innerElement(offset, at + 1),
                 (long) (count - at) * e);
             NodeDescriptor.setInnerElement(page, offset, at, prefix, separator, child);
             NodeDescriptor.count(page, offset, count + 1);
-            touch(node);
             return;
         }
         MemorySegment.copy(page, NodeDescriptor.innerElement(offset, 0), scratch, 0, (long) at * e);
@@ -425,14 +425,14 @@ public final class SortedIndex {
         final long right = memory.allocate(nodeSize);
         final MemorySegment rightPage = memory.page(right);
         final long rightOffset = memory.offset(right);
+        touch(node);
+        touch(right);
         NodeDescriptor.initInner(rightPage, rightOffset, promotedChild);
         MemorySegment.copy(scratch, 0, page, NodeDescriptor.innerElement(offset, 0), (long) promoted * e);
         NodeDescriptor.count(page, offset, promoted);
         MemorySegment.copy(scratch, (long) (promoted + 1) * e, rightPage, NodeDescriptor.innerElement(rightOffset, 0),
             (long) (total - promoted - 1) * e);
         NodeDescriptor.count(rightPage, rightOffset, total - promoted - 1);
-        touch(node);
-        touch(right);
         insertIntoParent(level - 1, promotedPrefix, promotedSeparator, right);
     }
 
@@ -469,13 +469,17 @@ public final class SortedIndex {
         int size = EntryDescriptor.entrySize(length, 0);
         long address = memory.allocate(size);
         MemorySegment page = memory.page(address);
+        memory.markDirty(address, size);
         long o = EntryDescriptor.writeHeader(page, memory.offset(address), length, 0);
         MemorySegment.copy(bytes, 0, page, ValueLayout.JAVA_BYTE, o, length);
-        memory.markDirty(address, size);
         return address;
     }
 
-    /** Records a change to the node at {@code node}, for the flush of a file-backed store. */
+    /**
+     * Records that the node at {@code node} is about to change (for the flush of a file-backed
+     * store and an open image): called after {@code memory.page(node)} checked the address and
+     * before the node's first write (see {@link PagedMemory#markDirty}).
+     */
     private void touch(long node) {
         memory.markDirty(node, nodeSize);
     }
@@ -496,8 +500,9 @@ public final class SortedIndex {
     /** Points the element at {@code position} (from {@link #positionOf}) at the entry's new address. */
     public void setAddress(long position, long address) {
         long leaf = leafOf(position);
-        NodeDescriptor.leafAddress(memory.page(leaf), memory.offset(leaf), indexOf(position), address);
+        MemorySegment page = memory.page(leaf);
         touch(leaf);
+        NodeDescriptor.leafAddress(page, memory.offset(leaf), indexOf(position), address);
     }
 
     /**
@@ -514,10 +519,10 @@ public final class SortedIndex {
         final MemorySegment page = memory.page(leaf);
         final long offset = memory.offset(leaf);
         final int count = NodeDescriptor.count(page, offset) - 1;
+        touch(leaf);
         MemorySegment.copy(page, NodeDescriptor.leafElement(offset, i + 1), page, NodeDescriptor.leafElement(offset, i),
             (long) (count - i) * NodeDescriptor.LEAF_ELEMENT);
         NodeDescriptor.count(page, offset, count);
-        touch(leaf);
         size--;
         if (height == 0) {
             if (count == 0) {
@@ -552,17 +557,17 @@ public final class SortedIndex {
         if (lc + rc > leafCapacity) {
             return false;
         }
+        touch(left);
+        touch(parent);
         MemorySegment.copy(rp, NodeDescriptor.leafElement(ro, 0), lp, NodeDescriptor.leafElement(lo, lc),
             (long) rc * NodeDescriptor.LEAF_ELEMENT);
         NodeDescriptor.count(lp, lo, lc + rc);
         final long next = NodeDescriptor.next(rp, ro);
         NodeDescriptor.next(lp, lo, next);
-        touch(left);
-        touch(parent);
         if (next != NONE) {
             leafCount(memory.page(next), memory.offset(next));
-            NodeDescriptor.prev(memory.page(next), memory.offset(next), left);
             touch(next);
+            NodeDescriptor.prev(memory.page(next), memory.offset(next), left);
         } else {
             tail = left;
         }
@@ -620,6 +625,9 @@ public final class SortedIndex {
         final int lc = innerCount(lp, lo); // the sibling was not on the descent
         final int nc = innerCount(np, no);
         final long e = NodeDescriptor.INNER_ELEMENT;
+        touch(parent);
+        touch(left);
+        touch(node);
         MemorySegment.copy(np, NodeDescriptor.innerElement(no, 0), np, NodeDescriptor.innerElement(no, 1), nc * e);
         NodeDescriptor.setInnerElement(np, no, 0, NodeDescriptor.separatorPrefix(pp, po, i),
             NodeDescriptor.separatorAddress(pp, po, i), NodeDescriptor.child0(np, no));
@@ -628,9 +636,6 @@ public final class SortedIndex {
         NodeDescriptor.setInnerElement(pp, po, i, NodeDescriptor.separatorPrefix(lp, lo, lc - 1),
             NodeDescriptor.separatorAddress(lp, lo, lc - 1), node);
         NodeDescriptor.count(lp, lo, lc - 1);
-        touch(parent);
-        touch(left);
-        touch(node);
     }
 
     /** Moves the first child of inner child {@code i + 1} of {@code parent} to the end of child {@code i}. */
@@ -645,6 +650,9 @@ public final class SortedIndex {
         final long ro = memory.offset(right);
         final int nc = innerCount(np, no);
         innerCount(rp, ro); // the sibling was not on the descent
+        touch(parent);
+        touch(node);
+        touch(right);
         NodeDescriptor.setInnerElement(np, no, nc, NodeDescriptor.separatorPrefix(pp, po, i),
             NodeDescriptor.separatorAddress(pp, po, i), NodeDescriptor.child0(rp, ro));
         NodeDescriptor.count(np, no, nc + 1);
@@ -652,9 +660,6 @@ public final class SortedIndex {
             NodeDescriptor.separatorAddress(rp, ro, 0), right);
         NodeDescriptor.child0(rp, ro, NodeDescriptor.child(rp, ro, 1));
         removeInnerElement(rp, ro, 0);
-        touch(parent);
-        touch(node);
-        touch(right);
     }
 
     /** Merges inner child {@code i + 1} of {@code parent} into child {@code i}, pulling their separator down, if all fit. */
@@ -672,14 +677,14 @@ public final class SortedIndex {
         if (lc + 1 + rc > innerCapacity) {
             return false;
         }
+        touch(left);
+        touch(parent);
         NodeDescriptor.setInnerElement(lp, lo, lc, NodeDescriptor.separatorPrefix(parentPage, parentOffset, i),
             NodeDescriptor.separatorAddress(parentPage, parentOffset, i), NodeDescriptor.child0(rp, ro));
         MemorySegment.copy(rp, NodeDescriptor.innerElement(ro, 0), lp, NodeDescriptor.innerElement(lo, lc + 1),
             (long) rc * NodeDescriptor.INNER_ELEMENT);
         NodeDescriptor.count(lp, lo, lc + 1 + rc);
         removeInnerElement(parentPage, parentOffset, i);
-        touch(left);
-        touch(parent);
         memory.free(right, nodeSize);
         return true;
     }

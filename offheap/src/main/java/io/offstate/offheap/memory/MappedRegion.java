@@ -56,6 +56,8 @@ public final class MappedRegion {
     private long unverified;
     /** Checks chunks on first touch; dropped once every chunk passed. */
     private ChunkChecker checker;
+    /** The open image pinning this region, or null (the common case: {@link #markDirty} then costs one null check). */
+    ImagePin.RegionPin pin;
 
     /**
      * @param fileId     the store file holding the bytes (0 for the pages file)
@@ -169,13 +171,21 @@ public final class MappedRegion {
         return segment;
     }
 
-    /** Records that {@code [offset, offset + length)} of this region was changed. */
+    /**
+     * Records that {@code [offset, offset + length)} of this region is about to change. Must be
+     * called <b>before</b> the bytes change: while an {@link ImagePin} holds the region, this is
+     * where a chunk the image still needs is copied aside first.
+     */
     public void markDirty(long offset, long length) {
         if (length <= 0) {
             return;
         }
         long first = offset >>> CHUNK_SHIFT;
         long last = (offset + length - 1) >>> CHUNK_SHIFT;
+        final ImagePin.RegionPin p = pin;
+        if (p != null) {
+            p.beforeWrite(first, last);
+        }
         for (long c = first; c <= last; c++) {
             final int word = (int) (c >>> 6);
             final long bit = 1L << c;
@@ -258,6 +268,14 @@ public final class MappedRegion {
         segment = s;
         mapping = fresh;
         previous.release();
+    }
+
+    /** The mapping the segment is cut from, for an {@link ImagePin} to hold alive. */
+    Mapping mappingForPin() {
+        if (mapping == null) {
+            throw new IllegalStateException("region at " + fileOffset + " of file " + fileId + " is unmapped");
+        }
+        return mapping;
     }
 
     /** Lets go of the mapping; idempotent. Once no region uses it, accesses through its segments throw. */

@@ -59,6 +59,14 @@ public final class Mapping {
         return slice;
     }
 
+    /** One more user of the whole mapping (an {@link ImagePin}); it must {@link #release()} it. */
+    void retain() {
+        if (!segment.scope().isAlive()) {
+            throw new IllegalStateException("mapping already unmapped");
+        }
+        users++;
+    }
+
     /** A region lets go; the last one unmaps. */
     void release() {
         if (--users == 0) {

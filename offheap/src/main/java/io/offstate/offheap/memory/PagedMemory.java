@@ -149,8 +149,10 @@ public final class PagedMemory implements AutoCloseable {
     }
 
     /**
-     * Records that {@code [address, address + length)} was written, so the next flush of a
-     * file-backed store persists it. Free for anonymous memory. Every write into pages must call it.
+     * Records that {@code [address, address + length)} is about to be written, so the next flush of
+     * a file-backed store persists it and the next incremental image carries it. Every write into
+     * pages must call it <b>before</b> the bytes change (an open {@link ImagePin} copies a chunk it
+     * still needs here), and after {@link #page} of the address (which checks it).
      */
     public void markDirty(long address, long length) {
         if (regions != null) {
@@ -327,8 +329,9 @@ public final class PagedMemory implements AutoCloseable {
     }
 
     private void pushFree(int sizeClass, long address) {
-        page(address).set(ValueLayout.JAVA_LONG_UNALIGNED, offset(address), freeHeads[sizeClass]);
-        markDirty(address, Long.BYTES);
+        final MemorySegment page = page(address); // checked first: a damaged address fails before anything is marked
+        markDirty(address, Long.BYTES); // before the write: an open image may still need the old bytes
+        page.set(ValueLayout.JAVA_LONG_UNALIGNED, offset(address), freeHeads[sizeClass]);
         freeHeads[sizeClass] = address;
     }
 
