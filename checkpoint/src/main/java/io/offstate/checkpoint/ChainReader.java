@@ -183,7 +183,7 @@ final class ChainReader implements StoreImage.RegionSource, AutoCloseable {
         for (var e : regions.entrySet()) {
             long size = e.getValue().bytes().byteSize();
             out.add(new SectionWriter.Piece(e.getKey().fileId(), e.getKey().fileOffset(), size, true, new long[] {0, size},
-                e.getValue().bytes()));
+                SectionWriter.Source.of(e.getValue().bytes())));
         }
         out.sort(Comparator.comparingInt(SectionWriter.Piece::fileId).thenComparingLong(SectionWriter.Piece::fileOffset));
         return out;

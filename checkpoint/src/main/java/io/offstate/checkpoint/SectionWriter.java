@@ -2,7 +2,6 @@ package io.offstate.checkpoint;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,14 +16,31 @@ final class SectionWriter {
     private final CheckpointStorage storage;
     private final BlockCodec codec = new BlockCodec();
     private final byte[] raw;
+    private final MemorySegment rawSegment;
 
     SectionWriter(CheckpointStorage storage, int blockSize) {
         this.storage = storage;
         this.raw = new byte[blockSize];
+        this.rawSegment = MemorySegment.ofArray(raw);
     }
 
-    /** One region to write: its name and size, and the runs carried ({@code runs} as offset, length pairs) in {@code data}. */
-    record Piece(int fileId, long fileOffset, long size, boolean whole, long[] runs, MemorySegment data) {
+    /** Where a piece's carried bytes come from: {@code length} bytes at stream position {@code at} into {@code dst}. */
+    @FunctionalInterface
+    interface Source {
+        void read(long at, MemorySegment dst, long dstOffset, long length);
+
+        /** The bytes of {@code data}, in order. */
+        static Source of(MemorySegment data) {
+            return (at, dst, dstOffset, length) -> MemorySegment.copy(data, at, dst, dstOffset, length);
+        }
+    }
+
+    /**
+     * One region to write: its name and size, and the runs carried ({@code runs} as offset, length
+     * pairs), read run after run from {@code data}; each carried byte is read once, in order (an
+     * image streams straight out of the store and its copy-on-write side copies, never copied whole).
+     */
+    record Piece(int fileId, long fileOffset, long size, boolean whole, long[] runs, Source data) {
         int runCount() {
             return runs.length / 2;
         }
@@ -51,7 +67,7 @@ final class SectionWriter {
                 runs[2 * i] = r.runOffset(i);
                 runs[2 * i + 1] = r.runLength(i);
             }
-            pieces.add(new Piece(r.fileId(), r.fileOffset(), r.size(), r.isWhole(), runs, r.data()));
+            pieces.add(new Piece(r.fileId(), r.fileOffset(), r.size(), r.isWhole(), runs, r::read));
         }
         return write(id, index, image.storeName(), image.isIncremental(), image.token(), image.baseToken(), image.entries(),
             image.metadata(), pieces);
@@ -67,7 +83,7 @@ final class SectionWriter {
         long blockStart = 0;
         for (Piece r : pieces) {
             List<CheckpointManifest.Run> runs = new ArrayList<>(r.runCount());
-            MemorySegment data = r.data();
+            Source data = r.data();
             long at = 0;
             for (int i = 0; i < r.runCount(); i++) {
                 long length = r.runLength(i);
@@ -75,7 +91,7 @@ final class SectionWriter {
                 long done = 0;
                 while (done < length) {
                     int n = (int) Math.min(raw.length - filled, length - done);
-                    MemorySegment.copy(data, ValueLayout.JAVA_BYTE, at + done, raw, filled, n);
+                    data.read(at + done, rawSegment, filled, n);
                     filled += n;
                     done += n;
                     if (filled == raw.length) {
