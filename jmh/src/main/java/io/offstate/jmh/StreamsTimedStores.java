@@ -51,7 +51,8 @@ public final class StreamsTimedStores {
     private static final long[] WRITES = new long[CAPACITY];
     private static int reads;
     private static int writes;
-    private static long calls;
+    private static long readCalls;
+    private static long writeCalls;
 
     private StreamsTimedStores() {
     }
@@ -73,8 +74,13 @@ public final class StreamsTimedStores {
         return sorted[(int) Math.min(sorted.length - 1, Math.round(p / 100.0 * (sorted.length - 1)))];
     }
 
-    static boolean sample() {
-        return (++calls & (SAMPLE_EVERY - 1)) == 0;
+    /** Counted apart for reads and writes: a count goes get, put, get, put, so one counter would time only one kind. */
+    static boolean sampleRead() {
+        return (++readCalls & (SAMPLE_EVERY - 1)) == 0;
+    }
+
+    static boolean sampleWrite() {
+        return (++writeCalls & (SAMPLE_EVERY - 1)) == 0;
     }
 
     static void read(long nanos) {
@@ -267,7 +273,7 @@ public final class StreamsTimedStores {
 
         @Override
         public void put(Bytes key, byte[] value) {
-            if (sample()) {
+            if (sampleWrite()) {
                 long t = System.nanoTime();
                 inner.put(key, value);
                 write(System.nanoTime() - t);
@@ -278,7 +284,7 @@ public final class StreamsTimedStores {
 
         @Override
         public byte[] get(Bytes key) {
-            if (sample()) {
+            if (sampleRead()) {
                 long t = System.nanoTime();
                 byte[] v = inner.get(key);
                 read(System.nanoTime() - t);
@@ -341,7 +347,7 @@ public final class StreamsTimedStores {
 
         @Override
         public void put(Bytes key, byte[] value, long windowStartTimestamp) {
-            if (sample()) {
+            if (sampleWrite()) {
                 long t = System.nanoTime();
                 inner.put(key, value, windowStartTimestamp);
                 write(System.nanoTime() - t);
@@ -352,7 +358,7 @@ public final class StreamsTimedStores {
 
         @Override
         public byte[] fetch(Bytes key, long time) {
-            if (sample()) {
+            if (sampleRead()) {
                 long t = System.nanoTime();
                 byte[] v = inner.fetch(key, time);
                 read(System.nanoTime() - t);
