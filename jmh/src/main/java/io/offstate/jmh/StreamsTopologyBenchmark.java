@@ -20,7 +20,6 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KGroupedStream;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.TimeWindows;
-import org.apache.kafka.streams.state.BuiltInDslStoreSuppliers;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -83,8 +82,8 @@ public class StreamsTopologyBenchmark {
     static final int RECORDS_PER_MS = 16;
     /** Window size of the windowed count. */
     static final Duration WINDOW = Duration.ofMinutes(1);
-    /** Records piped in the setup, before measuring. */
-    static final int PREFILL = 1_000;
+    /** Records piped in the setup, before measuring: this many, or 10 per key if fewer (the smoke run). */
+    static final int PREFILL = 1_000_000;
     /** Length of the precomputed access order (a power of two). */
     static final int ACCESSES = 1 << 20;
 
@@ -132,17 +131,18 @@ public class StreamsTopologyBenchmark {
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
         props.put(StreamsConfig.DSL_STORE_SUPPLIERS_CLASS_CONFIG, switch (store) {
-            case "rocksdb" -> BuiltInDslStoreSuppliers.RocksDBDslStoreSuppliers.class;
-            case "offstate" -> OffstateDslStoreSuppliers.class;
+            case "rocksdb" -> StreamsTimedStores.RocksDb.class;
+            case "offstate" -> StreamsTimedStores.Offstate.class;
             default -> throw new IllegalArgumentException("store " + store + ": rocksdb or offstate");
         });
         driver = new TopologyTestDriver(builder.build(), props);
         input = driver.createInputTopic("in", new StringSerializer(), new ByteArraySerializer());
-        // a few records first so the stores exist and are open; the driver flushes every store after
-        // every record, which makes a larger prefill take minutes with file-backed stores
-        for (long i = 0; i < PREFILL; i++) {
+        // every key in both stores, and the bulk of the >= 1M records of the fork, before measuring
+        long prefill = Math.min(PREFILL, 10L * keys);
+        for (long i = 0; i < prefill; i++) {
             pipe();
         }
+        StreamsTimedStores.reset();
     }
 
     private void pipe() {
@@ -161,6 +161,12 @@ public class StreamsTopologyBenchmark {
         Report.metric("streams.records." + store, n);
         Report.metric("streams.heap." + store, Report.settledHeapUsed());
         Report.metric("streams.rss." + store, residentBytes());
+        for (boolean read : new boolean[] {true, false}) {
+            for (double p : new double[] {50, 99, 99.9}) {
+                Report.metric("streams." + (read ? "read" : "write") + ".p" + p + "." + store,
+                    StreamsTimedStores.percentile(read, p));
+            }
+        }
         driver.close();
         FileStores.delete(stateDir);
     }

@@ -44,10 +44,13 @@ import io.offstate.engine.ValueView;
  *       value; null keys throw {@link NullPointerException}.</li>
  *   <li><b>Lifecycle</b>: {@link #init} opens the store — file-backed under
  *       {@code context.stateDir()/<name>} when {@link #persistent()}, else in memory — and
- *       registers a batching restore callback; {@link #flush()} makes a file-backed store durable
- *       (reopening yields the last flush, also after a crash); {@link #close()} flushes and is
- *       idempotent. Calls before {@code init} or after {@code close} throw
- *       {@link InvalidStateStoreException}.</li>
+ *       registers a batching restore callback; {@link #close()} flushes and is idempotent. Calls
+ *       before {@code init} or after {@code close} throw {@link InvalidStateStoreException}.</li>
+ *   <li><b>Offsets</b> (KIP-1035): the store manages its changelog offsets
+ *       ({@link #managesOffsets()}); {@link #commit(Map)} records them and makes them durable
+ *       together with the data only now and then (see {@link CommittedOffsets}); a crash reopens the
+ *       last durable flush with exactly its offsets, and {@link #committedOffset} tells Kafka Streams
+ *       where to restore from.</li>
  *   <li><b>Threading</b>: safe for the stream thread and interactive-query threads at once. Every
  *       call runs under the store's lock (see {@link SharedAccess}); a read never sees half a
  *       write. Iterators copy entries out in batches and never throw
@@ -72,6 +75,7 @@ public sealed class OffstateKeyValueStore implements KeyValueStore<Bytes, byte[]
     private final SharedAccess access = new SharedAccess();
     private final ValueView view = new ValueView();
     private final PositionTracker position = new PositionTracker();
+    private CommittedOffsets offsets;
     private volatile boolean open;
 
     /** @param memoryBudget off-heap byte limit of this store, or 0 for none */
@@ -114,6 +118,13 @@ public sealed class OffstateKeyValueStore implements KeyValueStore<Bytes, byte[]
                 : io.offstate.engine.KeyValueStore.create(o);
         } catch (RuntimeException e) {
             throw new ProcessorStateException("store '" + name + "' could not be opened: " + e.getMessage(), e);
+        }
+        offsets = CommittedOffsets.of(context);
+        try {
+            offsets.load(store.lastFlushMetadata(), store.version(), position.position());
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
         }
         access.adopt(store);
         position.init(context);
@@ -298,27 +309,69 @@ public sealed class OffstateKeyValueStore implements KeyValueStore<Bytes, byte[]
     }
 
     /**
-     * Makes a file-backed store durable: reopening its directory, also after a crash, yields at least
-     * everything written before this call. Kafka Streams calls it before it checkpoints the
-     * changelog offsets, so a restart restores only what came after. Nothing for an in-memory store.
+     * Records the changelog offsets Kafka Streams committed (KIP-1035) and, when
+     * {@link CommittedOffsets} says so, flushes a file-backed store durably with them: data and offsets
+     * in one atomic flush. Nothing is written for an in-memory store.
+     *
+     * @throws InvalidStateStoreException if the store is not open
+     * @throws java.io.UncheckedIOException if the durable flush fails
      */
     @Override
     public void commit(Map<TopicPartition, Long> changelogOffsets) {
         io.offstate.engine.KeyValueStore store = enter();
         try {
-            store.flush();
+            if (offsets.commit(changelogOffsets, store.version()) && persistent) {
+                durableFlush(store);
+            }
         } finally {
             access.exit();
         }
     }
 
-    /** As {@link #commit(Map)} (what Kafka Streams before KIP-1035's {@code commit} called). */
+    /** Flushes a file-backed store durably now, with the offsets last committed. */
     @Override
     @Deprecated
     public void flush() {
-        commit(Map.of());
+        io.offstate.engine.KeyValueStore store = enter();
+        try {
+            if (persistent) {
+                durableFlush(store);
+            }
+        } finally {
+            access.exit();
+        }
     }
 
+    private void durableFlush(io.offstate.engine.KeyValueStore store) {
+        store.flush(offsets.encode(position.position()));
+        offsets.durable(store.version());
+    }
+
+    /** True: offstate stores keep their changelog offsets in their own flushes (KIP-1035). */
+    @Override
+    @Deprecated
+    public boolean managesOffsets() {
+        return true;
+    }
+
+    /**
+     * The offset last {@link #commit committed} for {@code partition}: when the store has just been
+     * opened, that of its last durable flush. Null for an in-memory store, or if none was committed.
+     */
+    @Override
+    public Long committedOffset(TopicPartition partition) {
+        if (!persistent) {
+            return null;
+        }
+        enter();
+        try {
+            return offsets.get(partition);
+        } finally {
+            access.exit();
+        }
+    }
+
+    /** Flushes durably with the committed offsets (a file-backed store), then releases the store; idempotent. */
     @Override
     public void close() {
         if (!open) {
@@ -328,11 +381,30 @@ public sealed class OffstateKeyValueStore implements KeyValueStore<Bytes, byte[]
         try {
             open = false;
             if (store != null) {
-                store.close();
+                closeDurably(store, persistent, offsets, position.position(), name);
             }
         } finally {
             access.exit();
         }
+    }
+
+    /**
+     * Closes {@code store}, a file-backed one after a last durable flush with {@code offsets}; if that
+     * flush fails it is logged and the store is closed all the same (its own close then reports).
+     */
+    static void closeDurably(io.offstate.engine.KeyValueStore store, boolean persistent, CommittedOffsets offsets,
+                             Position position, String name) {
+        if (store.isClosed()) {
+            return;
+        }
+        if (persistent && offsets != null) {
+            try {
+                store.flush(offsets.encode(position));
+            } catch (RuntimeException e) {
+                LOG.warn("store '{}': the flush before close failed: {}", name, e.toString());
+            }
+        }
+        store.close();
     }
 
     /** Locks and returns the open store; the caller must {@code access.exit()} in a finally. */

@@ -24,11 +24,30 @@ import io.offstate.offheap.SharedMemoryBudget;
  * props.put(OffstateStreamsConfig.MEMORY_BUDGET_CONFIG, 512L << 20);   // all offstate stores: 512 MiB
  * }</pre>
  *
+ * <p>{@value #COMMIT_DURABLE_OFFSET_DELTA_CONFIG} and {@value #COMMIT_DURABLE_INTERVAL_MS_CONFIG}:
+ * which of Kafka Streams' commits make a file-backed store durable (see {@link CommittedOffsets}).
+ * offstate stores manage their own changelog offsets (KIP-1035) and flush them atomically with the
+ * data, so a commit only has to be durable now and then: when the changelog offsets moved by the
+ * delta (default {@value #DEFAULT_COMMIT_DURABLE_OFFSET_DELTA}, Kafka's own checkpoint threshold),
+ * or the store changed and the interval (default {@value #DEFAULT_COMMIT_DURABLE_INTERVAL_MS} ms)
+ * passed since its last durable flush; always on close. A delta of 0 makes every commit durable.
+ * After a crash a store reopens as of its last durable flush, with that flush's offsets, and Kafka
+ * Streams restores the rest from the changelog.
+ *
  * <p>Thread-safe; holds one {@link SharedMemoryBudget} per application id.
  */
 public final class OffstateStreamsConfig {
     /** All offstate stores of the application together: off-heap byte limit (a number; absent: none). */
     public static final String MEMORY_BUDGET_CONFIG = "offstate.memory.budget.bytes";
+
+    /** Changelog offset movement (summed over the store's partitions) that makes a commit durable; 0: every commit. */
+    public static final String COMMIT_DURABLE_OFFSET_DELTA_CONFIG = "offstate.commit.durable.offset.delta";
+    /** Default of {@link #COMMIT_DURABLE_OFFSET_DELTA_CONFIG}: Kafka Streams' own checkpoint threshold. */
+    public static final long DEFAULT_COMMIT_DURABLE_OFFSET_DELTA = 10_000L;
+    /** Age (ms) of a store's last durable flush that makes a commit durable if the store changed since. */
+    public static final String COMMIT_DURABLE_INTERVAL_MS_CONFIG = "offstate.commit.durable.interval.ms";
+    /** Default of {@link #COMMIT_DURABLE_INTERVAL_MS_CONFIG}. */
+    public static final long DEFAULT_COMMIT_DURABLE_INTERVAL_MS = 10_000L;
 
     private static final Map<String, SharedMemoryBudget> BUDGETS = new ConcurrentHashMap<>();
 
@@ -50,6 +69,28 @@ public final class OffstateStreamsConfig {
             throw new IllegalArgumentException(MEMORY_BUDGET_CONFIG + " must be > 0 bytes, was " + limit);
         }
         return BUDGETS.computeIfAbsent(applicationId, id -> new SharedMemoryBudget("offstate stores of " + id, limit));
+    }
+
+    /**
+     * A non-negative number from {@code configs}, or {@code defaultValue} if absent.
+     *
+     * @throws IllegalArgumentException if the value is not a number >= 0
+     */
+    static long longConfig(Map<String, Object> configs, String key, long defaultValue) {
+        Object value = configs == null ? null : configs.get(key);
+        if (value == null) {
+            return defaultValue;
+        }
+        long v;
+        try {
+            v = value instanceof Number n ? n.longValue() : Long.parseLong(value.toString().trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be a number, was '" + value + "'", e);
+        }
+        if (v < 0) {
+            throw new IllegalArgumentException(key + " must be >= 0, was " + v);
+        }
+        return v;
     }
 
     static long parseBytes(String key, Object value) {

@@ -51,6 +51,7 @@ public final class OffstateVersionedStore implements VersionedKeyValueStore<Byte
     private final long memoryBudget;
     private final SharedAccess access = new SharedAccess();
     private final PositionTracker position = new PositionTracker();
+    private CommittedOffsets offsets;
     private final io.offstate.engine.time.VersionedRecord found = new io.offstate.engine.time.VersionedRecord();
     private VersionedStore versions;
     private volatile boolean open;
@@ -87,8 +88,15 @@ public final class OffstateVersionedStore implements VersionedKeyValueStore<Byte
         try {
             store = persistent ? KeyValueStore.open(OffstateKeyValueStore.directoryOf(context, name), options)
                 : KeyValueStore.create(options);
-            versions = VersionedStore.on(store, historyRetention);
         } catch (RuntimeException e) {
+            throw new ProcessorStateException("store '" + name + "' could not be opened: " + e.getMessage(), e);
+        }
+        offsets = CommittedOffsets.of(context);
+        try {
+            versions = VersionedStore.on(store, historyRetention);
+            offsets.load(store.lastFlushMetadata(), store.version(), position.position());
+        } catch (RuntimeException e) {
+            store.closeWithoutFlush();
             throw new ProcessorStateException("store '" + name + "' could not be opened: " + e.getMessage(), e);
         }
         access.adopt(store);
@@ -189,25 +197,66 @@ public final class OffstateVersionedStore implements VersionedKeyValueStore<Byte
     }
 
     /**
-     * Makes a file-backed store durable: reopening its directory, also after a crash, yields at least
-     * everything written before this call. Kafka Streams calls it before it checkpoints the
-     * changelog offsets, so a restart restores only what came after. Nothing for an in-memory store.
+     * Records the changelog offsets Kafka Streams committed (KIP-1035) and, when
+     * {@link CommittedOffsets} says so, flushes a file-backed store durably with them: data and offsets
+     * in one atomic flush. Nothing is written for an in-memory store.
+     *
+     * @throws InvalidStateStoreException if the store is not open
+     * @throws java.io.UncheckedIOException if the durable flush fails
      */
     @Override
     public void commit(Map<TopicPartition, Long> changelogOffsets) {
         KeyValueStore s = enter();
         try {
-            s.flush();
+            if (offsets.commit(changelogOffsets, s.version()) && persistent) {
+                durableFlush(s);
+            }
         } finally {
             access.exit();
         }
     }
 
-    /** As {@link #commit(Map)} (what Kafka Streams before KIP-1035's {@code commit} called). */
+    /** Flushes a file-backed store durably now, with the offsets last committed. */
     @Override
     @Deprecated
     public void flush() {
-        commit(Map.of());
+        KeyValueStore s = enter();
+        try {
+            if (persistent) {
+                durableFlush(s);
+            }
+        } finally {
+            access.exit();
+        }
+    }
+
+    private void durableFlush(KeyValueStore s) {
+        s.flush(offsets.encode(position.position()));
+        offsets.durable(s.version());
+    }
+
+    /** True: offstate stores keep their changelog offsets in their own flushes (KIP-1035). */
+    @Override
+    @Deprecated
+    public boolean managesOffsets() {
+        return true;
+    }
+
+    /**
+     * The offset last {@link #commit committed} for {@code partition}: when the store has just been
+     * opened, that of its last durable flush. Null for an in-memory store, or if none was committed.
+     */
+    @Override
+    public Long committedOffset(TopicPartition partition) {
+        if (!persistent) {
+            return null;
+        }
+        enter();
+        try {
+            return offsets.get(partition);
+        } finally {
+            access.exit();
+        }
     }
 
     @Override
@@ -218,8 +267,8 @@ public final class OffstateVersionedStore implements VersionedKeyValueStore<Byte
         KeyValueStore s = access.enter();
         try {
             open = false;
-            if (s != null && !s.isClosed()) {
-                s.close();
+            if (s != null) {
+                OffstateKeyValueStore.closeDurably(s, persistent, offsets, position.position(), name);
             }
         } finally {
             access.exit();

@@ -83,6 +83,7 @@ public sealed class OffstateWindowStore implements WindowStore<Bytes, byte[]> pe
     private long expiredDropped;
     private Sensor expiredSensor;
     private StoreOptions storeOptions;
+    private CommittedOffsets offsets;
     private Path directory;
 
     /** @param windowSize Kafka's window size (may be 0, where the engine's options hold at least 1) */
@@ -132,6 +133,7 @@ public sealed class OffstateWindowStore implements WindowStore<Bytes, byte[]> pe
             expiredSensor = TaskMetrics.droppedRecordsSensor(Thread.currentThread().getName(),
                 context.taskId().toString(), metrics);
         }
+        offsets = CommittedOffsets.of(context);
         position.init(context);
         open = true;
         context.register(root, (BatchingStateRestoreCallback) records -> {
@@ -323,9 +325,11 @@ public sealed class OffstateWindowStore implements WindowStore<Bytes, byte[]> pe
     }
 
     /**
-     * Makes a file-backed store durable: reopening its directory, also after a crash, yields at least
-     * everything written before this call. Kafka Streams calls it before it checkpoints the
-     * changelog offsets, so a restart restores only what came after. Nothing for an in-memory store.
+     * Records the changelog offsets Kafka Streams committed (KIP-1035) and, when
+     * {@link CommittedOffsets} says so, flushes a file-backed store durably with them: data and offsets
+     * in one atomic flush. Nothing is written for an in-memory store.
+     *
+     * @throws java.io.UncheckedIOException if the durable flush fails
      */
     @Override
     public void commit(Map<TopicPartition, Long> changelogOffsets) {
@@ -334,19 +338,68 @@ public sealed class OffstateWindowStore implements WindowStore<Bytes, byte[]> pe
         }
         KeyValueStore s = access.enter();
         try {
-            if (s != null && !s.isClosed()) { // a store never used has no files to flush
-                s.flush();
+            boolean due = offsets.commit(changelogOffsets, s == null ? 0 : s.version());
+            if (s == null && !offsets.isEmpty()) {
+                s = enter(); // a logged store never used yet: its files keep the offsets from now on
+                access.exit();
+            }
+            if (due && persistent && s != null && !s.isClosed()) { // a store never used has no files to flush
+                durableFlush(s);
             }
         } finally {
             access.exit();
         }
     }
 
-    /** As {@link #commit(Map)} (what Kafka Streams before KIP-1035's {@code commit} called). */
+    /** Flushes a file-backed store durably now, with the offsets last committed. */
     @Override
     @Deprecated
     public void flush() {
-        commit(Map.of());
+        if (!open) {
+            return;
+        }
+        KeyValueStore s = access.enter();
+        try {
+            if (s != null && !s.isClosed() && persistent) {
+                durableFlush(s);
+            }
+        } finally {
+            access.exit();
+        }
+    }
+
+    private void durableFlush(KeyValueStore s) {
+        s.flush(offsets.encode(position.position()));
+        offsets.durable(s.version());
+    }
+
+    /** True: offstate stores keep their changelog offsets in their own flushes (KIP-1035). */
+    @Override
+    @Deprecated
+    public boolean managesOffsets() {
+        return true;
+    }
+
+    /**
+     * The offset last {@link #commit committed} for {@code partition}: when the store has just been
+     * opened, that of its last durable flush (the store's files are opened for it if they exist).
+     * Null for an in-memory store, or if none was committed.
+     */
+    @Override
+    public Long committedOffset(TopicPartition partition) {
+        if (!persistent || !open) {
+            return null;
+        }
+        KeyValueStore s = access.enter();
+        try {
+            if (s == null && java.nio.file.Files.isDirectory(directory)) {
+                enter(); // opens the files and loads their offsets
+                access.exit();
+            }
+            return offsets.get(partition);
+        } finally {
+            access.exit();
+        }
     }
 
     @Override
@@ -361,8 +414,8 @@ public sealed class OffstateWindowStore implements WindowStore<Bytes, byte[]> pe
                 it.closeByStore();
             }
             openIterators.clear();
-            if (s != null && !s.isClosed()) {
-                s.close();
+            if (s != null) {
+                OffstateKeyValueStore.closeDurably(s, persistent, offsets, position.position(), name);
             }
             access.install(null); // a later init opens the store again
         } finally {
@@ -396,9 +449,15 @@ public sealed class OffstateWindowStore implements WindowStore<Bytes, byte[]> pe
         KeyValueStore store;
         try {
             store = directory != null ? KeyValueStore.open(directory, storeOptions) : KeyValueStore.create(storeOptions);
+        } catch (RuntimeException e) {
+            throw new ProcessorStateException("store '" + name + "' could not be opened: " + e.getMessage(), e);
+        }
+        try {
             windows = io.offstate.engine.time.WindowStore.on(store, windowOptions);
             cursor = windows.cursor();
+            offsets.load(store.lastFlushMetadata(), store.version(), position.position());
         } catch (RuntimeException e) {
+            store.closeWithoutFlush();
             throw new ProcessorStateException("store '" + name + "' could not be opened: " + e.getMessage(), e);
         }
         access.install(store);

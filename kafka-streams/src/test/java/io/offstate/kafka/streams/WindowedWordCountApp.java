@@ -24,7 +24,10 @@ import org.apache.kafka.streams.processor.StateRestoreListener;
  * restores ({@code STATE <state>}, {@code RESTORED <store> <partition> <records>}) on stdout for the
  * test to read.
  *
- * <p>{@code main(bootstrap, applicationId, stateDir, inputTopic, outputTopic)}. Output: key
+ * <p>{@code main(bootstrap, applicationId, stateDir, inputTopic, outputTopic[, guarantee])}, guarantee
+ * {@code exactly_once_v2} (default) or {@code at_least_once}; at least once runs without the record
+ * cache and makes a commit durable every {@value #ALOS_DURABLE_DELTA} changelog records, so that
+ * kills land between durable and merely recorded commits. Output: key
  * {@code <word>@<window start>}, value the count as a decimal string.
  */
 public final class WindowedWordCountApp {
@@ -32,6 +35,8 @@ public final class WindowedWordCountApp {
     static final String STORE = "word-counts";
     static final Duration WINDOW = Duration.ofSeconds(10);
     static final Duration GRACE = Duration.ofSeconds(60);
+    /** At least once: {@link OffstateStreamsConfig#COMMIT_DURABLE_OFFSET_DELTA_CONFIG}. */
+    static final long ALOS_DURABLE_DELTA = 300;
 
     private WindowedWordCountApp() {
     }
@@ -42,6 +47,7 @@ public final class WindowedWordCountApp {
         String stateDir = args[2];
         String input = args[3];
         String output = args[4];
+        String guarantee = args.length > 5 ? args[5] : StreamsConfig.EXACTLY_ONCE_V2;
 
         StreamsBuilder builder = new StreamsBuilder();
         builder.stream(input, Consumed.with(Serdes.String(), Serdes.String()))
@@ -56,7 +62,11 @@ public final class WindowedWordCountApp {
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, application);
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir);
-        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
+        if (StreamsConfig.AT_LEAST_ONCE.equals(guarantee)) {
+            p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+            p.put(OffstateStreamsConfig.COMMIT_DURABLE_OFFSET_DELTA_CONFIG, ALOS_DURABLE_DELTA);
+        }
         p.put(StreamsConfig.DSL_STORE_SUPPLIERS_CLASS_CONFIG, OffstateDslStoreSuppliers.class);
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
