@@ -94,7 +94,7 @@ public final class Transaction implements AutoCloseable {
 
     private enum State { ACTIVE, COMMITTED, ABORTED, FAILED }
 
-    private final Thread owner;
+    private volatile Thread owner;
     private final KeyValueStore[] stores;
     private final PendingWrites[] pending;
     private final List<ChangeSink> sinks = new ArrayList<>();
@@ -686,6 +686,41 @@ public final class Transaction implements AutoCloseable {
         if (first != null) {
             throw first;
         }
+    }
+
+    /**
+     * Makes {@code newOwner} the only thread allowed to use this ended {@link #reusable} transaction
+     * (and its staging memory) from now on: for a transaction that moves between threads with its
+     * stores, as {@link KeyValueStore#handOverTo}. Called by the owner; or by any thread once the owner
+     * has terminated. The caller publishes the transaction to {@code newOwner} with a happens-before
+     * edge (a lock, a queue).
+     *
+     * @throws NullPointerException  if {@code newOwner} is null
+     * @throws IllegalStateException if the transaction is not reusable, still active, or closed (nothing changed)
+     * @throws WrongThreadException  if called by another thread while the owner is alive (nothing changed)
+     */
+    public void handOverTo(Thread newOwner) {
+        Objects.requireNonNull(newOwner, "newOwner");
+        Thread o = owner;
+        if (Thread.currentThread() != o && o.isAlive()) {
+            throw new WrongThreadException("transaction belongs to thread '" + o.getName() + "' (id " + o.threadId()
+                + "), which is alive; only it can hand the transaction over");
+        }
+        if (!reusable) {
+            throw new IllegalStateException("only a reusable transaction (Transaction.reusable) can be handed over");
+        }
+        if (closed) {
+            throw new IllegalStateException("reusable transaction was closed, its staging memory freed; create a new one");
+        }
+        if (state == State.ACTIVE) {
+            throw new IllegalStateException("transaction is still active: commit or abort it before handing it over");
+        }
+        for (PendingWrites p : pending) {
+            if (p != null) {
+                p.handOverTo(newOwner);
+            }
+        }
+        owner = newOwner;
     }
 
     // ---------------------------------------------------------------- checks

@@ -76,6 +76,8 @@ public final class OffstateSessionStore implements SessionStore<Bytes, byte[]> {
     private final long segmentInterval;
     private final long memoryBudget;
     private final SharedAccess access = new SharedAccess();
+    /** The write rounds' reusable transaction (stream thread, under the access lock). */
+    private final WriteRounds rounds = new WriteRounds();
     private final PositionTracker position = new PositionTracker();
     private final Set<SnapshotIterator> openIterators = ConcurrentHashMap.newKeySet();
     private final ValueView view = new ValueView();
@@ -162,7 +164,8 @@ public final class OffstateSessionStore implements SessionStore<Bytes, byte[]> {
             dropExpired();
             return;
         }
-        try (Transaction tx = Transaction.begin(s)) {
+        try (WriteRounds round = rounds.begin(s)) {
+            Transaction tx = round.tx();
             if (aggregate == null) {
                 sessions.remove(tx, key, start, end);
             } else {
@@ -400,6 +403,7 @@ public final class OffstateSessionStore implements SessionStore<Bytes, byte[]> {
         KeyValueStore s = access.enter();
         try {
             open = false;
+            rounds.release();
             for (SnapshotIterator it : openIterators) {
                 it.closed = true;
             }

@@ -50,6 +50,8 @@ public final class OffstateVersionedStore implements VersionedKeyValueStore<Byte
     private final long historyRetention;
     private final long memoryBudget;
     private final SharedAccess access = new SharedAccess();
+    /** The write rounds' reusable transaction (stream thread, under the access lock). */
+    private final WriteRounds rounds = new WriteRounds();
     private final PositionTracker position = new PositionTracker();
     private CommittedOffsets offsets;
     private final io.offstate.engine.time.VersionedRecord found = new io.offstate.engine.time.VersionedRecord();
@@ -107,7 +109,8 @@ public final class OffstateVersionedStore implements VersionedKeyValueStore<Byte
 
     private void restoreBatch(Collection<ConsumerRecord<byte[], byte[]>> records) {
         KeyValueStore s = enter();
-        try (Transaction tx = Transaction.begin(s)) {
+        try (WriteRounds round = rounds.begin(s)) {
+            Transaction tx = round.tx();
             for (ConsumerRecord<byte[], byte[]> r : records) {
                 if (r.value() == null) {
                     versions.delete(tx, r.key(), r.timestamp());
@@ -125,7 +128,8 @@ public final class OffstateVersionedStore implements VersionedKeyValueStore<Byte
     public long put(Bytes key, byte[] value, long timestamp) {
         Objects.requireNonNull(key, "key cannot be null");
         KeyValueStore s = enter();
-        try (Transaction tx = Transaction.begin(s)) {
+        try (WriteRounds round = rounds.begin(s)) {
+            Transaction tx = round.tx();
             if (timestamp < 0) {
                 return PUT_RETURN_CODE_NOT_PUT; // no record has a negative timestamp; the engine refuses it
             }
@@ -149,7 +153,8 @@ public final class OffstateVersionedStore implements VersionedKeyValueStore<Byte
     public VersionedRecord<byte[]> delete(Bytes key, long timestamp) {
         Objects.requireNonNull(key, "key cannot be null");
         KeyValueStore s = enter();
-        try (Transaction tx = Transaction.begin(s)) {
+        try (WriteRounds round = rounds.begin(s)) {
+            Transaction tx = round.tx();
             VersionedRecord<byte[]> previous = toKafka(versions.get(null, key.get(), timestamp, found));
             versions.delete(tx, key.get(), timestamp);
             tx.commit();
@@ -267,6 +272,7 @@ public final class OffstateVersionedStore implements VersionedKeyValueStore<Byte
         KeyValueStore s = access.enter();
         try {
             open = false;
+            rounds.release();
             if (s != null) {
                 OffstateKeyValueStore.closeDurably(s, persistent, offsets, position.position(), name);
             }

@@ -74,6 +74,8 @@ public sealed class OffstateWindowStore implements WindowStore<Bytes, byte[]> pe
     private final long memoryBudget;
     private final long windowSize;
     private final SharedAccess access = new SharedAccess();
+    /** The write rounds' reusable transaction (stream thread, under the access lock). */
+    private final WriteRounds rounds = new WriteRounds();
     private final PositionTracker position = new PositionTracker();
     private final Set<BatchedWindowIterator<?>> openIterators = ConcurrentHashMap.newKeySet();
     private final ValueView view = new ValueView();
@@ -168,7 +170,8 @@ public sealed class OffstateWindowStore implements WindowStore<Bytes, byte[]> pe
             dropExpired();
             return;
         }
-        try (Transaction tx = Transaction.begin(s)) {
+        try (WriteRounds round = rounds.begin(s)) {
+            Transaction tx = round.tx();
             windows.put(tx, key, value, windowStart);
             tx.commit();
         } catch (TimestampExpiredException e) {
@@ -410,6 +413,7 @@ public sealed class OffstateWindowStore implements WindowStore<Bytes, byte[]> pe
         KeyValueStore s = access.enter();
         try {
             open = false;
+            rounds.release();
             for (BatchedWindowIterator<?> it : openIterators) {
                 it.closeByStore();
             }

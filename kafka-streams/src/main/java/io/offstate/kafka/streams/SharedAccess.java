@@ -20,7 +20,7 @@ import io.offstate.engine.KeyValueStore;
  */
 final class SharedAccess {
     /** The owner of every parked store: started and joined once, so it is never alive. */
-    private static final Thread PARKED = terminatedThread();
+    static final Thread PARKED = terminatedThread();
 
     private final ReentrantLock lock = new ReentrantLock();
     private KeyValueStore store;
