@@ -149,7 +149,9 @@ final class Suite {
      * throughput, each against RocksDB with Kafka Streams' layouts; STREAMS: a whole Kafka Streams
      * DSL topology on TopologyTestDriver with Kafka's RocksDB stores vs offstate's (full and smoke only).
      */
-    enum Kind { POINT, GROWTH, SCANS, FILE, FLUSH_OPEN, BUFFER, TX, COMMIT, WINDOW, TIME, STREAMS }
+    enum Kind { POINT, GROWTH, SCANS, FILE, FLUSH_OPEN, BUFFER, TX, COMMIT, WINDOW, TIME, STREAMS,
+        /** Issue 17: changelog recovery vs Kafka Streams and EOS vs ALOS commit latency (timed harnesses, not JMH). */
+        RECOVERY }
 
     /**
      * One JMH run. {@code benchmarks} are {@code Class.method} names; {@code averageTimeOnly} forces
@@ -179,6 +181,9 @@ final class Suite {
                     + " Streams' layouts, %,d keys, %d B keys, %d B values", keys, keyLength, valueLength);
                 case STREAMS -> String.format(Locale.ROOT, "Kafka Streams topology (count + windowed count) on"
                     + " TopologyTestDriver, RocksDB stores vs offstate stores, %,d keys", keys);
+                case RECOVERY -> keys == 0 ? "Changelog commit latency, exactly-once vs at-least-once (real broker)"
+                    : String.format(Locale.ROOT, "Changelog recovery of %,d records, offstate vs Kafka Streams RocksDB"
+                    + " (real broker)", keys);
             };
         }
 
@@ -270,6 +275,8 @@ final class Suite {
                 cases.add(window(k));
                 cases.add(time(k));
                 cases.add(streams(k));
+                cases.add(recovery(20_000));
+                cases.add(recovery(0));
             }
             case QUICK -> {
                 int k = keysOverride != null ? keysOverride : 1_000_000;
@@ -325,6 +332,9 @@ final class Suite {
                 cases.add(window(keysOverride != null ? keysOverride : WINDOW_KEYS));
                 cases.add(time(keysOverride != null ? keysOverride : WINDOW_KEYS));
                 cases.add(streams(keysOverride != null ? keysOverride : WINDOW_KEYS));
+                cases.add(recovery(1_000_000));
+                cases.add(recovery(10_000_000));
+                cases.add(recovery(0));
             }
             default -> throw new IllegalArgumentException("scale " + scale);
         }
@@ -512,6 +522,18 @@ final class Suite {
     static Case streams(int keys) {
         return new Case("streams-" + keys, Kind.STREAMS, keys, Keys.KEY_LENGTH, Keys.VALUE_LENGTH,
             List.of(STREAMS + ".record"), true, List.of(), null);
+    }
+
+    /**
+     * Issue 17 ({@link RecoveryHarness}, {@link ChangelogCommitHarness}, each in a child JVM of its own):
+     * restore of a changelog of {@code records} records into offstate vs Kafka Streams' RocksDB store,
+     * or with {@code records} 0 the commit latency of exactly-once vs at-least-once. Full and smoke only.
+     */
+    static Case recovery(int records) {
+        return records == 0
+            ? new Case("changelog-commit", Kind.RECOVERY, 0, 16, 100, List.of("ChangelogCommitHarness.main"), true, List.of(), null)
+            : new Case("recovery-" + records, Kind.RECOVERY, records, 16, 100, List.of("RecoveryHarness.main"), true,
+                List.of(), null);
     }
 
     /** The JMH include pattern for {@code benchmarks}: each {@code Class.method} exactly. */
