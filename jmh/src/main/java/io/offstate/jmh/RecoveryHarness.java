@@ -181,7 +181,8 @@ public final class RecoveryHarness {
             try (StateManager m = StateManager.open(StateManagerOptions.builder(dir).build())) {
                 m.define(StoreOptions.builder().name(STORE).build());
                 try (Changelog c = Changelog.open(m, null, ChangelogOptions.builder("offstate-" + app, bootstrap, input)
-                    .topicName(store -> topic).build())) {
+                    .topicName(store -> topic)
+                    .restoreBatchRecords(Integer.getInteger("offstate.recovery.batch", 100_000)).build())) {
                     t1 = System.nanoTime();
                     c.assign(0);
                     if (!c.restoreAll(Duration.ofMinutes(30))) {
