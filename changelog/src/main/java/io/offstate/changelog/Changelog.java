@@ -1,6 +1,7 @@
 package io.offstate.changelog;
 
 import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -25,7 +26,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteBufferDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import io.offstate.engine.StateManager;
@@ -97,6 +98,8 @@ import io.offstate.offheap.StoreClosedException;
  */
 public final class Changelog implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("io.offstate.changelog");
+    /** Most records a restore poll returns (fewer if {@link ChangelogOptions#restoreBatchRecords()} is smaller). */
+    private static final int MAX_RESTORE_POLL = 10_000;
 
     private final StateManager manager;
     private final Consumer<?, ?> consumer;
@@ -107,7 +110,7 @@ public final class Changelog implements AutoCloseable {
     private final Map<Integer, PartitionRestore> restoring = new LinkedHashMap<>();
     private final Map<Integer, PartitionRestore> standbys = new LinkedHashMap<>();
     private Producer<byte[], byte[]> shared;
-    private KafkaConsumer<byte[], byte[]> restoreConsumer;
+    private KafkaConsumer<ByteBuffer, ByteBuffer> restoreConsumer;
     private boolean reassign;
     private boolean closed;
 
@@ -224,7 +227,7 @@ public final class Changelog implements AutoCloseable {
             ChangelogPartition cp = new ChangelogPartition(this, p, sp, producer, options, positions);
             PartitionRestore restore = new PartitionRestore(cp, options.restoreListener(), false);
             List<TopicPartition> tps = List.of(cp.changelogPartitions());
-            KafkaConsumer<byte[], byte[]> rc = restoreConsumer();
+            KafkaConsumer<ByteBuffer, ByteBuffer> rc = restoreConsumer();
             Map<TopicPartition, Long> beginnings = rc.beginningOffsets(tps);
             Map<TopicPartition, Long> ends = rc.endOffsets(tps);
             boolean more = restore.prepare(beginnings, ends);
@@ -351,11 +354,11 @@ public final class Changelog implements AutoCloseable {
         if (restoring.isEmpty() && standbys.isEmpty()) {
             return false;
         }
-        KafkaConsumer<byte[], byte[]> rc = restoreConsumer();
+        KafkaConsumer<ByteBuffer, ByteBuffer> rc = restoreConsumer();
         if (reassign) {
             syncAssignment(rc);
         }
-        ConsumerRecords<byte[], byte[]> batch;
+        ConsumerRecords<ByteBuffer, ByteBuffer> batch;
         try {
             // standbys alone do not hold up the input: take what is fetched already
             batch = rc.poll(restoring.isEmpty() ? Duration.ZERO : Duration.ofMillis(100));
@@ -383,6 +386,9 @@ public final class Changelog implements AutoCloseable {
                 }
             } catch (PartitionRestore.Reseek e) {
                 reassign = true;
+            } catch (RuntimeException e) {
+                reassign = true; // what was staged is dropped: read it again from the committed positions
+                throw e;
             }
             if (r.allDone()) {
                 finish(r);
@@ -393,6 +399,9 @@ public final class Changelog implements AutoCloseable {
                 r.apply(batch, rc::position);
             } catch (PartitionRestore.Reseek e) {
                 reassign = true;
+            } catch (RuntimeException e) {
+                reassign = true;
+                throw e;
             }
         }
         return !restoring.isEmpty();
@@ -433,6 +442,7 @@ public final class Changelog implements AutoCloseable {
     private void finish(PartitionRestore r) {
         restoring.remove(r.partition.id());
         reassign = true;
+        r.commitStaged();
         r.report(true);
         r.partition.activate();
         if (consumer != null) {
@@ -446,7 +456,7 @@ public final class Changelog implements AutoCloseable {
         return all;
     }
 
-    private void syncAssignment(KafkaConsumer<byte[], byte[]> rc) {
+    private void syncAssignment(KafkaConsumer<ByteBuffer, ByteBuffer> rc) {
         List<TopicPartition> tps = new ArrayList<>();
         for (PartitionRestore r : all()) {
             for (int i = 0; i < r.tps.length; i++) {
@@ -507,7 +517,7 @@ public final class Changelog implements AutoCloseable {
                 ChangelogPartition cp = new ChangelogPartition(this, p, sp, null, options, positions);
                 cp.standby();
                 PartitionRestore tail = new PartitionRestore(cp, RestoreListener.NONE, true);
-                KafkaConsumer<byte[], byte[]> rc = restoreConsumer();
+                KafkaConsumer<ByteBuffer, ByteBuffer> rc = restoreConsumer();
                 List<TopicPartition> tps = List.of(cp.changelogPartitions());
                 tail.prepare(rc.beginningOffsets(tps), rc.endOffsets(tps));
                 standbys.put(p, tail);
@@ -603,15 +613,17 @@ public final class Changelog implements AutoCloseable {
         return producer;
     }
 
-    private KafkaConsumer<byte[], byte[]> restoreConsumer() {
+    private KafkaConsumer<ByteBuffer, ByteBuffer> restoreConsumer() {
         if (restoreConsumer == null) {
             Map<String, Object> c = new HashMap<>(options.clientConfigs());
             c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrapServers());
-            c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-            c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+            // ByteBuffer: the records' keys and values are views of the fetched buffers, staged without a copy
+            c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteBufferDeserializer.class);
+            c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteBufferDeserializer.class);
             c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
             c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
-            c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, options.restoreBatchRecords());
+            // a restore transaction spans polls (PartitionRestore): polls need not be as large as it
+            c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.min(options.restoreBatchRecords(), MAX_RESTORE_POLL));
             // restores read whole partitions: larger fetches than a processing consumer's (overridable)
             c.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 << 20);
             c.putIfAbsent(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 << 20);

@@ -23,7 +23,9 @@ import java.util.regex.Pattern;
  * @param retentionMargin       added to a windowed store's retention (default one day)
  * @param replicationFactor     of created topics; -1 for the broker's default
  * @param clientConfigs         extra configs for every client created (security, timeouts)
- * @param restoreBatchRecords   records per restore batch: one transaction each (bounds memory)
+ * @param restoreBatchRecords   records per restore transaction (default 100,000; bounds its off-heap staging
+ *                              memory, about 200 B per record of 100 B; a transaction spans polls of at most
+ *                              10,000 records and commits early when the restore caught up)
  * @param commitTimeout         how long a commit waits for Kafka before it fails in doubt
  * @param transactionalIdPrefix exactly-once: partition {@code p}'s producer has transactional id {@code <prefix>-<p>}
  * @param restoreListener       told of recovery progress
@@ -102,7 +104,7 @@ public record ChangelogOptions(String applicationId, String bootstrapServers, St
         private Duration retentionMargin = Duration.ofDays(1);
         private short replicationFactor = -1;
         private final Map<String, Object> clientConfigs = new HashMap<>();
-        private int restoreBatchRecords = 10_000;
+        private int restoreBatchRecords = 100_000;
         private Duration commitTimeout = Duration.ofSeconds(60);
         private String transactionalIdPrefix;
         private RestoreListener restoreListener = RestoreListener.NONE;

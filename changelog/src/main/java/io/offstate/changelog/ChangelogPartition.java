@@ -44,6 +44,7 @@ public final class ChangelogPartition {
     private final TopicPartition[] changelogPartitions;
     private final Producer<byte[], byte[]> producer;
     private final boolean exactlyOnce;
+    private final ChangelogOptions options;
     final ChangelogSink sink;
     private ChangelogPositions positions;
     /** Whether {@link #positions} are ahead of the ones committed with the state (after a commit). */
@@ -69,7 +70,12 @@ public final class ChangelogPartition {
         this.producer = producer;
         this.exactlyOnce = options.guarantee() == Guarantee.EXACTLY_ONCE;
         this.positions = positions;
+        this.options = options;
         this.sink = new ChangelogSink(this, stores, topics, exactlyOnce, options.commitTimeout());
+    }
+
+    ChangelogOptions options() {
+        return options;
     }
 
     /** The partition number (of the input topic, the state and every changelog). Any thread. */

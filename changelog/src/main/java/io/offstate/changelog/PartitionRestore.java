@@ -1,6 +1,8 @@
 package io.offstate.changelog;
 
 import java.lang.System.Logger.Level;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,9 +18,12 @@ import io.offstate.engine.Transaction;
 
 /**
  * The recovery of one partition from its stores' changelogs: from each store's recorded offset to
- * the changelog's end offset (read committed under exactly-once), a batch of the restore consumer
- * at a time, each batch one engine transaction that commits the new offsets with the data (so a
- * revoke or crash resumes where it stopped). Rebuilds a store from the earliest offset when its
+ * the changelog's end offset (read committed under exactly-once), through engine transactions that
+ * commit the new offsets with the data (so a revoke or crash resumes where it stopped). A
+ * transaction spans restore-consumer polls until it holds {@link ChangelogOptions#restoreBatchRecords()}
+ * records (bounded memory: its staging is off-heap), the partition caught up, a poll brought
+ * nothing, or the restore is suspended; fewer, larger commits cost fewer log forces. Keys and values
+ * are staged straight from the fetched buffers (no copy per record on the heap). Rebuilds a store from the earliest offset when its
  * offset is out of range, when it is marked as rebuilding, or when under exactly-once its last local
  * commit is not in the changelog (the local state is ahead of Kafka).
  *
@@ -42,6 +47,16 @@ final class PartitionRestore {
     final long[] verify;
     private final long[] startedAt;
     private long records;
+    /** The open restore transaction (spans polls), or null. */
+    private Transaction open;
+    /** Records staged in {@link #open}. */
+    private long staged;
+    /** Stores whose position moved since the last commit. */
+    private final boolean[] moved;
+    private final long batchRecords;
+    /** The fetch buffer {@link #segment} wraps (keys and values of one fetch share it). */
+    private byte[] wrapped;
+    private MemorySegment segment;
     /** A standby's restore: never done, it follows the changelogs' ends. */
     final boolean tailing;
     private final long startNanos = System.nanoTime();
@@ -60,6 +75,8 @@ final class PartitionRestore {
         this.done = new boolean[n];
         this.verify = new long[n];
         this.startedAt = new long[n];
+        this.moved = new boolean[n];
+        this.batchRecords = partition.options().restoreBatchRecords();
     }
 
     /**
@@ -118,6 +135,7 @@ final class PartitionRestore {
 
     /** Wipes store {@code i} and restarts it from the earliest offset. */
     void rebuild(int i, String reason) {
+        commitStaged(); // the wipe commits its own transactions; what is staged is valid data of the other stores
         String name = partition.storeName(i);
         LOG.log(Level.WARNING, "partition {0}, store ''{1}'': rebuilding from the earliest changelog offset {2}: {3}",
             partition.id(), name, begin[i], reason);
@@ -168,14 +186,19 @@ final class PartitionRestore {
         }
     }
 
-    /** Applies what {@code batch} holds for this partition as one transaction; {@code positionOf} gives the consumer's position. */
-    void apply(ConsumerRecords<byte[], byte[]> batch, java.util.function.ToLongFunction<TopicPartition> positionOf) {
-        // Verify first, before anything is staged: a rebuild commits its own transactions.
+    /**
+     * Stages what {@code batch} holds for this partition in the open restore transaction (begun if
+     * none), and commits it when it holds {@link ChangelogOptions#restoreBatchRecords()} records or
+     * the batch brought nothing for a store that moved ({@code positionOf} gives the consumer's
+     * position). A standby ({@link #tailing}) commits every batch.
+     */
+    void apply(ConsumerRecords<ByteBuffer, ByteBuffer> batch, java.util.function.ToLongFunction<TopicPartition> positionOf) {
+        // Verify first, before anything of the store is staged: a rebuild commits its own transactions.
         for (int i = 0; i < stores.size(); i++) {
             if (!reads(i) || verify[i] == 0) {
                 continue;
             }
-            List<ConsumerRecord<byte[], byte[]>> rs = batch.records(tps[i]);
+            List<ConsumerRecord<ByteBuffer, ByteBuffer>> rs = batch.records(tps[i]);
             if (rs.isEmpty()) {
                 continue;
             }
@@ -188,48 +211,129 @@ final class PartitionRestore {
             }
             verify[i] = 0;
         }
-        ChangelogPositions next = partition.positions();
-        boolean changed = false;
-        Transaction tx = null;
+        boolean idle = true;
+        boolean failed = true;
         try {
             for (int i = 0; i < stores.size(); i++) {
                 if (!reads(i)) {
                     continue;
                 }
-                List<ConsumerRecord<byte[], byte[]>> rs = batch.records(tps[i]);
+                List<ConsumerRecord<ByteBuffer, ByteBuffer>> rs = batch.records(tps[i]);
                 long pos = positionOf.applyAsLong(tps[i]);
                 if (rs.isEmpty() && pos == position[i]) {
                     continue;
                 }
-                if (tx == null) {
-                    tx = state.begin();
+                idle &= rs.isEmpty();
+                if (open == null) {
+                    open = state.begin();
                 }
                 KeyValueStore store = stores.get(i);
-                for (ConsumerRecord<byte[], byte[]> r : rs) {
-                    byte[] key = r.key() == null ? new byte[0] : r.key();
-                    if (r.value() == null) {
-                        tx.delete(store, key, r.timestamp());
-                    } else {
-                        tx.put(store, key, r.value(), r.timestamp());
-                    }
+                int n = rs.size();
+                for (int j = 0; j < n; j++) {
+                    stage(open, store, rs.get(j));
                 }
-                records += rs.size();
+                records += n;
+                staged += n;
                 position[i] = pos;
-                next = next.withStore(partition.storeName(i), new ChangelogPositions.StoreOffset(pos, false, false));
-                changed = true;
+                moved[i] = true;
             }
-            if (tx != null && changed) {
-                next = next.withCommitId(0);
-                tx.commit(next.encode());
-                partition.positions(next);
-            }
+            failed = false;
         } finally {
-            if (tx != null) {
-                tx.close();
+            if (failed) {
+                abortStaged();
             }
+        }
+        if (open != null && (tailing || idle || staged >= batchRecords)) {
+            commitStaged();
+        }
+    }
+
+    private static final MemorySegment EMPTY = MemorySegment.ofArray(new byte[0]);
+
+    /** Stages one changelog record: a put, or a delete for a tombstone; the bytes are read in place. */
+    private void stage(Transaction tx, KeyValueStore store, ConsumerRecord<ByteBuffer, ByteBuffer> r) {
+        ByteBuffer k = r.key();
+        ByteBuffer v = r.value();
+        MemorySegment ks = k == null ? EMPTY : segmentOf(k);
+        long ko = k == null ? 0 : offsetOf(k);
+        int kl = k == null ? 0 : k.remaining();
+        if (v == null) {
+            tx.delete(store, ks, ko, kl, r.timestamp());
+            return;
+        }
+        MemorySegment vs = segmentOf(v);
+        tx.put(store, ks, ko, kl, vs, offsetOf(v), v.remaining(), r.timestamp());
+    }
+
+    /** A segment over the buffer's backing array, reused while records come from the same fetch buffer. */
+    private MemorySegment segmentOf(ByteBuffer b) {
+        if (!b.hasArray()) {
+            return MemorySegment.ofBuffer(b);
+        }
+        byte[] a = b.array();
+        if (a != wrapped) {
+            wrapped = a;
+            segment = MemorySegment.ofArray(a);
+        }
+        return segment;
+    }
+
+    private static long offsetOf(ByteBuffer b) {
+        return b.hasArray() ? b.arrayOffset() + b.position() : 0;
+    }
+
+    /** Commits the open restore transaction with the positions the stores reached; no-op if none. */
+    void commitStaged() {
+        if (open == null) {
+            return;
+        }
+        Transaction tx = open;
+        try {
+            ChangelogPositions next = partition.positions();
+            for (int i = 0; i < stores.size(); i++) {
+                if (moved[i]) {
+                    next = next.withStore(partition.storeName(i), new ChangelogPositions.StoreOffset(position[i], false, false));
+                }
+            }
+            next = next.withCommitId(0);
+            tx.commit(next.encode());
+            partition.positions(next);
+        } finally {
+            open = null;
+            staged = 0;
+            java.util.Arrays.fill(moved, false);
+            wrapped = null;
+            segment = null;
+            tx.close();
         }
         if (!tailing) {
             report(false);
+        }
+    }
+
+    /**
+     * Drops the open restore transaction and moves the stores' positions back to the committed ones
+     * (the caller re-seeks); no-op if none is open.
+     */
+    void abortStaged() {
+        if (open == null) {
+            return;
+        }
+        try {
+            open.close();
+        } finally {
+            open = null;
+            staged = 0;
+            java.util.Arrays.fill(moved, false);
+            wrapped = null;
+            segment = null;
+            ChangelogPositions p = partition.positions();
+            for (int i = 0; i < stores.size(); i++) {
+                ChangelogPositions.StoreOffset so = p.store(partition.storeName(i));
+                if (so != null && !so.rebuilding()) {
+                    position[i] = so.offset();
+                }
+            }
         }
     }
 
@@ -320,6 +424,7 @@ final class PartitionRestore {
     }
 
     void suspended() {
+        commitStaged(); // keep what was read: the next assign resumes after it
         RestoreProgress p = progress();
         partition.progress(p);
         LOG.log(Level.INFO, "partition {0}: restore suspended by revoke ({1}); it resumes at the next assign", partition.id(), p);

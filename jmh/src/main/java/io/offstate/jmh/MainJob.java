@@ -170,6 +170,9 @@ public final class MainJob {
         Path stores = null;
         try {
             Files.createDirectories(caseSide);
+            if (c.kind() == Suite.Kind.RECOVERY) {
+                return RecoveryHarness.runCase(suite, c, caseSide); // timed harnesses with a broker, not JMH
+            }
             List<String> props = new ArrayList<>();
             props.add("-D" + Report.OUT_PROPERTY + "=" + caseSide);
             if (failPeer != null) {

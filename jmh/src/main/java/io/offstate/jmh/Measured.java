@@ -89,6 +89,16 @@ final class Measured {
         return a == null ? null : a.getScore();
     }
 
+    /** The text of side file {@code name} that case {@code c} wrote ({@link Report#write}), or null. */
+    String sideFile(Suite.Case c, String name) {
+        Path p = side.resolve(c.id()).resolve(name);
+        try {
+            return Files.isRegularFile(p) ? Files.readString(p) : null;
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
     /** A number {@link Report#metric} recorded in case {@code c}, at the case's key count or without one. */
     Double metric(Suite.Case c, String name) {
         Path p = side.resolve(c.id()).resolve("metric-" + name + "@" + c.keys() + ".txt");

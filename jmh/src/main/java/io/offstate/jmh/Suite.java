@@ -160,7 +160,9 @@ final class Suite {
      * CHECKPOINT: full and incremental checkpoints and restore against their floors, and the writer's put
      * latency while checkpoints are taken.
      */
-    enum Kind { POINT, GROWTH, SCANS, FILE, FLUSH_OPEN, BUFFER, TX, COMMIT, WINDOW, TIME, STREAMS, CHECKPOINT }
+    enum Kind { POINT, GROWTH, SCANS, FILE, FLUSH_OPEN, BUFFER, TX, COMMIT, WINDOW, TIME, STREAMS, CHECKPOINT,
+        /** Issue 17: changelog recovery vs Kafka Streams and EOS vs ALOS commit latency (timed harnesses, not JMH). */
+        RECOVERY }
 
     /**
      * One JMH run. {@code benchmarks} are {@code Class.method} names; {@code averageTimeOnly} forces
@@ -192,6 +194,9 @@ final class Suite {
                     + " TopologyTestDriver, RocksDB stores vs offstate stores, %,d keys", keys);
                 case CHECKPOINT -> String.format(Locale.ROOT, "Checkpoints of an in-memory store to a local"
                     + " directory, %,d entries of the checkpoint data set", keys);
+                case RECOVERY -> keys == 0 ? "Changelog commit latency, exactly-once vs at-least-once (real broker)"
+                    : String.format(Locale.ROOT, "Changelog recovery of %,d records, offstate vs Kafka Streams RocksDB"
+                    + " (real broker)", keys);
             };
         }
 
@@ -284,6 +289,8 @@ final class Suite {
                 cases.add(time(k));
                 cases.add(streams(k));
                 cases.add(checkpoint(k));
+                cases.add(recovery(20_000));
+                cases.add(recovery(0));
             }
             case QUICK -> {
                 int k = keysOverride != null ? keysOverride : 1_000_000;
@@ -341,6 +348,9 @@ final class Suite {
                 cases.add(time(keysOverride != null ? keysOverride : WINDOW_KEYS));
                 cases.add(streams(keysOverride != null ? keysOverride : WINDOW_KEYS));
                 cases.add(checkpoint(small));
+                cases.add(recovery(1_000_000));
+                cases.add(recovery(10_000_000));
+                cases.add(recovery(0));
             }
             default -> throw new IllegalArgumentException("scale " + scale);
         }
@@ -543,6 +553,15 @@ final class Suite {
         b.add(CHECKPOINT_INC + ".incremental");
         b.add(CHECKPOINT_PUT + ".put");
         return new Case("checkpoint-" + keys, Kind.CHECKPOINT, keys, 13, 100, b, false, List.of(), null);
+     * Issue 17 ({@link RecoveryHarness}, {@link ChangelogCommitHarness}, each in a child JVM of its own):
+     * restore of a changelog of {@code records} records into offstate vs Kafka Streams' RocksDB store,
+     * or with {@code records} 0 the commit latency of exactly-once vs at-least-once. Full and smoke only.
+     */
+    static Case recovery(int records) {
+        return records == 0
+            ? new Case("changelog-commit", Kind.RECOVERY, 0, 16, 100, List.of("ChangelogCommitHarness.main"), true, List.of(), null)
+            : new Case("recovery-" + records, Kind.RECOVERY, records, 16, 100, List.of("RecoveryHarness.main"), true,
+                List.of(), null);
     }
 
     /** The JMH include pattern for {@code benchmarks}: each {@code Class.method} exactly. */

@@ -108,6 +108,7 @@ final class Summary {
                 case TIME -> renderTime(sb, c);
                 case STREAMS -> renderStreams(sb, c);
                 case CHECKPOINT -> renderCheckpoint(sb, c);
+                case RECOVERY -> renderRecovery(sb, c);
             }
         }
         renderBehind(sb);
@@ -1131,6 +1132,21 @@ final class Summary {
                 + " at its end, the whole JVM, not the stores alone; the stores' own footprint is not measured.%n",
             c.keys(), StreamsTopologyBenchmark.RECORDS_PER_MS,
             StreamsTopologyBenchmark.PREFILL));
+    }
+
+    // ------------------------------------------------------------ changelog recovery and commit (issue 17)
+
+    private void renderRecovery(StringBuilder sb, Suite.Case c) {
+        sb.append("\n## ").append(c.title()).append("\n\n");
+        String file = c.keys() == 0 ? "changelog-commit.md" : "recovery.md";
+        String text = measured.sideFile(c, file);
+        sb.append(text == null ? "No result (see the notes and errors below).\n" : text.strip() + "\n");
+        if (c.keys() > 0) {
+            Double ratio = measured.metric(c, "recovery.ratio");
+            sb.append(String.format(Locale.ROOT, "%n- offstate / Kafka Streams (RocksDB) restore rate: %s (target ≥ 3: %s)%n",
+                ratio == null ? "n/a" : String.format(Locale.ROOT, "%.2f", ratio),
+                ratio == null ? "n/a" : ratio >= 3 ? "PASS" : "MISS"));
+        }
     }
 
     // ------------------------------------------------------------ checkpoints (issue 16)
