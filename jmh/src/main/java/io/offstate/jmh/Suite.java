@@ -553,6 +553,9 @@ final class Suite {
         b.add(CHECKPOINT_INC + ".incremental");
         b.add(CHECKPOINT_PUT + ".put");
         return new Case("checkpoint-" + keys, Kind.CHECKPOINT, keys, 13, 100, b, false, List.of(), null);
+    }
+
+    /**
      * Issue 17 ({@link RecoveryHarness}, {@link ChangelogCommitHarness}, each in a child JVM of its own):
      * restore of a changelog of {@code records} records into offstate vs Kafka Streams' RocksDB store,
      * or with {@code records} 0 the commit latency of exactly-once vs at-least-once. Full and smoke only.
