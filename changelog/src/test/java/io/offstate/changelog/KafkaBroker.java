@@ -47,6 +47,11 @@ import kafka.tools.StorageTool;
  * class starts one in {@code @BeforeAll} and shares it (about 1.5 s to start); topics get unique
  * names per test.
  *
+ * <p>{@link #startInChildJvm()} runs the same broker in a child JVM instead (this class's
+ * {@link #main}), for restart tests: its {@link #restart()} SIGKILLs the child
+ * ({@link Process#destroyForcibly()}) and starts a new one on the same log directory and ports, an
+ * unclean broker crash. The child's output goes to {@code broker.log} in its directory.
+ *
  * <p>If it cannot start, {@link #start()} throws an {@link AssertionError} saying why, so the tests
  * fail (never skip). Thread-safe after start: the admin client is Kafka's (thread-safe).
  */
@@ -57,6 +62,9 @@ public final class KafkaBroker implements AutoCloseable {
     private KafkaRaftServer server;
     private final Admin admin;
     private volatile boolean closed;
+    /** The child-JVM broker and how to start it again, or null (in this JVM). */
+    private Process child;
+    private List<String> childCommand;
 
     private KafkaBroker(Path dir, int brokerPort, Properties config, KafkaRaftServer server, Admin admin) {
         this.dir = dir;
@@ -74,44 +82,12 @@ public final class KafkaBroker implements AutoCloseable {
             dir = Files.createTempDirectory("offstate-kafka-");
             int controllerPort = freePort();
             int brokerPort = freePort();
-            Properties p = new Properties();
-            p.put("process.roles", "broker,controller");
-            p.put("node.id", "1");
-            p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-            p.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
-            p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
-            p.put("controller.listener.names", "CONTROLLER");
-            p.put("inter.broker.listener.name", "PLAINTEXT");
-            p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
-            p.put("log.dirs", dir.resolve("data").toString());
-            p.put("offsets.topic.replication.factor", "1");
-            p.put("offsets.topic.num.partitions", "4");
-            p.put("transaction.state.log.replication.factor", "1");
-            p.put("transaction.state.log.min.isr", "1");
-            p.put("transaction.state.log.num.partitions", "4");
-            p.put("min.insync.replicas", "1");
-            p.put("group.initial.rebalance.delay.ms", "0");
-            p.put("auto.create.topics.enable", "false");
-            // the cleaner checks often so that compaction tests do not wait long
-            p.put("log.cleaner.backoff.ms", "200");
-            p.put("log.retention.check.interval.ms", "1000");
-            p.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
-            p.put("transaction.remove.expired.transaction.cleanup.interval.ms", "5000");
+            Properties p = config(dir, brokerPort, controllerPort);
             Path config = dir.resolve("server.properties");
-            try (OutputStream out = Files.newOutputStream(config)) {
-                p.store(out, "offstate test broker");
-            }
-            ByteArrayOutputStream formatOutput = new ByteArrayOutputStream();
-            int rc = StorageTool.execute(new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c", config.toString()},
-                new PrintStream(formatOutput, true, StandardCharsets.UTF_8));
-            if (rc != 0) {
-                throw new IllegalStateException("kafka-storage format returned " + rc + ": "
-                    + formatOutput.toString(StandardCharsets.UTF_8));
-            }
+            format(p, config);
             server = new KafkaRaftServer(KafkaConfig.fromProps(p), Time.SYSTEM);
             server.startup();
-            Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + brokerPort,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000"));
+            Admin admin = admin(brokerPort);
             try {
                 awaitServing(admin);
             } catch (Exception e) {
@@ -136,6 +112,119 @@ public final class KafkaBroker implements AutoCloseable {
         }
     }
 
+    private static Admin admin(int brokerPort) {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + brokerPort,
+            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000"));
+    }
+
+    /**
+     * The broker in a child JVM (see the class comment); {@link #restart()} kills it with SIGKILL
+     * and starts it again on the same data and ports.
+     */
+    public static KafkaBroker startInChildJvm() {
+        Path dir = null;
+        Process proc = null;
+        try {
+            dir = Files.createTempDirectory("offstate-kafka-child-");
+            int controllerPort = freePort();
+            int brokerPort = freePort();
+            Properties p = config(dir, brokerPort, controllerPort);
+            Path config = dir.resolve("server.properties");
+            format(p, config);
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            List<String> command = List.of(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+                KafkaBroker.class.getName(), config.toString());
+            proc = startChild(command, dir);
+            Admin admin = admin(brokerPort);
+            try {
+                awaitServing(admin);
+            } catch (Exception e) {
+                admin.close();
+                throw e;
+            }
+            KafkaBroker b = new KafkaBroker(dir, brokerPort, p, null, admin);
+            b.child = proc;
+            b.childCommand = command;
+            return b;
+        } catch (Throwable e) {
+            String log = "";
+            if (dir != null) {
+                try {
+                    log = Files.readString(dir.resolve("broker.log"));
+                } catch (IOException ignored) {
+                    // no log
+                }
+            }
+            if (proc != null) {
+                proc.destroyForcibly();
+            }
+            if (dir != null) {
+                deleteRecursively(dir);
+            }
+            throw new AssertionError("the child-JVM Kafka broker (org.apache.kafka:kafka_2.13, KRaft on 127.0.0.1) could not"
+                + " start: " + e + "\n" + log, e);
+        }
+    }
+
+    private static Process startChild(List<String> command, Path dir) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("broker.log").toFile()));
+        return pb.start();
+    }
+
+    /** The child JVM's entry: {@code KafkaBroker <server.properties>} (formatted already); runs until killed. */
+    public static void main(String[] args) throws Exception {
+        Properties p = new Properties();
+        try (var in = Files.newInputStream(Path.of(args[0]))) {
+            p.load(in);
+        }
+        KafkaRaftServer s = new KafkaRaftServer(KafkaConfig.fromProps(p), Time.SYSTEM);
+        s.startup();
+        s.awaitShutdown();
+    }
+
+    /** Writes {@code p} to {@code config} and formats the storage directory it names. */
+    private static void format(Properties p, Path config) throws IOException {
+        try (OutputStream out = Files.newOutputStream(config)) {
+            p.store(out, "offstate test broker");
+        }
+        ByteArrayOutputStream formatOutput = new ByteArrayOutputStream();
+        int rc = StorageTool.execute(new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c", config.toString()},
+            new PrintStream(formatOutput, true, StandardCharsets.UTF_8));
+        if (rc != 0) {
+            throw new IllegalStateException("kafka-storage format returned " + rc + ": "
+                + formatOutput.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    private static Properties config(Path dir, int brokerPort, int controllerPort) {
+        Properties p = new Properties();
+        p.put("process.roles", "broker,controller");
+        p.put("node.id", "1");
+        p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+        p.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+        p.put("controller.listener.names", "CONTROLLER");
+        p.put("inter.broker.listener.name", "PLAINTEXT");
+        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("log.dirs", dir.resolve("data").toString());
+        p.put("offsets.topic.replication.factor", "1");
+        p.put("offsets.topic.num.partitions", "4");
+        p.put("transaction.state.log.replication.factor", "1");
+        p.put("transaction.state.log.min.isr", "1");
+        p.put("transaction.state.log.num.partitions", "4");
+        p.put("min.insync.replicas", "1");
+        p.put("group.initial.rebalance.delay.ms", "0");
+        p.put("auto.create.topics.enable", "false");
+        // the cleaner checks often so that compaction tests do not wait long
+        p.put("log.cleaner.backoff.ms", "200");
+        p.put("log.retention.check.interval.ms", "1000");
+        p.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
+        p.put("transaction.remove.expired.transaction.cleanup.interval.ms", "5000");
+        return p;
+    }
+
     private static void awaitServing(Admin admin) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (true) {
@@ -152,12 +241,28 @@ public final class KafkaBroker implements AutoCloseable {
         }
     }
 
-    /** Stops the broker cleanly and starts it again on the same ports and data (clients reconnect). */
+    /**
+     * Stops the broker and starts it again on the same ports and data (clients reconnect): in this
+     * JVM a clean shutdown; a {@link #startInChildJvm() child-JVM} broker is SIGKILLed.
+     */
     public void restart() {
-        server.shutdown();
-        server.awaitShutdown();
-        server = new KafkaRaftServer(KafkaConfig.fromProps(config), Time.SYSTEM);
-        server.startup();
+        if (child != null) {
+            // a child-JVM broker dies unclean: SIGKILL, then a new JVM on the same data and ports
+            child.destroyForcibly();
+            try {
+                if (!child.waitFor(30, TimeUnit.SECONDS)) {
+                    throw new AssertionError("the killed broker JVM did not exit in 30 s");
+                }
+                child = startChild(childCommand, dir);
+            } catch (IOException | InterruptedException e) {
+                throw new AssertionError("the broker JVM could not be restarted: " + e, e);
+            }
+        } else {
+            server.shutdown();
+            server.awaitShutdown();
+            server = new KafkaRaftServer(KafkaConfig.fromProps(config), Time.SYSTEM);
+            server.startup();
+        }
         try {
             awaitServing(admin);
         } catch (Exception e) {
@@ -326,8 +431,15 @@ public final class KafkaBroker implements AutoCloseable {
             admin.close(Duration.ofSeconds(5));
         } finally {
             try {
-                server.shutdown();
-                server.awaitShutdown();
+                if (child != null) {
+                    child.destroyForcibly();
+                    child.waitFor(30, TimeUnit.SECONDS);
+                } else {
+                    server.shutdown();
+                    server.awaitShutdown();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } finally {
                 deleteRecursively(dir);
             }

@@ -37,15 +37,18 @@ import io.offstate.engine.StoreOptions;
 
 /**
  * The README's processor loop, a word count under exactly-once, against a real broker: one
- * instance, a restart on an empty state directory (state restored from the changelog), and two
- * instances sharing the consumer group while partitions move between them.
+ * instance, a restart on an empty state directory (state restored from the changelog), two
+ * instances sharing the consumer group while partitions move between them (also with standbys of
+ * each other's partitions, promoted on assign), and an instance in a child JVM SIGKILLed at random
+ * moments, once also with the broker (a child JVM too) SIGKILLed and restarted.
  */
 class WordCountExampleTest {
     private static KafkaBroker broker;
 
     @BeforeAll
     static void startBroker() {
-        broker = KafkaBroker.start();
+        // a child JVM: the kill test's broker restart is a SIGKILL of the broker's process
+        broker = KafkaBroker.startInChildJvm();
     }
 
     @AfterAll
@@ -286,7 +289,7 @@ class WordCountExampleTest {
             }
             kills++;
             if (kills == 2) {
-                broker.restart();   // the state survives a broker restart too
+                broker.restart();   // SIGKILL of the broker's JVM, restarted on its data: the state survives that too
             }
             before = committedInput(app);
             if (before >= total) {
