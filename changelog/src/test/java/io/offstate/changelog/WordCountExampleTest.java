@@ -38,9 +38,9 @@ import io.offstate.engine.StoreOptions;
 /**
  * The README's processor loop, a word count under exactly-once, against a real broker: one
  * instance, a restart on an empty state directory (state restored from the changelog), two
- * instances sharing the consumer group while partitions move between them (also with standbys of
- * each other's partitions, promoted on assign), and an instance in a child JVM SIGKILLed at random
- * moments, once also with the broker (a child JVM too) SIGKILLed and restarted.
+ * instances sharing the consumer group while partitions move between them, and an instance in a
+ * child JVM SIGKILLed at random moments, once also with the broker (a child JVM too) SIGKILLed and
+ * restarted. Two instances with standbys of each other's partitions: {@link TwoInstanceStandbyTest}.
  */
 class WordCountExampleTest {
     private static KafkaBroker broker;
@@ -153,7 +153,14 @@ class WordCountExampleTest {
     }
 
     private static CompletableFuture<Void> start(Path dir, AtomicBoolean stop, AtomicLong processed) {
-        return CompletableFuture.runAsync(() -> wordCount(dir, broker.bootstrap(), "words", "word-counts", stop, processed));
+        // a thread of its own: the common pool runAsync would use has one thread on a 2-core machine,
+        // where a second instance would only start once the first stopped (no partition would move)
+        return CompletableFuture.runAsync(() -> wordCount(dir, broker.bootstrap(), "words", "word-counts", stop, processed),
+            task -> {
+                Thread t = new Thread(task, "wordcount-" + dir.getFileName());
+                t.setDaemon(true);
+                t.start();
+            });
     }
 
     private static void awaitProcessed(AtomicLong processed, long n, List<CompletableFuture<Void>> running) {
