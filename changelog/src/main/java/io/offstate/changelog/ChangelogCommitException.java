@@ -1,9 +1,10 @@
 package io.offstate.changelog;
 
 /**
- * A commit's change records (or its Kafka transaction) could not be written: the local stores are
- * unchanged and the transaction is aborted. Rewind the input to the last committed offsets and
- * process again. If {@link #inDoubt()}, Kafka may or may not have committed the transaction (a
+ * A commit's change records (or its Kafka transaction) could not be written, or the consumer group
+ * rebalanced before the commit: the local stores are unchanged and the transaction is aborted. The
+ * changelog's consumer was rewound to the last committed input offsets of the commit (see
+ * {@link ChangelogTransaction}): poll and process again. If {@link #inDoubt()}, Kafka may or may not have committed the transaction (a
  * timeout at commit): the partition then refuses further commits until it is revoked and
  * assigned again, whose recovery finds out.
  */

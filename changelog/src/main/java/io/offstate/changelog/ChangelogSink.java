@@ -137,9 +137,18 @@ final class ChangelogSink implements ChangeSink {
                 }
                 commitWithRetry();
             }
-        } catch (ProducerFencedException | InvalidProducerEpochException | FencedInstanceIdException
-                 | CommitFailedException e) {
+        } catch (ProducerFencedException | InvalidProducerEpochException | FencedInstanceIdException e) {
             throw partition.fenced(e);
+        } catch (CommitFailedException e) {
+            // The group moved to a new generation since the consumer's last poll (a rebalance, with
+            // a cooperative assignor while this member keeps processing; or this member was dropped
+            // from the group). Its producer is not fenced: abort the Kafka transaction and let the
+            // batch be processed again after the next poll, which joins the new generation (and
+            // revokes the partition if it moved).
+            partition.abortKafkaTransaction(e);
+            throw new ChangelogCommitException(partition.id(), false, "the consumer group rebalanced before the commit of"
+                + " partition " + partition.id() + " (" + e.getMessage() + "): its Kafka transaction was aborted and"
+                + " nothing was applied; poll again and process from the last committed offsets", e);
         } catch (ChangelogCommitException e) {
             throw e;
         } catch (KafkaException e) {

@@ -36,9 +36,13 @@ import io.offstate.engine.Transaction;
  * <ul>
  *   <li>{@link ChangelogFencedException}: a newer owner fenced the partition; the stores did not
  *       change (the state is that of the last committed Kafka transaction); the transaction is aborted.</li>
- *   <li>{@link ChangelogCommitException}: Kafka refused or failed; stores unchanged; transaction
- *       aborted (under exactly-once its Kafka transaction too, with the output records). Rewind the
- *       input to the last committed offsets.</li>
+ *   <li>{@link ChangelogCommitException}: Kafka refused or failed (also when the consumer group
+ *       rebalanced since the last poll: the consumer's generation is stale); stores unchanged;
+ *       transaction aborted (under exactly-once its Kafka transaction too, with the output
+ *       records). Unless {@link ChangelogCommitException#inDoubt() in doubt}, the changelog's
+ *       consumer is rewound to the last committed offset of each input partition of the commit
+ *       (one that never committed, and whose group has no offset, is left where it is): poll and
+ *       process again.</li>
  *   <li>Engine refusals before anything is produced ({@link io.offstate.offheap.StoreFullException},
  *       a log that refused the append): thrown as they are; nothing reached Kafka, the transaction
  *       stays open (retry or abort).</li>
@@ -145,8 +149,10 @@ public final class ChangelogTransaction implements AutoCloseable {
         if (outputFailure != null) {
             RuntimeException f = outputFailure;
             abort();
-            throw new ChangelogCommitException(partition.id(), false, "an output record of partition " + partition.id()
-                + " could not be sent: " + f + "; nothing was committed", f);
+            ChangelogCommitException failed = new ChangelogCommitException(partition.id(), false, "an output record of"
+                + " partition " + partition.id() + " could not be sent: " + f + "; nothing was committed", f);
+            rewind(base, offsets, failed);
+            throw failed;
         }
         try {
             tx.commit(next.encode());
@@ -157,6 +163,9 @@ public final class ChangelogTransaction implements AutoCloseable {
                 if (!tx.isDone()) {
                     tx.abort();
                 }
+            }
+            if (e instanceof ChangelogCommitException c && !c.inDoubt()) {
+                rewind(base, offsets, c);
             }
             throw e;
         }
@@ -177,6 +186,35 @@ public final class ChangelogTransaction implements AutoCloseable {
         }
         if (!exactlyOnce && consumer != null && !offsets.isEmpty()) {
             consumer.commitSync(new HashMap<>(offsets));
+        }
+    }
+
+    /**
+     * After a failed commit that applied nothing: moves the consumer back to the last committed
+     * offset of each input partition of the commit, so that its next poll returns the batch again.
+     * A partition the consumer no longer holds is skipped (its next owner starts from the committed
+     * offsets); one that never committed and whose group has no offset is left where it is.
+     */
+    private void rewind(ChangelogPositions base, Map<TopicPartition, OffsetAndMetadata> offsets, ChangelogCommitException failed) {
+        if (consumer == null || offsets.isEmpty()) {
+            return;
+        }
+        for (TopicPartition tp : offsets.keySet()) {
+            try {
+                Long at = base.inputOffsets().get(tp);
+                if (at == null) {
+                    OffsetAndMetadata committed = consumer.committed(java.util.Set.of(tp)).get(tp);
+                    if (committed == null) {
+                        continue;
+                    }
+                    at = committed.offset();
+                }
+                consumer.seek(tp, at);
+            } catch (IllegalStateException e) {
+                // not assigned to this consumer any more
+            } catch (RuntimeException e) {
+                failed.addSuppressed(e);
+            }
         }
     }
 

@@ -104,6 +104,11 @@ class WordCountExampleTest {
                             }
                             long next = batch.get(batch.size() - 1).offset() + 1;
                             tx.commit(Map.of(tp, new OffsetAndMetadata(next)));   // state, changelog, output, offsets: all or nothing
+                        } catch (ChangelogCommitException e) {   // nothing applied, input rewound (e.g. the group rebalanced)
+                            if (e.inDoubt()) {
+                                throw e;                                  // Kafka may have it: revoke and assign the partition
+                            }
+                            continue;                                     // the next poll brings the batch again
                         }
                         processed.addAndGet(batch.size());
                     }
