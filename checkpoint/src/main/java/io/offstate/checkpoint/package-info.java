@@ -17,7 +17,7 @@
  *
  * <p>What a checkpoint holds: a store's engine metadata (structural options, flush metadata,
  * allocator and index roots) and its regions (pages, large values, hash tables) as the engine's
- * {@link io.offstate.engine.StoreImage} gives them: all of them, or the 4 KiB chunks written since
+ * {@link io.offstate.engine.StoreImage} gives them: all of them, or the 64-byte lines written since
  * the previous checkpoint (every region tracks them, in memory as in files). Restoring rebuilds
  * the regions and reopens the state over them: nothing is re-inserted.
  */

@@ -125,6 +125,24 @@ class CheckpointsTest {
     }
 
     @Test
+    void anIncrementalCarriesTheChangedLinesNotWholeChunks() throws Exception {
+        try (LocalCheckpointStorage st = storage(); KeyValueStore store = KeyValueStore.create(PLAIN)) {
+            Checkpoints c = Checkpoints.builder(st, "s").build();
+            fill(store, "k:", 20_000, 50, 1);
+            c.checkpoint(store, false);
+            store.put(b("k:5"), b("x".repeat(50)));       // in place: a line or two of a page and of the index
+            store.put(b("k:17000"), b("y".repeat(50)));
+            CheckpointManifest inc = c.checkpoint(store, true);
+            long raw = inc.stores().getFirst().rawBytes();
+            assertTrue(raw <= 1024, "two updates carried " + raw + " raw bytes (a 4 KiB chunk each would be 8192+)");
+            try (KeyValueStore r = c.restore(inc.id(), PLAIN, null).store()) {
+                assertEquals(contents(store), contents(r));
+                r.verify();
+            }
+        }
+    }
+
+    @Test
     void fileBackedStoreTracksChangesAcrossFlushesAndRestartsFullAfterReopen() throws Exception {
         Path storeDir = dir.resolve("store");
         try (LocalCheckpointStorage st = storage()) {
@@ -412,7 +430,7 @@ class CheckpointsTest {
             fill(store, "k", 3000, 30, 1);
             String good = c.checkpoint(store, false).id();
             Map<String, String> atGood = contents(store);
-            store.put(b("k1"), b("x"));
+            fill(store, "k", 3000, 30, 2); // every value changes: the incremental spans many blocks
             st.failAt = st.writes + 3;
             assertThrows(IOException.class, () -> c.checkpoint(store, true));
             assertEquals(List.of(good), c.ids());

@@ -79,7 +79,7 @@ class ReadmeCheckpointExampleTest {
             store.put("order:1".getBytes(StandardCharsets.UTF_8), "paid".getBytes(StandardCharsets.UTF_8));
             checkpoints.checkpoint(store, false);                 // full: every page, LZ4 + CRC32C per block
             store.put("order:2".getBytes(StandardCharsets.UTF_8), "new".getBytes(StandardCharsets.UTF_8));
-            CheckpointManifest m = checkpoints.checkpoint(store, true);   // only the 4 KiB chunks written since
+            CheckpointManifest m = checkpoints.checkpoint(store, true);   // only the 64-byte lines written since
             RestoreResult r = checkpoints.restoreLatest(options, null);   // null: in memory; or a directory
             try (KeyValueStore restored = r.store()) {            // r.skipped(): damaged newer ones it fell back past
                 System.out.println("chain " + m.chainLength() + ", restored " + restored.size() + " orders"); // chain 2, restored 2 orders

@@ -16,7 +16,7 @@ final class ImageCapture {
     }
 
     /**
-     * Pins the regions (all, or only the chunks changed since the last capture) and copies the
+     * Pins the regions (all, or only the lines changed since the last capture) and copies the
      * metadata, then starts a new change interval on every region: O(metadata + chunks), no region
      * bytes are copied here (see {@link StoreImage}). An image of {@code state} still open is first
      * detached (what it has not read is copied now). On failure nothing is pinned and the change
@@ -47,25 +47,47 @@ final class ImageCapture {
         return image;
     }
 
-    /** Runs of changed chunks of {@code r} as (offset, length) pairs. */
-    private static long[] changedRuns(MappedRegion r) {
-        long chunks = r.chunks();
+    /**
+     * Unchanged lines between two changed ones up to which the two are carried as one run: a run
+     * costs 16 bytes of manifest and a seek on restore, so a gap of a line or two is cheaper carried.
+     */
+    static final int RUN_GAP_LINES = 2;
+
+    /** Runs of changed {@value MappedRegion#LINE_SIZE}-byte lines of {@code r} as (offset, length) pairs. */
+    static long[] changedRuns(MappedRegion r) {
+        final long chunks = r.chunks();
+        final long gap = (long) RUN_GAP_LINES << MappedRegion.LINE_SHIFT;
         long[] runs = new long[8];
         int n = 0;
-        long c = 0;
-        while (c < chunks) {
-            if (!r.isChanged(c)) {
-                c++;
-                continue;
+        long from = -1;
+        long to = -1;
+        for (long c = 0; c < chunks; c++) {
+            long lines = r.changedLines(c);
+            while (lines != 0) {
+                int i = Long.numberOfTrailingZeros(lines);
+                int k = Long.numberOfTrailingZeros(~(lines >>> i)); // consecutive changed lines from i
+                long start = (c << MappedRegion.CHUNK_SHIFT) + ((long) i << MappedRegion.LINE_SHIFT);
+                long end = start + ((long) k << MappedRegion.LINE_SHIFT);
+                lines = i + k >= 64 ? 0 : lines & (-1L << (i + k));
+                if (from >= 0 && start - to <= gap) {
+                    to = end;
+                    continue;
+                }
+                if (from >= 0) {
+                    if (n + 2 > runs.length) {
+                        runs = java.util.Arrays.copyOf(runs, runs.length * 2);
+                    }
+                    runs[n++] = from;
+                    runs[n++] = to - from;
+                }
+                from = start;
+                to = end;
             }
-            long start = c;
-            while (c < chunks && r.isChanged(c)) {
-                c++;
-            }
-            long from = start << MappedRegion.CHUNK_SHIFT;
-            long to = Math.min(c << MappedRegion.CHUNK_SHIFT, r.size());
+        }
+        if (from >= 0) {
+            to = Math.min(to, r.size());
             if (n + 2 > runs.length) {
-                runs = java.util.Arrays.copyOf(runs, runs.length * 2);
+                runs = java.util.Arrays.copyOf(runs, runs.length + 2);
             }
             runs[n++] = from;
             runs[n++] = to - from;

@@ -379,7 +379,7 @@ public final class KeyValueStore implements AutoCloseable {
     }
 
     /**
-     * As {@link #image()}, but carrying only the 4 KiB chunks written since the last image (see
+     * As {@link #image()}, but carrying only the 64-byte lines written since the last image (see
      * {@link StoreImage}); a full image if there was none ({@link #imageToken()} is 0).
      *
      * @throws StoreClosedException if the store is closed

@@ -12,7 +12,7 @@ import io.offstate.offheap.memory.ImagePin;
  * A consistent, pinned copy of a store's state as a checkpoint writes it: the store's
  * {@link #metadata() metadata} (structural options, flush metadata, allocator and index roots) and
  * its {@link Region regions} (normal pages, large values, hash tables), either all of them
- * ({@link #isIncremental()} false) or only the 4 KiB chunks changed since the image before it
+ * ({@link #isIncremental()} false) or only the 64-byte lines changed since the image before it
  * ({@link #baseToken()}). Taken by {@link KeyValueStore#image()} or {@link KeyValueStore#incrementalImage()}; a store rebuilt from the
  * metadata and the regions ({@link KeyValueStore#restoreImage}) equals the store when the image was
  * taken.
@@ -21,8 +21,8 @@ import io.offstate.offheap.memory.ImagePin;
  * <ol>
  *   <li>Regions are named by ({@link Region#fileId()}, {@link Region#fileOffset()}): unique within
  *       one image, the names the metadata refers to them by. A region that is
- *       {@link Region#isWhole() whole} carries all its bytes; otherwise it carries the runs of chunks
- *       changed since the image with token {@link #baseToken()}, and its other bytes are those of
+ *       {@link Region#isWhole() whole} carries all its bytes; otherwise it carries the runs of
+ *       64-byte lines changed since the image with token {@link #baseToken()}, and its other bytes are those of
  *       the same-named region in that image (which is then guaranteed to exist, with the same
  *       size). A region of the base image not listed here no longer exists.</li>
  *   <li>Tokens: each image gets a fresh random {@link #token()}; an incremental image is relative
@@ -58,6 +58,13 @@ public final class StoreImage implements AutoCloseable {
         private final long fileOffset;
         private final long size;
         private final boolean whole;
+        /**
+         * Where the last {@link #read} stopped: run index (into {@link #runs}) and its position in
+         * the carried bytes. A writer streams the runs in order, so each read resumes here instead of
+         * walking the runs from the first: an incremental image of scattered updates has many runs.
+         */
+        private int cursorRun;
+        private long cursorRunStart;
         private final long[] runs;
         private final long carried;
         private final ImagePin.RegionPin pin;
@@ -103,7 +110,7 @@ public final class StoreImage implements AutoCloseable {
             return runs.length / 2;
         }
 
-        /** Where run {@code i} starts in the region (a multiple of 4 KiB). */
+        /** Where run {@code i} starts in the region (a multiple of 64 bytes). */
         public long runOffset(int i) {
             return runs[2 * i];
         }
@@ -151,10 +158,11 @@ public final class StoreImage implements AutoCloseable {
          * Copies {@code length} carried bytes starting at {@code at} (a position in the run-after-run
          * order of {@link #data()}) into {@code dst} at {@code dstOffset}, straight out of the store or
          * the image's copy-on-write side copies: no copy of the whole image is made. Each carried byte
-         * may be read once (as a checkpoint writer streams them); one reader thread at a time.
+         * is to be read once (as a checkpoint writer streams them, in order: a read resumes where the
+         * last one stopped); one reader thread at a time.
          *
          * @throws StoreClosedException     if the image is closed
-         * @throws IllegalStateException    if a byte was read before
+         * @throws IllegalStateException    if a chunk read whole before is read again
          * @throws IndexOutOfBoundsException if the range is outside the carried bytes
          */
         public void read(long at, MemorySegment dst, long dstOffset, long length) {
@@ -167,8 +175,13 @@ public final class StoreImage implements AutoCloseable {
                 MemorySegment.copy(d, at, dst, dstOffset, length);
                 return;
             }
-            long runStart = 0;
-            for (int i = 0; i < runs.length && length > 0; i += 2) {
+            int i = cursorRun;
+            long runStart = cursorRunStart;
+            if (at < runStart) { // a reader going back (not a streaming writer): search from the start
+                i = 0;
+                runStart = 0;
+            }
+            while (i < runs.length && length > 0) {
                 long runLength = runs[i + 1];
                 if (at < runStart + runLength) {
                     long within = at - runStart;
@@ -177,9 +190,15 @@ public final class StoreImage implements AutoCloseable {
                     at += n;
                     dstOffset += n;
                     length -= n;
+                    if (at < runStart + runLength) {
+                        break; // the next read goes on in this run
+                    }
                 }
                 runStart += runLength;
+                i += 2;
             }
+            cursorRun = i;
+            cursorRunStart = runStart;
         }
     }
 
@@ -258,7 +277,7 @@ public final class StoreImage implements AutoCloseable {
         return baseToken;
     }
 
-    /** Whether only changed chunks are carried (relative to {@link #baseToken()}). */
+    /** Whether only changed lines are carried (relative to {@link #baseToken()}). */
     public boolean isIncremental() {
         return incremental;
     }
@@ -284,8 +303,8 @@ public final class StoreImage implements AutoCloseable {
     }
 
     /**
-     * Bytes the store's owner copied aside so far (chunks it changed before they were read) plus
-     * chunks the reader copied aside (read partly); a measure of what copy-on-write cost.
+     * Bytes the store's owner copied aside so far (chunks it changed before they were read); a
+     * measure of what copy-on-write cost.
      */
     public long sideCopyBytes() {
         return pin.sideBytes();

@@ -27,7 +27,8 @@ import io.offstate.offheap.StoreClosedException;
  *       {@code READ} (release); if it finds {@code COPYING} it waits for {@code COPIED} and reads the
  *       side copy.</li>
  * </ol>
- * A chunk is read once: reading a {@code READ} chunk again throws (its live bytes may have changed).
+ * A chunk read whole is read once: reading a {@code READ} chunk again throws (its live bytes may have
+ * changed).
  * The pin holds a reference on each region's {@link Mapping}, so a region freed (a large block, a
  * drained hash table) or remapped by a flush while the pin is open keeps its pinned bytes until the
  * owner {@link #reap() reaps} the closed pin. A flush of a file-backed store writes the live pages as
@@ -60,9 +61,8 @@ public final class ImagePin implements AutoCloseable {
     private boolean arenaClosed;
     private final Object arenaLock = new Object();
     private final List<RegionPin> regions = new ArrayList<>();
-    /** Side-copy slabs of the owner (writer) and of the reader: separate, so neither locks. */
+    /** Side-copy slabs of the owner (the writer); the reader never copies aside. */
     private final Slabs ownerSlabs = new Slabs();
-    private final Slabs readerSlabs = new Slabs();
     private volatile boolean closed;
     /** Owner only: mapping references already given back. */
     private boolean reaped;
@@ -105,9 +105,9 @@ public final class ImagePin implements AutoCloseable {
         return closed;
     }
 
-    /** Side-copy bytes taken so far (chunks the owner or the reader copied aside). */
+    /** Side-copy bytes taken so far (chunks the owner copied aside before writing them). */
     public long sideBytes() {
-        return ownerSlabs.used + readerSlabs.used;
+        return ownerSlabs.used;
     }
 
     /**
@@ -192,7 +192,7 @@ public final class ImagePin implements AutoCloseable {
         }
     }
 
-    /** Bump allocation of 4 KiB side copies out of 1 MiB slabs of the pin's arena; one thread each. */
+    /** Bump allocation of 4 KiB side copies out of 1 MiB slabs of the pin's arena; owner thread only. */
     private final class Slabs {
         private MemorySegment slab;
         private long at;
@@ -279,11 +279,12 @@ public final class ImagePin implements AutoCloseable {
 
         /**
          * Reader thread: copies pinned bytes {@code [offset, offset + length)} of the region into
-         * {@code dst} at {@code dstOffset}. Every chunk touched must be carried; each byte may be read
-         * once (a chunk only partly requested is copied aside whole, so its other part can still be
-         * read later).
+         * {@code dst} at {@code dstOffset}. Every chunk touched must be carried. A chunk read whole is
+         * read once; a chunk read in part stays unread (an incremental image carries single changed
+         * lines of it), so its other parts can be read later, and the owner still copies it aside
+         * before writing it.
          *
-         * @throws IllegalStateException if a chunk is not carried or was read before
+         * @throws IllegalStateException if a chunk is not carried or was read whole before
          * @throws StoreClosedException  if the pin was closed
          */
         public void read(long offset, long length, MemorySegment dst, long dstOffset) {
@@ -313,17 +314,10 @@ public final class ImagePin implements AutoCloseable {
                     }
                     case UNREAD -> {
                         if (STATE.compareAndSet(state, c, UNREAD, READING)) {
-                            if (wholeChunk) {
-                                MemorySegment.copy(pinned, o, dst, dstOffset, n);
-                                STATE.setRelease(state, c, READ); // release: our reads are done, the owner may write
-                            } else {
-                                long chunk = Math.min(MappedRegion.CHUNK_SIZE, size - o);
-                                MemorySegment copy = image.readerSlabs.take(chunk);
-                                MemorySegment.copy(pinned, o, copy, 0, chunk);
-                                side[c] = copy;
-                                STATE.setRelease(state, c, COPIED);
-                                MemorySegment.copy(copy, within, dst, dstOffset, n);
-                            }
+                            MemorySegment.copy(pinned, o + within, dst, dstOffset, n);
+                            // a whole chunk is done; a part leaves it unread: its other lines may still be
+                            // asked for, and the owner copies it aside before writing, as for any unread chunk
+                            STATE.setRelease(state, c, wholeChunk ? READ : UNREAD); // release: our reads are done
                             return;
                         }
                     }

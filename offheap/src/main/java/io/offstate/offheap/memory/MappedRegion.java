@@ -7,7 +7,8 @@ import io.offstate.offheap.CorruptStoreFileException;
 /**
  * One contiguous piece of a file-backed store's memory: a normal page, a large block or a hash
  * table, mapped privately (copy-on-write) from a range of a store file, plus a bitmap of the
- * {@value #CHUNK_SIZE}-byte chunks written since the last flush.
+ * {@value #CHUNK_SIZE}-byte chunks written since the last flush and a finer one of the
+ * {@value #LINE_SIZE}-byte lines written since the last checkpoint.
  *
  * <p>Writes through {@link #segment()} never reach the file by themselves (the mapping is
  * private): the owner of the bytes calls {@link #markDirty} for every range it changes, and the
@@ -35,14 +36,23 @@ public final class MappedRegion {
     public static final int CHUNK_SHIFT = 12;
     /** Dirty-tracking and checksum granularity in bytes: 4 KiB, the OS page. */
     public static final int CHUNK_SIZE = 1 << CHUNK_SHIFT;
+    /** log2 of the checkpoint change-tracking granularity. */
+    public static final int LINE_SHIFT = 6;
+    /**
+     * Checkpoint change-tracking granularity in bytes: a cache line. A chunk has exactly 64 lines,
+     * so one {@code long} of the change bitmap is one chunk; an update of one entry changes a few
+     * lines of a page and a hash slot, and an incremental checkpoint carries those, not 4 KiB each.
+     */
+    public static final int LINE_SIZE = 1 << LINE_SHIFT;
 
     private final int fileId;
     private final long fileOffset;
     private final long size;
     private final long[] dirty;
     /**
-     * Chunks changed since the last {@link #clearChanged()} (a checkpoint), one bit each: kept apart
-     * from {@link #dirty}, which a flush clears, so that flushes and checkpoints track independently.
+     * Lines changed since the last {@link #clearChanged()} (a checkpoint), one bit each, word
+     * {@code c} holding the 64 lines of chunk {@code c}: kept apart from {@link #dirty}, which a
+     * flush clears, so that flushes and checkpoints track independently.
      */
     private final long[] changed;
     /** Whether the region appeared (created, reopened or remapped fresh) after the last {@link #clearChanged()}. */
@@ -86,7 +96,7 @@ public final class MappedRegion {
         this.segment = mapping.acquire(at, size);
         this.mapping = mapping;
         this.dirty = new long[(int) ((chunks() + 63) >>> 6)];
-        this.changed = new long[dirty.length];
+        this.changed = new long[(int) chunks()];
         this.checker = checker;
         this.verified = checker == null ? null : new long[dirty.length];
         this.unverified = checker == null ? 0 : chunks();
@@ -186,11 +196,14 @@ public final class MappedRegion {
         if (p != null) {
             p.beforeWrite(first, last);
         }
+        final long firstLine = offset >>> LINE_SHIFT;
+        final long lastLine = (offset + length - 1) >>> LINE_SHIFT;
         for (long c = first; c <= last; c++) {
-            final int word = (int) (c >>> 6);
-            final long bit = 1L << c;
-            dirty[word] |= bit;
-            changed[word] |= bit;
+            dirty[(int) (c >>> 6)] |= 1L << c;
+            // lines of chunk c in [firstLine, lastLine]; shifts are mod 64, so c's own lines index from 0
+            long lo = c == first ? -1L << firstLine : -1L;
+            long hi = c == last ? -1L >>> (63 - (lastLine & 63)) : -1L;
+            changed[(int) c] |= lo & hi;
         }
         anyDirty = true;
     }
@@ -200,7 +213,16 @@ public final class MappedRegion {
      * tracker; flushes do not clear it).
      */
     public boolean isChanged(long chunk) {
-        return (changed[(int) (chunk >>> 6)] & (1L << chunk)) != 0;
+        return changed[(int) chunk] != 0;
+    }
+
+    /**
+     * The lines of chunk {@code chunk} written since the last {@link #clearChanged()}: bit {@code i}
+     * is line {@code i}, bytes {@code [chunk * CHUNK_SIZE + i * LINE_SIZE, + LINE_SIZE)} (the last
+     * line of the last chunk may extend past {@link #size()}).
+     */
+    public long changedLines(long chunk) {
+        return changed[(int) chunk];
     }
 
     /** Whether this region was created (or reopened) after the last {@link #clearChanged()}: then all of it counts as changed. */
@@ -208,8 +230,19 @@ public final class MappedRegion {
         return newSinceClear;
     }
 
-    /** Chunks written since the last {@link #clearChanged()}. */
+    /** Chunks with at least one line written since the last {@link #clearChanged()}. */
     public long changedChunks() {
+        long n = 0;
+        for (long w : changed) {
+            if (w != 0) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Lines written since the last {@link #clearChanged()}. */
+    public long changedLineCount() {
         long n = 0;
         for (long w : changed) {
             n += Long.bitCount(w);

@@ -32,6 +32,31 @@ class AnonymousBackingTest {
     }
 
     @Test
+    void changesAreTrackedInLinesOf64Bytes() {
+        AnonymousBacking backing = new AnonymousBacking();
+        MappedRegion page = backing.mapPage(0, 64 << 10);
+        page.clearChanged();
+        page.markDirty(70, 10);           // line 1 of chunk 0
+        page.markDirty(4096 - 1, 2);      // line 63 of chunk 0, line 0 of chunk 1
+        page.markDirty(2 * 4096 + 128, 64 * 3); // lines 2..4 of chunk 2
+        assertEquals((1L << 1) | (1L << 63), page.changedLines(0));
+        assertEquals(1L, page.changedLines(1));
+        assertEquals(0b11100L, page.changedLines(2));
+        assertEquals(0L, page.changedLines(3));
+        assertEquals(3, page.changedChunks());
+        assertEquals(6, page.changedLineCount());
+        assertEquals(3, page.dirtyChunks(), "the flush bitmap stays per 4 KiB chunk");
+        page.markDirty(5 * 4096, 3 * 4096); // whole chunks 5..7
+        assertEquals(-1L, page.changedLines(5));
+        assertEquals(-1L, page.changedLines(6));
+        assertEquals(-1L, page.changedLines(7));
+        assertEquals(6 + 3 * 64, page.changedLineCount());
+        page.clearChanged();
+        assertEquals(0, page.changedLineCount());
+        backing.free(page);
+    }
+
+    @Test
     void segmentIdsAreNeverReusedAndOpenLoadsRecordedBytes() {
         AnonymousBacking backing = new AnonymousBacking();
         MappedRegion a = backing.newSegment(100);
