@@ -209,6 +209,7 @@ public final class Changelog implements AutoCloseable {
         if (standby != null) {
             // promotion: the state partition stays assigned; recovery replays only the lag
             reassign = true;
+            standby.commitStaged(); // its bulk restore flushed and ended: the promotion restores from there
             standby.partition.retire();
         } else {
             manager.assign(p);
@@ -549,8 +550,12 @@ public final class Changelog implements AutoCloseable {
         for (int p : ids) {
             PartitionRestore r = standbys.remove(p);
             reassign = true;
-            r.partition.retire();
-            manager.revoke(p);
+            try {
+                r.commitStaged();
+            } finally {
+                r.partition.retire();
+                manager.revoke(p);
+            }
         }
     }
 

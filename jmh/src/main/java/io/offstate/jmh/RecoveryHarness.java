@@ -61,7 +61,8 @@ import io.offstate.engine.StoreOptions;
  * {@code recovery.<side>.recordsPerSec@<records>}, notes).
  *
  * <p>Run by {@link MainJob} in a child JVM ({@link #runCase}), or by hand:
- * {@code java -cp jmh/target/benchmarks.jar io.offstate.jmh.RecoveryHarness <records>...}.
+ * {@code java -cp jmh/target/benchmarks.jar io.offstate.jmh.RecoveryHarness <records>... [--no-ks-default] [--offstate-only]}
+ * ({@code --offstate-only}: offstate's row alone, for iterating; the ratio needs both sides).
  * Not thread-safe; single use.
  */
 public final class RecoveryHarness {
@@ -90,9 +91,12 @@ public final class RecoveryHarness {
     public static void main(String[] args) throws Exception {
         List<Integer> sizes = new ArrayList<>();
         boolean ksDefault = true;
+        boolean offstateOnly = false;
         for (String a : args) {
             if (a.equals("--no-ks-default")) {
                 ksDefault = false;
+            } else if (a.equals("--offstate-only")) {
+                offstateOnly = true; // iterating on offstate's side: no Kafka Streams rows, no ratio
             } else {
                 sizes.add(Integer.parseInt(a.replace("_", "")));
             }
@@ -115,6 +119,12 @@ public final class RecoveryHarness {
                 System.out.printf(Locale.ROOT, "[recovery] prefilled %,d records in %.1f s%n", n, (System.nanoTime() - t0) / 1e9);
                 List<Row> rows = new ArrayList<>();
                 rows.add(offstate(broker.bootstrap(), app, input, topic, n));
+                if (offstateOnly) {
+                    Row r = rows.get(0);
+                    md.append(String.format(Locale.ROOT, "| %,d | %s | %.2f | %,.0f | %.1f | %.2f | %,.0f |%n", n, r.side(),
+                        r.restoreSeconds(), r.rate(), r.mbPerSecond(), r.totalSeconds(), r.totalRate()));
+                    continue;
+                }
                 rows.add(kafkaStreams(broker.bootstrap(), app, input, n, true));
                 if (ksDefault) {
                     rows.add(kafkaStreams(broker.bootstrap(), app, input, n, false));
