@@ -72,7 +72,7 @@ public final class BulkRestore implements AutoCloseable {
      * Sizes {@code store}'s hash index for {@code records} keys up front if the store is empty (a
      * restore from scratch whose record count is known), instead of growing it step by step; best
      * effort: a store with entries, or whose budget would not hold the table, is left as it is.
-     * Returns whether it reserved.
+     * Returns whether it grew the index.
      *
      * @throws NullPointerException     if {@code store} is null
      * @throws IllegalArgumentException if {@code store} is not a store of this partition, or {@code records} is negative

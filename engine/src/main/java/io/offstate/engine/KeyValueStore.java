@@ -924,7 +924,7 @@ public final class KeyValueStore implements AutoCloseable {
 
     /**
      * Sizes the hash index of an empty store for {@code entries} keys at once (see
-     * {@link io.offstate.offheap.index.HashIndex#reserve}); returns whether it did. Best effort:
+     * {@link io.offstate.offheap.index.HashIndex#reserve}); returns whether it grew it. Best effort:
      * a store that is not empty, or whose budget cannot hold the larger table, is left as it is.
      */
     boolean reserveForRestore(long entries) {
@@ -935,8 +935,12 @@ public final class KeyValueStore implements AutoCloseable {
             return false;
         }
         long capped = Math.min(entries, io.offstate.offheap.index.HashIndex.MAX_EXPECTED_ENTRIES);
+        long before = s.map.index().capacity();
         try {
             s.map.index().reserve(capped);
+            if (s.map.index().capacity() == before) {
+                return false; // large enough already
+            }
             core.invalidate();
             return true;
         } catch (io.offstate.offheap.StoreFullException e) {
