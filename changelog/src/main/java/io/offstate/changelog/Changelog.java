@@ -53,8 +53,11 @@ import io.offstate.offheap.StoreClosedException;
  *       producer (fencing a previous owner, aborting its open transaction), pauses the input
  *       partition and starts restoring each store from its recorded offset to the changelog's end
  *       offset (read committed under exactly-once). {@link #restore()} (or {@link #poll}) advances it
- *       a batch at a time, each batch an engine transaction that commits the offsets it reached:
- *       bounded memory, and a revoke or crash resumes where it stopped. An offset out of range,
+ *       a poll at a time through the engine's bulk restore ({@link StatePartition#beginRestore}):
+ *       records go straight into the stores and the offsets reached become durable with a flush of
+ *       the data (first after {@link ChangelogOptions#restoreBatchRecords()} records, then after
+ *       twice as many each time, and at the end): bounded memory, and a revoke resumes where it
+ *       stopped, a crash from the last flush (replaying records again is harmless). An offset out of range,
  *       a rebuild under way, or a last local commit that Kafka does not have (exactly-once: a crash
  *       between the local log and the Kafka commit) make the store be wiped and rebuilt from the
  *       earliest offset, reported to the {@link RestoreListener} and the log. Once every store is
@@ -345,7 +348,8 @@ public final class Changelog implements AutoCloseable {
 
     /**
      * One restore step: one poll of the restore consumer (up to
-     * {@link ChangelogOptions#restoreBatchRecords()} records), applied and committed per partition;
+     * {@link ChangelogOptions#restoreBatchRecords()} records), applied per partition (made durable
+     * on the restore's flush schedule);
      * partitions that caught up become active and their input is resumed.
      *
      * @return whether some partition is still restoring
@@ -627,7 +631,7 @@ public final class Changelog implements AutoCloseable {
             c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteBufferDeserializer.class);
             c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
             c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
-            // a restore transaction spans polls (PartitionRestore): polls need not be as large as it
+            // a restore's flush interval spans polls (PartitionRestore): polls need not be as large as it
             c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.min(options.restoreBatchRecords(), MAX_RESTORE_POLL));
             // restores read whole partitions: larger fetches than a processing consumer's (overridable)
             c.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 << 20);

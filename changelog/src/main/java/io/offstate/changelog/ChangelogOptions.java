@@ -23,9 +23,10 @@ import java.util.regex.Pattern;
  * @param retentionMargin       added to a windowed store's retention (default one day)
  * @param replicationFactor     of created topics; -1 for the broker's default
  * @param clientConfigs         extra configs for every client created (security, timeouts)
- * @param restoreBatchRecords   records per restore transaction (default 100,000; bounds its off-heap staging
- *                              memory, about 200 B per record of 100 B; a transaction spans polls of at most
- *                              10,000 records and commits early when the restore caught up)
+ * @param restoreBatchRecords   records a restore applies before its first flush (default 100,000; it then
+ *                              flushes after twice as many each time, and when it ends or is suspended), and
+ *                              between progress reports; restore polls return at most this many (and at most
+ *                              10,000) records. A restore stages nothing: memory stays bounded whatever the value
  * @param commitTimeout         how long a commit waits for Kafka before it fails in doubt
  * @param transactionalIdPrefix exactly-once: partition {@code p}'s producer has transactional id {@code <prefix>-<p>}
  * @param restoreListener       told of recovery progress

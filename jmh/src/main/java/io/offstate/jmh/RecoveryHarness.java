@@ -61,8 +61,11 @@ import io.offstate.engine.StoreOptions;
  * {@code recovery.<side>.recordsPerSec@<records>}, notes).
  *
  * <p>Run by {@link MainJob} in a child JVM ({@link #runCase}), or by hand:
- * {@code java -cp jmh/target/benchmarks.jar io.offstate.jmh.RecoveryHarness <records>... [--no-ks-default] [--offstate-only]}
+ * {@code java -cp jmh/target/benchmarks.jar io.offstate.jmh.RecoveryHarness <records>... [--no-ks-default] [--offstate-only] [--warmup N]}
  * ({@code --offstate-only}: offstate's row alone, for iterating; the ratio needs both sides).
+ * Before the timed restores, each side restores a changelog of {@code N} records (default 200,000
+ * or the smallest size if less; 0: none), untimed, so that neither is timed while the JIT compiles the Kafka consumer's code
+ * (otherwise the side that runs first pays for it and the other reuses it).
  * Not thread-safe; single use.
  */
 public final class RecoveryHarness {
@@ -92,8 +95,12 @@ public final class RecoveryHarness {
         List<Integer> sizes = new ArrayList<>();
         boolean ksDefault = true;
         boolean offstateOnly = false;
-        for (String a : args) {
-            if (a.equals("--no-ks-default")) {
+        int warmup = -1;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--warmup")) {
+                warmup = Integer.parseInt(args[++i].replace("_", ""));
+            } else if (a.equals("--no-ks-default")) {
                 ksDefault = false;
             } else if (a.equals("--offstate-only")) {
                 offstateOnly = true; // iterating on offstate's side: no Kafka Streams rows, no ratio
@@ -107,7 +114,23 @@ public final class RecoveryHarness {
         StringBuilder md = new StringBuilder();
         md.append("| records | side | restore s | records/s | MB/s | start-to-end s | records/s start-to-end |\n");
         md.append("|---:|---|---:|---:|---:|---:|---:|\n");
+        if (warmup < 0) {
+            warmup = Math.min(200_000, java.util.Collections.min(sizes));
+        }
         try (KafkaBroker broker = KafkaBroker.start()) {
+            if (warmup > 0) {
+                // Both sides restore a small changelog first, untimed: otherwise the side that runs
+                // first also pays for compiling the Kafka consumer's code, which the other then reuses.
+                String app = "warm" + warmup;
+                broker.createTopic(app + "-in", 1);
+                broker.createTopic(app + "-" + STORE + "-changelog", 1, Map.of("cleanup.policy", "compact"));
+                prefill(broker.bootstrap(), app + "-" + STORE + "-changelog", warmup);
+                offstate(broker.bootstrap(), app, app + "-in", app + "-" + STORE + "-changelog", warmup);
+                if (!offstateOnly) {
+                    kafkaStreams(broker.bootstrap(), app, app + "-in", warmup, true);
+                }
+                System.out.printf(Locale.ROOT, "[recovery] warm-up of %,d records done (not reported)%n", warmup);
+            }
             for (int n : sizes) {
                 String app = "rec" + n;
                 String input = app + "-in";
