@@ -114,6 +114,8 @@ public final class Changelog implements AutoCloseable {
     private final Map<Integer, PartitionRestore> standbys = new LinkedHashMap<>();
     private Producer<byte[], byte[]> shared;
     private KafkaConsumer<ByteBuffer, ByteBuffer> restoreConsumer;
+    /** Polls {@link #restoreConsumer} ahead of the restore steps (null until the first step). */
+    private RestoreFetcher fetcher;
     private boolean reassign;
     private boolean closed;
 
@@ -231,6 +233,7 @@ public final class Changelog implements AutoCloseable {
             ChangelogPartition cp = new ChangelogPartition(this, p, sp, producer, options, positions);
             PartitionRestore restore = new PartitionRestore(cp, options.restoreListener(), false);
             List<TopicPartition> tps = List.of(cp.changelogPartitions());
+            stopFetcher();
             KafkaConsumer<ByteBuffer, ByteBuffer> rc = restoreConsumer();
             Map<TopicPartition, Long> beginnings = rc.beginningOffsets(tps);
             Map<TopicPartition, Long> ends = rc.endOffsets(tps);
@@ -357,42 +360,61 @@ public final class Changelog implements AutoCloseable {
     public boolean restore() {
         checkOpen();
         if (restoring.isEmpty() && standbys.isEmpty()) {
+            stopFetcher();
             return false;
         }
         KafkaConsumer<ByteBuffer, ByteBuffer> rc = restoreConsumer();
         if (reassign) {
+            stopFetcher();
             syncAssignment(rc);
         }
-        ConsumerRecords<ByteBuffer, ByteBuffer> batch;
+        if (fetcher == null) {
+            fetcher = new RestoreFetcher(rc, options.applicationId() + "-restore-fetcher");
+        }
+        fetcher.start(); // polls ahead while this thread applies
+        RestoreFetcher.Fetched fetched;
         try {
             // standbys alone do not hold up the input: take what is fetched already
-            batch = rc.poll(restoring.isEmpty() ? Duration.ZERO : Duration.ofMillis(100));
-        } catch (OffsetOutOfRangeException e) {
-            for (Map.Entry<TopicPartition, Long> o : e.offsetOutOfRangePartitions().entrySet()) {
-                for (PartitionRestore r : all()) {
-                    for (int i = 0; i < r.tps.length; i++) {
-                        if (r.tps[i].equals(o.getKey())) {
-                            Map<TopicPartition, Long> b = rc.beginningOffsets(List.of(o.getKey()));
-                            r.begin[i] = b.get(o.getKey());
-                            r.rebuild(i, "offset out of range: offset " + o.getValue() + " is no longer in the changelog"
-                                + " (records were deleted while restoring)");
+            fetched = fetcher.next(restoring.isEmpty() ? Duration.ZERO : Duration.ofMillis(100));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return !restoring.isEmpty();
+        }
+        if (fetched == null) {
+            return !restoring.isEmpty(); // nothing new: no record, no position moved
+        }
+        if (fetched.failure() != null) {
+            stopFetcher();
+            if (fetched.failure() instanceof OffsetOutOfRangeException e) {
+                for (Map.Entry<TopicPartition, Long> o : e.offsetOutOfRangePartitions().entrySet()) {
+                    for (PartitionRestore r : all()) {
+                        for (int i = 0; i < r.tps.length; i++) {
+                            if (r.tps[i].equals(o.getKey())) {
+                                Map<TopicPartition, Long> b = rc.beginningOffsets(List.of(o.getKey()));
+                                r.begin[i] = b.get(o.getKey());
+                                r.rebuild(i, "offset out of range: offset " + o.getValue() + " is no longer in the changelog"
+                                    + " (records were deleted while restoring)");
+                            }
                         }
                     }
                 }
+                reassign = true;
+                return true;
             }
-            reassign = true;
-            return true;
+            throw fetched.failure();
         }
+        ConsumerRecords<ByteBuffer, ByteBuffer> batch = fetched.records();
+        java.util.function.ToLongFunction<TopicPartition> positionOf = fetched::position;
         for (PartitionRestore r : new ArrayList<>(restoring.values())) {
             try {
-                r.apply(batch, rc::position);
-                if (r.checkDone(rc::position)) {
+                r.apply(batch, positionOf);
+                if (r.checkDone(positionOf)) {
                     reassign = true;
                 }
             } catch (PartitionRestore.Reseek e) {
                 reassign = true;
             } catch (RuntimeException e) {
-                reassign = true; // what was staged is dropped: read it again from the committed positions
+                reassign = true; // what was applied beyond the durable positions is read again from them
                 throw e;
             }
             if (r.allDone()) {
@@ -401,7 +423,7 @@ public final class Changelog implements AutoCloseable {
         }
         for (PartitionRestore r : standbys.values()) {
             try {
-                r.apply(batch, rc::position);
+                r.apply(batch, positionOf);
             } catch (PartitionRestore.Reseek e) {
                 reassign = true;
             } catch (RuntimeException e) {
@@ -409,7 +431,20 @@ public final class Changelog implements AutoCloseable {
                 throw e;
             }
         }
+        if (restoring.isEmpty() && standbys.isEmpty()) {
+            stopFetcher();
+        }
         return !restoring.isEmpty();
+    }
+
+    /**
+     * Stops polling ahead before the restore consumer is used directly; the positions it reached
+     * are then ahead of what was applied, so the next step seeks again.
+     */
+    private void stopFetcher() {
+        if (fetcher != null && fetcher.quiesce()) {
+            reassign = true;
+        }
     }
 
     /**
@@ -522,6 +557,7 @@ public final class Changelog implements AutoCloseable {
                 ChangelogPartition cp = new ChangelogPartition(this, p, sp, null, options, positions);
                 cp.standby();
                 PartitionRestore tail = new PartitionRestore(cp, RestoreListener.NONE, true);
+                stopFetcher();
                 KafkaConsumer<ByteBuffer, ByteBuffer> rc = restoreConsumer();
                 List<TopicPartition> tps = List.of(cp.changelogPartitions());
                 tail.prepare(rc.beginningOffsets(tps), rc.endOffsets(tps));
@@ -681,6 +717,9 @@ public final class Changelog implements AutoCloseable {
             } catch (RuntimeException e) {
                 failure = add(failure, e);
             }
+        }
+        if (fetcher != null) {
+            fetcher.quiesce();
         }
         if (restoreConsumer != null) {
             try {
