@@ -371,14 +371,19 @@ public final class Changelog implements AutoCloseable {
         if (fetcher == null) {
             fetcher = new RestoreFetcher(rc, options.applicationId() + "-restore-fetcher");
         }
-        fetcher.start(); // polls ahead while this thread applies
+        // standbys alone do not hold up the input: take what is fetched already
+        Duration wait = restoring.isEmpty() ? Duration.ZERO : Duration.ofMillis(100);
         RestoreFetcher.Fetched fetched;
-        try {
-            // standbys alone do not hold up the input: take what is fetched already
-            fetched = fetcher.next(restoring.isEmpty() ? Duration.ZERO : Duration.ofMillis(100));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return !restoring.isEmpty();
+        if (options.restoreFetchAhead()) {
+            fetcher.start(); // polls ahead while this thread applies
+            try {
+                fetched = fetcher.next(wait);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return !restoring.isEmpty();
+            }
+        } else {
+            fetched = fetcher.pollHere(wait);
         }
         if (fetched == null) {
             return !restoring.isEmpty(); // nothing new: no record, no position moved

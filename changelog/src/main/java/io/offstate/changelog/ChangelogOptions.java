@@ -30,12 +30,15 @@ import java.util.regex.Pattern;
  * @param commitTimeout         how long a commit waits for Kafka before it fails in doubt
  * @param transactionalIdPrefix exactly-once: partition {@code p}'s producer has transactional id {@code <prefix>-<p>}
  * @param restoreListener       told of recovery progress
+ * @param restoreFetchAhead     whether the restore consumer is polled on a thread of its own, ahead of the
+ *                              thread that applies the records (default true: fetching overlaps applying;
+ *                              false: one thread, for a single-core host)
  */
 public record ChangelogOptions(String applicationId, String bootstrapServers, String inputTopic, Guarantee guarantee,
                                Function<String, String> topicName, Map<String, Duration> windowedRetention,
                                Duration retentionMargin, short replicationFactor, Map<String, Object> clientConfigs,
                                int restoreBatchRecords, Duration commitTimeout, String transactionalIdPrefix,
-                               RestoreListener restoreListener) {
+                               RestoreListener restoreListener, boolean restoreFetchAhead) {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1,200}");
 
     /**
@@ -109,6 +112,7 @@ public record ChangelogOptions(String applicationId, String bootstrapServers, St
         private Duration commitTimeout = Duration.ofSeconds(60);
         private String transactionalIdPrefix;
         private RestoreListener restoreListener = RestoreListener.NONE;
+        private boolean restoreFetchAhead = true;
 
         private Builder(String applicationId, String bootstrapServers, String inputTopic) {
             this.applicationId = Objects.requireNonNull(applicationId, "applicationId");
@@ -176,13 +180,20 @@ public record ChangelogOptions(String applicationId, String bootstrapServers, St
             return this;
         }
 
+        /** See {@link ChangelogOptions#restoreFetchAhead()}. */
+        public Builder restoreFetchAhead(boolean fetchAhead) {
+            this.restoreFetchAhead = fetchAhead;
+            return this;
+        }
+
         /** @throws IllegalArgumentException as the record's constructor */
         public ChangelogOptions build() {
             String app = applicationId;
             Function<String, String> naming = topicName != null ? topicName : store -> app + "-" + store + "-changelog";
             String prefix = transactionalIdPrefix != null ? transactionalIdPrefix : applicationId + "-" + inputTopic;
             return new ChangelogOptions(applicationId, bootstrapServers, inputTopic, guarantee, naming, windowed,
-                retentionMargin, replicationFactor, clientConfigs, restoreBatchRecords, commitTimeout, prefix, restoreListener);
+                retentionMargin, replicationFactor, clientConfigs, restoreBatchRecords, commitTimeout, prefix, restoreListener,
+                restoreFetchAhead);
         }
     }
 }

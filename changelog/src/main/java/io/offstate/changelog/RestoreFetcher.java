@@ -116,24 +116,49 @@ final class RestoreFetcher {
         }
         thread = null;
         queue.clear();
+        last = Map.of(); // the driver seeks again: the next poll is passed on whatever it brings
         return true;
     }
 
+    /**
+     * One poll on the calling thread instead (fetching ahead is off): as the thread would hand it
+     * on, or null if nothing changed. Must not be called while the thread runs.
+     */
+    Fetched pollHere(Duration timeout) {
+        if (thread != null) {
+            throw new IllegalStateException("the restore fetcher's thread is running: quiesce it first");
+        }
+        try {
+            return fetch(timeout);
+        } catch (RuntimeException e) {
+            return new Fetched(ConsumerRecords.empty(), Map.of(), e);
+        }
+    }
+
+    private Map<TopicPartition, Long> last = Map.of();
+
+    /** One poll and the positions after it; null if it brought nothing and no position moved. */
+    private Fetched fetch(Duration timeout) {
+        ConsumerRecords<ByteBuffer, ByteBuffer> records = consumer.poll(timeout);
+        Map<TopicPartition, Long> positions = new HashMap<>();
+        for (TopicPartition tp : consumer.assignment()) {
+            positions.put(tp, consumer.position(tp));
+        }
+        if (records.isEmpty() && positions.equals(last)) {
+            return null;
+        }
+        last = positions;
+        return new Fetched(records, positions, null);
+    }
+
     private void run() {
-        Map<TopicPartition, Long> last = Map.of();
         while (running) {
             Fetched f;
             try {
-                ConsumerRecords<ByteBuffer, ByteBuffer> records = consumer.poll(POLL);
-                Map<TopicPartition, Long> positions = new HashMap<>();
-                for (TopicPartition tp : consumer.assignment()) {
-                    positions.put(tp, consumer.position(tp));
-                }
-                if (records.isEmpty() && positions.equals(last)) {
+                f = fetch(POLL);
+                if (f == null) {
                     continue;
                 }
-                last = positions;
-                f = new Fetched(records, positions, null);
             } catch (RuntimeException e) {
                 f = new Fetched(ConsumerRecords.empty(), Map.of(), e);
             }

@@ -215,7 +215,8 @@ public final class RecoveryHarness {
                 m.define(StoreOptions.builder().name(STORE).build());
                 try (Changelog c = Changelog.open(m, null, ChangelogOptions.builder("offstate-" + app, bootstrap, input)
                     .topicName(store -> topic)
-                    .restoreBatchRecords(Integer.getInteger("offstate.recovery.batch", 100_000)).build())) {
+                    .restoreBatchRecords(Integer.getInteger("offstate.recovery.batch", 100_000))
+                    .restoreFetchAhead(!"false".equals(System.getProperty("offstate.recovery.fetchAhead"))).build())) {
                     t1 = System.nanoTime();
                     c.assign(0);
                     if (!c.restoreAll(Duration.ofMinutes(30))) {
