@@ -307,6 +307,7 @@ public final class Changelog implements AutoCloseable {
         PartitionRestore r = restoring.remove(p);
         RuntimeException failure = null;
         if (r != null) {
+            stopFetcher(); // it would go on fetching the revoked partition's changelogs
             reassign = true;
             r.suspended();
         }
@@ -594,6 +595,7 @@ public final class Changelog implements AutoCloseable {
         }
         for (int p : ids) {
             PartitionRestore r = standbys.remove(p);
+            stopFetcher();
             reassign = true;
             try {
                 r.commitStaged();
