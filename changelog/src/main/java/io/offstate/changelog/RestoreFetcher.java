@@ -27,7 +27,8 @@ import org.apache.kafka.common.TopicPartition;
  *       partition right after that poll, which is what the records bring a store to. A poll that
  *       brought nothing is passed on only if a position moved (over control records).</li>
  *   <li>A failure of a poll (an offset out of range, say) stops the thread and is handed on as
- *       the next {@link Fetched#failure()}.</li>
+ *       the next {@link Fetched#failure()}, the consumer's exception itself (its stack trace is the
+ *       fetcher thread's); an {@link Error} is handed on wrapped in an {@link IllegalStateException}.</li>
  *   <li>Bounded memory: at most {@value #AHEAD} polls wait in the queue.</li>
  * </ol>
  *
@@ -161,6 +162,9 @@ final class RestoreFetcher {
                 }
             } catch (RuntimeException e) {
                 f = new Fetched(ConsumerRecords.empty(), Map.of(), e);
+            } catch (Error e) {
+                // handed on, so that the driver does not wait for polls that never come
+                f = new Fetched(ConsumerRecords.empty(), Map.of(), new IllegalStateException("the restore fetcher failed: " + e, e));
             }
             try {
                 while (!queue.offer(f, 10, TimeUnit.MILLISECONDS)) {
