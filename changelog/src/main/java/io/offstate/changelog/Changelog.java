@@ -53,8 +53,11 @@ import io.offstate.offheap.StoreClosedException;
  *       producer (fencing a previous owner, aborting its open transaction), pauses the input
  *       partition and starts restoring each store from its recorded offset to the changelog's end
  *       offset (read committed under exactly-once). {@link #restore()} (or {@link #poll}) advances it
- *       a batch at a time, each batch an engine transaction that commits the offsets it reached:
- *       bounded memory, and a revoke or crash resumes where it stopped. An offset out of range,
+ *       a poll at a time through the engine's bulk restore ({@link StatePartition#beginRestore}):
+ *       records go straight into the stores and the offsets reached become durable with a flush of
+ *       the data (first after {@link ChangelogOptions#restoreBatchRecords()} records, then after
+ *       twice as many each time, and at the end): bounded memory, and a revoke resumes where it
+ *       stopped, a crash from the last flush (replaying records again is harmless). An offset out of range,
  *       a rebuild under way, or a last local commit that Kafka does not have (exactly-once: a crash
  *       between the local log and the Kafka commit) make the store be wiped and rebuilt from the
  *       earliest offset, reported to the {@link RestoreListener} and the log. Once every store is
@@ -111,6 +114,8 @@ public final class Changelog implements AutoCloseable {
     private final Map<Integer, PartitionRestore> standbys = new LinkedHashMap<>();
     private Producer<byte[], byte[]> shared;
     private KafkaConsumer<ByteBuffer, ByteBuffer> restoreConsumer;
+    /** Polls {@link #restoreConsumer} ahead of the restore steps (null until the first step). */
+    private RestoreFetcher fetcher;
     private boolean reassign;
     private boolean closed;
 
@@ -209,6 +214,7 @@ public final class Changelog implements AutoCloseable {
         if (standby != null) {
             // promotion: the state partition stays assigned; recovery replays only the lag
             reassign = true;
+            standby.commitStaged(); // its bulk restore flushed and ended: the promotion restores from there
             standby.partition.retire();
         } else {
             manager.assign(p);
@@ -227,6 +233,7 @@ public final class Changelog implements AutoCloseable {
             ChangelogPartition cp = new ChangelogPartition(this, p, sp, producer, options, positions);
             PartitionRestore restore = new PartitionRestore(cp, options.restoreListener(), false);
             List<TopicPartition> tps = List.of(cp.changelogPartitions());
+            stopFetcher();
             KafkaConsumer<ByteBuffer, ByteBuffer> rc = restoreConsumer();
             Map<TopicPartition, Long> beginnings = rc.beginningOffsets(tps);
             Map<TopicPartition, Long> ends = rc.endOffsets(tps);
@@ -300,6 +307,7 @@ public final class Changelog implements AutoCloseable {
         PartitionRestore r = restoring.remove(p);
         RuntimeException failure = null;
         if (r != null) {
+            stopFetcher(); // it would go on fetching the revoked partition's changelogs
             reassign = true;
             r.suspended();
         }
@@ -344,7 +352,8 @@ public final class Changelog implements AutoCloseable {
 
     /**
      * One restore step: one poll of the restore consumer (up to
-     * {@link ChangelogOptions#restoreBatchRecords()} records), applied and committed per partition;
+     * {@link ChangelogOptions#restoreBatchRecords()} records), applied per partition (made durable
+     * on the restore's flush schedule);
      * partitions that caught up become active and their input is resumed.
      *
      * @return whether some partition is still restoring
@@ -352,42 +361,66 @@ public final class Changelog implements AutoCloseable {
     public boolean restore() {
         checkOpen();
         if (restoring.isEmpty() && standbys.isEmpty()) {
+            stopFetcher();
             return false;
         }
         KafkaConsumer<ByteBuffer, ByteBuffer> rc = restoreConsumer();
         if (reassign) {
+            stopFetcher();
             syncAssignment(rc);
         }
-        ConsumerRecords<ByteBuffer, ByteBuffer> batch;
-        try {
-            // standbys alone do not hold up the input: take what is fetched already
-            batch = rc.poll(restoring.isEmpty() ? Duration.ZERO : Duration.ofMillis(100));
-        } catch (OffsetOutOfRangeException e) {
-            for (Map.Entry<TopicPartition, Long> o : e.offsetOutOfRangePartitions().entrySet()) {
-                for (PartitionRestore r : all()) {
-                    for (int i = 0; i < r.tps.length; i++) {
-                        if (r.tps[i].equals(o.getKey())) {
-                            Map<TopicPartition, Long> b = rc.beginningOffsets(List.of(o.getKey()));
-                            r.begin[i] = b.get(o.getKey());
-                            r.rebuild(i, "offset out of range: offset " + o.getValue() + " is no longer in the changelog"
-                                + " (records were deleted while restoring)");
+        if (fetcher == null) {
+            fetcher = new RestoreFetcher(rc, options.applicationId() + "-restore-fetcher");
+        }
+        // standbys alone do not hold up the input: take what is fetched already
+        Duration wait = restoring.isEmpty() ? Duration.ZERO : Duration.ofMillis(100);
+        RestoreFetcher.Fetched fetched;
+        if (options.restoreFetchAhead()) {
+            fetcher.start(); // polls ahead while this thread applies
+            try {
+                fetched = fetcher.next(wait);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return !restoring.isEmpty();
+            }
+        } else {
+            fetched = fetcher.pollHere(wait);
+        }
+        if (fetched == null) {
+            return !restoring.isEmpty(); // nothing new: no record, no position moved
+        }
+        if (fetched.failure() != null) {
+            stopFetcher();
+            if (fetched.failure() instanceof OffsetOutOfRangeException e) {
+                for (Map.Entry<TopicPartition, Long> o : e.offsetOutOfRangePartitions().entrySet()) {
+                    for (PartitionRestore r : all()) {
+                        for (int i = 0; i < r.tps.length; i++) {
+                            if (r.tps[i].equals(o.getKey())) {
+                                Map<TopicPartition, Long> b = rc.beginningOffsets(List.of(o.getKey()));
+                                r.begin[i] = b.get(o.getKey());
+                                r.rebuild(i, "offset out of range: offset " + o.getValue() + " is no longer in the changelog"
+                                    + " (records were deleted while restoring)");
+                            }
                         }
                     }
                 }
+                reassign = true;
+                return true;
             }
-            reassign = true;
-            return true;
+            throw fetched.failure();
         }
+        ConsumerRecords<ByteBuffer, ByteBuffer> batch = fetched.records();
+        java.util.function.ToLongFunction<TopicPartition> positionOf = fetched::position;
         for (PartitionRestore r : new ArrayList<>(restoring.values())) {
             try {
-                r.apply(batch, rc::position);
-                if (r.checkDone(rc::position)) {
+                r.apply(batch, positionOf);
+                if (r.checkDone(positionOf)) {
                     reassign = true;
                 }
             } catch (PartitionRestore.Reseek e) {
                 reassign = true;
             } catch (RuntimeException e) {
-                reassign = true; // what was staged is dropped: read it again from the committed positions
+                reassign = true; // what was applied beyond the durable positions is read again from them
                 throw e;
             }
             if (r.allDone()) {
@@ -396,7 +429,7 @@ public final class Changelog implements AutoCloseable {
         }
         for (PartitionRestore r : standbys.values()) {
             try {
-                r.apply(batch, rc::position);
+                r.apply(batch, positionOf);
             } catch (PartitionRestore.Reseek e) {
                 reassign = true;
             } catch (RuntimeException e) {
@@ -404,7 +437,20 @@ public final class Changelog implements AutoCloseable {
                 throw e;
             }
         }
+        if (restoring.isEmpty() && standbys.isEmpty()) {
+            stopFetcher();
+        }
         return !restoring.isEmpty();
+    }
+
+    /**
+     * Stops polling ahead before the restore consumer is used directly; the positions it reached
+     * are then ahead of what was applied, so the next step seeks again.
+     */
+    private void stopFetcher() {
+        if (fetcher != null && fetcher.quiesce()) {
+            reassign = true;
+        }
     }
 
     /**
@@ -517,6 +563,7 @@ public final class Changelog implements AutoCloseable {
                 ChangelogPartition cp = new ChangelogPartition(this, p, sp, null, options, positions);
                 cp.standby();
                 PartitionRestore tail = new PartitionRestore(cp, RestoreListener.NONE, true);
+                stopFetcher();
                 KafkaConsumer<ByteBuffer, ByteBuffer> rc = restoreConsumer();
                 List<TopicPartition> tps = List.of(cp.changelogPartitions());
                 tail.prepare(rc.beginningOffsets(tps), rc.endOffsets(tps));
@@ -548,9 +595,14 @@ public final class Changelog implements AutoCloseable {
         }
         for (int p : ids) {
             PartitionRestore r = standbys.remove(p);
+            stopFetcher();
             reassign = true;
-            r.partition.retire();
-            manager.revoke(p);
+            try {
+                r.commitStaged();
+            } finally {
+                r.partition.retire();
+                manager.revoke(p);
+            }
         }
     }
 
@@ -622,7 +674,7 @@ public final class Changelog implements AutoCloseable {
             c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteBufferDeserializer.class);
             c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
             c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
-            // a restore transaction spans polls (PartitionRestore): polls need not be as large as it
+            // a restore's flush interval spans polls (PartitionRestore): polls need not be as large as it
             c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.min(options.restoreBatchRecords(), MAX_RESTORE_POLL));
             // restores read whole partitions: larger fetches than a processing consumer's (overridable)
             c.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 << 20);
@@ -672,6 +724,9 @@ public final class Changelog implements AutoCloseable {
             } catch (RuntimeException e) {
                 failure = add(failure, e);
             }
+        }
+        if (fetcher != null) {
+            fetcher.quiesce();
         }
         if (restoreConsumer != null) {
             try {

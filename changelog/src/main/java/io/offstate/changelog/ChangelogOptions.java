@@ -23,18 +23,22 @@ import java.util.regex.Pattern;
  * @param retentionMargin       added to a windowed store's retention (default one day)
  * @param replicationFactor     of created topics; -1 for the broker's default
  * @param clientConfigs         extra configs for every client created (security, timeouts)
- * @param restoreBatchRecords   records per restore transaction (default 100,000; bounds its off-heap staging
- *                              memory, about 200 B per record of 100 B; a transaction spans polls of at most
- *                              10,000 records and commits early when the restore caught up)
+ * @param restoreBatchRecords   records a restore applies before its first flush (default 100,000; it then
+ *                              flushes after twice as many each time, and when it ends or is suspended), and
+ *                              between progress reports; restore polls return at most this many (and at most
+ *                              10,000) records. A restore stages nothing: memory stays bounded whatever the value
  * @param commitTimeout         how long a commit waits for Kafka before it fails in doubt
  * @param transactionalIdPrefix exactly-once: partition {@code p}'s producer has transactional id {@code <prefix>-<p>}
  * @param restoreListener       told of recovery progress
+ * @param restoreFetchAhead     whether the restore consumer is polled on a thread of its own, ahead of the
+ *                              thread that applies the records (default true: fetching overlaps applying;
+ *                              false: one thread, for a single-core host)
  */
 public record ChangelogOptions(String applicationId, String bootstrapServers, String inputTopic, Guarantee guarantee,
                                Function<String, String> topicName, Map<String, Duration> windowedRetention,
                                Duration retentionMargin, short replicationFactor, Map<String, Object> clientConfigs,
                                int restoreBatchRecords, Duration commitTimeout, String transactionalIdPrefix,
-                               RestoreListener restoreListener) {
+                               RestoreListener restoreListener, boolean restoreFetchAhead) {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1,200}");
 
     /**
@@ -108,6 +112,7 @@ public record ChangelogOptions(String applicationId, String bootstrapServers, St
         private Duration commitTimeout = Duration.ofSeconds(60);
         private String transactionalIdPrefix;
         private RestoreListener restoreListener = RestoreListener.NONE;
+        private boolean restoreFetchAhead = true;
 
         private Builder(String applicationId, String bootstrapServers, String inputTopic) {
             this.applicationId = Objects.requireNonNull(applicationId, "applicationId");
@@ -175,13 +180,20 @@ public record ChangelogOptions(String applicationId, String bootstrapServers, St
             return this;
         }
 
+        /** See {@link ChangelogOptions#restoreFetchAhead()}. */
+        public Builder restoreFetchAhead(boolean fetchAhead) {
+            this.restoreFetchAhead = fetchAhead;
+            return this;
+        }
+
         /** @throws IllegalArgumentException as the record's constructor */
         public ChangelogOptions build() {
             String app = applicationId;
             Function<String, String> naming = topicName != null ? topicName : store -> app + "-" + store + "-changelog";
             String prefix = transactionalIdPrefix != null ? transactionalIdPrefix : applicationId + "-" + inputTopic;
             return new ChangelogOptions(applicationId, bootstrapServers, inputTopic, guarantee, naming, windowed,
-                retentionMargin, replicationFactor, clientConfigs, restoreBatchRecords, commitTimeout, prefix, restoreListener);
+                retentionMargin, replicationFactor, clientConfigs, restoreBatchRecords, commitTimeout, prefix, restoreListener,
+                restoreFetchAhead);
         }
     }
 }

@@ -12,20 +12,26 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 
+import io.offstate.engine.BulkRestore;
 import io.offstate.engine.KeyValueStore;
 import io.offstate.engine.StatePartition;
 import io.offstate.engine.Transaction;
 
 /**
  * The recovery of one partition from its stores' changelogs: from each store's recorded offset to
- * the changelog's end offset (read committed under exactly-once), through engine transactions that
- * commit the new offsets with the data (so a revoke or crash resumes where it stopped). A
- * transaction spans restore-consumer polls until it holds {@link ChangelogOptions#restoreBatchRecords()}
- * records (bounded memory: its staging is off-heap), the partition caught up, a poll brought
- * nothing, or the restore is suspended; fewer, larger commits cost fewer log forces. Keys and values
- * are staged straight from the fetched buffers (no copy per record on the heap). Rebuilds a store from the earliest offset when its
- * offset is out of range, when it is marked as rebuilding, or when under exactly-once its last local
- * commit is not in the changelog (the local state is ahead of Kafka).
+ * the changelog's end offset (read committed under exactly-once), through the engine's bulk
+ * restore ({@link io.offstate.engine.StatePartition#beginRestore}): records go straight into the
+ * stores (no transaction staging, no write-ahead-log record), and the offsets reached become durable
+ * only with a flush of the data they cover, first after {@link ChangelogOptions#restoreBatchRecords()}
+ * records and then after twice as many each time, and when the restore ends, is suspended or a store
+ * is rebuilt (so a revoke resumes where it stopped, and a crash replays at most the records since the
+ * last flush, harmlessly: every record is a blind put or delete). Progress is reported every
+ * {@code restoreBatchRecords} records. A store restored from scratch has its hash index sized for
+ * the offsets to restore up front. Keys and values are applied straight from the fetched buffers
+ * (no copy per record on the heap). Rebuilds a store from the earliest offset when its offset is
+ * out of range, when it is marked as rebuilding, or when under exactly-once its last local commit
+ * is not in the changelog (the local state is ahead of Kafka). A standby ({@link #tailing}) makes
+ * every batch durable.
  *
  * <p>Not thread-safe: driven by {@link Changelog} on its thread.
  */
@@ -47,11 +53,11 @@ final class PartitionRestore {
     final long[] verify;
     private final long[] startedAt;
     private long records;
-    /** The open restore transaction (spans polls), or null. */
-    private Transaction open;
-    /** Records staged in {@link #open}. */
+    /** The open bulk restore (spans polls and flushes), or null. */
+    private BulkRestore bulk;
+    /** Records applied since progress was last reported. */
     private long staged;
-    /** Stores whose position moved since the last commit. */
+    /** Stores whose position moved since the last flush. */
     private final boolean[] moved;
     private final long batchRecords;
     /** The fetch buffer {@link #segment} wraps (keys and values of one fetch share it). */
@@ -187,13 +193,13 @@ final class PartitionRestore {
     }
 
     /**
-     * Stages what {@code batch} holds for this partition in the open restore transaction (begun if
-     * none), and commits it when it holds {@link ChangelogOptions#restoreBatchRecords()} records or
-     * the batch brought nothing for a store that moved ({@code positionOf} gives the consumer's
-     * position). A standby ({@link #tailing}) commits every batch.
+     * Applies what {@code batch} holds for this partition through the bulk restore (begun if none),
+     * and makes the positions reached durable when its flush schedule says so ({@code positionOf}
+     * gives the consumer's position); reports progress every {@link ChangelogOptions#restoreBatchRecords()}
+     * records. A standby ({@link #tailing}) makes every batch that moved a store durable.
      */
     void apply(ConsumerRecords<ByteBuffer, ByteBuffer> batch, java.util.function.ToLongFunction<TopicPartition> positionOf) {
-        // Verify first, before anything of the store is staged: a rebuild commits its own transactions.
+        // Verify first, before anything of the store is applied: a rebuild commits its own transactions.
         for (int i = 0; i < stores.size(); i++) {
             if (!reads(i) || verify[i] == 0) {
                 continue;
@@ -211,7 +217,7 @@ final class PartitionRestore {
             }
             verify[i] = 0;
         }
-        boolean idle = true;
+        boolean anyMoved = false;
         boolean failed = true;
         try {
             for (int i = 0; i < stores.size(); i++) {
@@ -223,46 +229,65 @@ final class PartitionRestore {
                 if (rs.isEmpty() && pos == position[i]) {
                     continue;
                 }
-                idle &= rs.isEmpty();
-                if (open == null) {
-                    open = state.begin();
+                if (bulk == null) {
+                    openBulk();
                 }
                 KeyValueStore store = stores.get(i);
                 int n = rs.size();
                 for (int j = 0; j < n; j++) {
-                    stage(open, store, rs.get(j));
+                    applyOne(bulk, store, rs.get(j));
                 }
                 records += n;
                 staged += n;
+                // only now that every record below it is applied (durable at the next flush)
                 position[i] = pos;
                 moved[i] = true;
+                anyMoved = true;
             }
             failed = false;
         } finally {
+            wrapped = null;
+            segment = null;
             if (failed) {
                 abortStaged();
             }
         }
-        if (open != null && (tailing || idle || staged >= batchRecords)) {
-            commitStaged();
+        if (bulk == null || !anyMoved) {
+            return;
+        }
+        if (tailing || bulk.isFlushDue()) {
+            checkpoint(!tailing);
+        } else if (staged >= batchRecords) {
+            staged = 0;
+            report(false);
+        }
+    }
+
+    private void openBulk() {
+        bulk = state.beginRestore(batchRecords);
+        for (int i = 0; i < stores.size(); i++) {
+            if (reads(i) && end[i] > position[i]) {
+                // a restore into an empty store: its hash index sized once, not grown step by step
+                bulk.expect(stores.get(i), end[i] - position[i]);
+            }
         }
     }
 
     private static final MemorySegment EMPTY = MemorySegment.ofArray(new byte[0]);
 
-    /** Stages one changelog record: a put, or a delete for a tombstone; the bytes are read in place. */
-    private void stage(Transaction tx, KeyValueStore store, ConsumerRecord<ByteBuffer, ByteBuffer> r) {
+    /** Applies one changelog record: a put, or a delete for a tombstone; the bytes are read in place. */
+    private void applyOne(BulkRestore restore, KeyValueStore store, ConsumerRecord<ByteBuffer, ByteBuffer> r) {
         ByteBuffer k = r.key();
         ByteBuffer v = r.value();
         MemorySegment ks = k == null ? EMPTY : segmentOf(k);
         long ko = k == null ? 0 : offsetOf(k);
         int kl = k == null ? 0 : k.remaining();
         if (v == null) {
-            tx.delete(store, ks, ko, kl, r.timestamp());
+            restore.delete(store, ks, ko, kl);
             return;
         }
         MemorySegment vs = segmentOf(v);
-        tx.put(store, ks, ko, kl, vs, offsetOf(v), v.remaining(), r.timestamp());
+        restore.put(store, ks, ko, kl, vs, offsetOf(v), v.remaining());
     }
 
     /** A segment over the buffer's backing array, reused while records come from the same fetch buffer. */
@@ -282,57 +307,69 @@ final class PartitionRestore {
         return b.hasArray() ? b.arrayOffset() + b.position() : 0;
     }
 
-    /** Commits the open restore transaction with the positions the stores reached; no-op if none. */
-    void commitStaged() {
-        if (open == null) {
-            return;
-        }
-        Transaction tx = open;
-        try {
-            ChangelogPositions next = partition.positions();
-            for (int i = 0; i < stores.size(); i++) {
-                if (moved[i]) {
-                    next = next.withStore(partition.storeName(i), new ChangelogPositions.StoreOffset(position[i], false, false));
-                }
+    /**
+     * Makes what the bulk restore applied durable with the positions the stores reached (they
+     * never name a record not applied), then reports progress; no-op if no restore is open.
+     */
+    private void checkpoint(boolean scheduled) {
+        ChangelogPositions next = partition.positions();
+        for (int i = 0; i < stores.size(); i++) {
+            if (moved[i]) {
+                next = next.withStore(partition.storeName(i), new ChangelogPositions.StoreOffset(position[i], false, false));
             }
-            next = next.withCommitId(0);
-            tx.commit(next.encode());
-            partition.positions(next);
-        } finally {
-            open = null;
-            staged = 0;
-            java.util.Arrays.fill(moved, false);
-            wrapped = null;
-            segment = null;
-            tx.close();
         }
+        next = next.withCommitId(0);
+        bulk.positions(next.encode());
+        if (scheduled) {
+            bulk.flushIfDue();
+        } else {
+            bulk.flush();
+        }
+        partition.positions(next);
+        staged = 0;
+        java.util.Arrays.fill(moved, false);
         if (!tailing) {
             report(false);
         }
     }
 
-    /**
-     * Drops the open restore transaction and moves the stores' positions back to the committed ones
-     * (the caller re-seeks); no-op if none is open.
-     */
-    void abortStaged() {
-        if (open == null) {
+    /** Makes the open bulk restore durable with the positions reached and ends it; no-op if none. */
+    void commitStaged() {
+        if (bulk == null) {
             return;
         }
+        BulkRestore b = bulk;
         try {
-            open.close();
+            boolean any = false;
+            for (boolean m : moved) {
+                any |= m;
+            }
+            if (any) {
+                checkpoint(false);
+            }
         } finally {
-            open = null;
+            bulk = null;
             staged = 0;
             java.util.Arrays.fill(moved, false);
-            wrapped = null;
-            segment = null;
-            ChangelogPositions p = partition.positions();
-            for (int i = 0; i < stores.size(); i++) {
-                ChangelogPositions.StoreOffset so = p.store(partition.storeName(i));
-                if (so != null && !so.rebuilding()) {
-                    position[i] = so.offset();
-                }
+            b.close();
+        }
+    }
+
+    /**
+     * After a failure while applying: moves the stores' positions back to the durable ones (the
+     * caller re-seeks). What was applied beyond them stays (a replay re-applies it harmlessly); the
+     * bulk restore stays open.
+     */
+    void abortStaged() {
+        staged = 0;
+        java.util.Arrays.fill(moved, false);
+        wrapped = null;
+        segment = null;
+        ChangelogPositions p = partition.positions();
+        for (int i = 0; i < stores.size(); i++) {
+            ChangelogPositions.StoreOffset so = p.store(partition.storeName(i));
+            if (so != null && !so.rebuilding()) {
+                position[i] = so.offset();
             }
         }
     }

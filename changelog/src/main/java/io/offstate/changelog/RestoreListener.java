@@ -21,7 +21,10 @@ public interface RestoreListener {
     default void rebuilding(int partition, String store, String reason) {
     }
 
-    /** A batch was applied and committed. */
+    /**
+     * Another {@link ChangelogOptions#restoreBatchRecords()} records were applied, or a flush made
+     * the offsets reached durable (a revoke or crash resumes from the last flush).
+     */
     default void progress(RestoreProgress progress) {
     }
 

@@ -303,6 +303,40 @@ class ChangelogTest {
     }
 
     @Test
+    void withoutFetchAheadARestoreEndsInTheSameStateAndResumesAfterARevoke() {
+        String app = unique("nofetch");
+        String input = app + "-in";
+        broker.createTopic(input, 1);
+        try (StateManager m = manager(tempDir("cl-a-"), "counts");
+             Changelog c = Changelog.open(m, null, options(app, input).build())) {
+            c.assign(0);
+            write(c.partition(0), "counts", 2_000, 500, "a");
+        }
+        Path dirB = tempDir("cl-b-");
+        var listener = new ChangelogTestSupport.RecordingListener();
+        try (StateManager m = manager(dirB, "counts");
+             Changelog c = Changelog.open(m, null, options(app, input).restoreFetchAhead(false).restoreBatchRecords(300)
+                 .restoreListener(listener).build())) {
+            assertFalse(c.options().restoreFetchAhead());
+            c.assign(0);
+            while (listener.progress.isEmpty() || listener.progress.get(listener.progress.size() - 1).done() < 300) {
+                assertTrue(c.restore());
+            }
+            c.revoke(0);
+            assertTrue(listener.suspended.get(0).done() < 2_000, "revoked part way: " + listener.suspended.get(0));
+        }
+        long restoredBefore = listener.suspended.get(0).done();
+        var again = new ChangelogTestSupport.RecordingListener();
+        try (StateManager m = manager(dirB, "counts");
+             Changelog c = Changelog.open(m, null, options(app, input).restoreFetchAhead(false).restoreListener(again).build())) {
+            c.assign(0);
+            assertEquals(List.of(2_000L - restoredBefore), again.started, "resumes where the revoke stopped it");
+            assertTrue(c.restoreAll(Duration.ofSeconds(60)));
+            assertEquals(expected(2_000, "a"), contents(c.partition(0).store("counts")));
+        }
+    }
+
+    @Test
     void aReturningOwnerReplaysOnlyTheGap() {
         String app = unique("gap");
         String input = app + "-in";

@@ -882,6 +882,76 @@ public final class KeyValueStore implements AutoCloseable {
         }
     }
 
+    /** A put of a {@link BulkRestore}: checked as {@link #put(byte[], byte[])}, bypassing the managed-store guard. */
+    void restorePut(byte[] key, byte[] value) {
+        ByteSource k = checkedKey(key);
+        try {
+            core.put(k, caller.value(value));
+        } finally {
+            settle();
+        }
+    }
+
+    /** A put of a {@link BulkRestore}, of segment ranges; bypasses the managed-store guard. */
+    void restorePut(MemorySegment key, long keyOffset, int keyLength, MemorySegment value, long valueOffset, int valueLength) {
+        ByteSource k = checkedKey(key, keyOffset, keyLength);
+        try {
+            core.put(k, caller.value(value, valueOffset, valueLength));
+        } finally {
+            settle();
+        }
+    }
+
+    /** A delete of a {@link BulkRestore}; bypasses the managed-store guard. */
+    boolean restoreDelete(byte[] key) {
+        ByteSource k = checkedKey(key);
+        try {
+            return core.delete(k);
+        } finally {
+            settle();
+        }
+    }
+
+    /** A delete of a {@link BulkRestore}, of a segment range; bypasses the managed-store guard. */
+    boolean restoreDelete(MemorySegment key, long offset, int length) {
+        ByteSource k = checkedKey(key, offset, length);
+        try {
+            return core.delete(k);
+        } finally {
+            settle();
+        }
+    }
+
+    /**
+     * Sizes the hash index of an empty store for {@code entries} keys at once (see
+     * {@link io.offstate.offheap.index.HashIndex#reserve}); returns whether it grew it. Best effort:
+     * a store that is not empty, or whose budget cannot hold the larger table, is left as it is.
+     */
+    boolean reserveForRestore(long entries) {
+        ensureOpen();
+        core.ensureWritable();
+        StoreState s = core.state();
+        if (s.map.size() != 0 || entries <= 0) {
+            return false;
+        }
+        long capped = Math.min(entries, io.offstate.offheap.index.HashIndex.MAX_EXPECTED_ENTRIES);
+        long before = s.map.index().capacity();
+        try {
+            s.map.index().reserve(capped);
+            if (s.map.index().capacity() == before) {
+                return false; // large enough already
+            }
+            core.invalidate();
+            return true;
+        } catch (io.offstate.offheap.StoreFullException e) {
+            return false;
+        } catch (RuntimeException e) {
+            throw core.failure(e);
+        } finally {
+            settle();
+        }
+    }
+
     /** Flushes with {@code metadata} (kept as given) for the manager, bypassing the managed-store guard. */
     void flushManaged(byte[] metadata) {
         ensureOpen();

@@ -62,6 +62,8 @@ public final class StatePartition {
     /** Log position of the oldest commit not covered by a flush (Long.MAX_VALUE: none); read by the manager's trim. */
     private volatile long dirtySince;
     private Transaction current;
+    /** The open bulk restore, or null. */
+    private BulkRestore restoring;
     /** Staging of this partition's transactions, reused from one to the next (made on first begin). */
     private PendingWrites[] pool;
     private byte[] committedPositions;
@@ -132,6 +134,7 @@ public final class StatePartition {
      */
     public Transaction begin() {
         checkAssigned();
+        checkNotRestoring("begin a transaction");
         if (current != null && !current.isDone()) {
             throw new IllegalStateException("partition " + id + " already has an open transaction: commit or abort it first");
         }
@@ -142,6 +145,39 @@ public final class StatePartition {
         tx.addSink(sink);
         current = tx;
         return tx;
+    }
+
+    /**
+     * Begins a bulk restore of the partition's stores from a replay of their change log: records
+     * go straight into the stores, and the replay's positions become durable only with a flush of
+     * the data they cover (see {@link BulkRestore}). Until it is closed the partition takes no
+     * transaction.
+     *
+     * @param flushEveryRecords records after which {@link BulkRestore#flushIfDue()} first flushes
+     *                          (then after twice as many each time)
+     * @throws IllegalArgumentException if {@code flushEveryRecords} is not positive
+     * @throws IllegalStateException    if a transaction or another bulk restore is open
+     * @throws StoreClosedException     if the partition was revoked
+     * @throws WrongThreadException     if the calling thread does not own the partition
+     */
+    public BulkRestore beginRestore(long flushEveryRecords) {
+        checkAssigned();
+        if (flushEveryRecords <= 0) {
+            throw new IllegalArgumentException("flushEveryRecords must be positive, was " + flushEveryRecords);
+        }
+        stores[0].ensureOpen(); // the owner thread
+        checkNotRestoring("begin another bulk restore");
+        if (current != null && !current.isDone()) {
+            throw new IllegalStateException("partition " + id + " has an open transaction: commit or abort it before a bulk restore");
+        }
+        restoring = new BulkRestore(this, stores, flushEveryRecords);
+        return restoring;
+    }
+
+    /** The open bulk restore, or null. */
+    public BulkRestore openRestore() {
+        checkAssigned();
+        return restoring;
     }
 
     /**
@@ -167,6 +203,7 @@ public final class StatePartition {
      */
     public void flush() {
         checkAssigned();
+        checkNotRestoring("flush");
         if (current != null && !current.isDone()) {
             throw new IllegalStateException("partition " + id + " has an open transaction: commit or abort it before flush");
         }
@@ -201,7 +238,7 @@ public final class StatePartition {
     /** Flushes if a threshold of {@link StateManagerOptions} is passed; returns whether it flushed. */
     public boolean flushIfDue() {
         checkAssigned();
-        if (current != null && !current.isDone()) {
+        if (restoring != null || (current != null && !current.isDone())) {
             return false;
         }
         if (isFlushDue()) {
@@ -220,6 +257,7 @@ public final class StatePartition {
     public void handOverTo(Thread thread) {
         Objects.requireNonNull(thread, "thread");
         checkAssigned();
+        checkNotRestoring("hand the partition over");
         if (current != null && !current.isDone()) {
             throw new IllegalStateException("partition " + id + " has an open transaction: finish it before handing over");
         }
@@ -316,6 +354,55 @@ public final class StatePartition {
         publish();
     }
 
+    /**
+     * A bulk restore's flush: forces the log (for the durable position), flushes the stores that
+     * changed with the positions already durable, then every store with {@code newPositions}
+     * (null: unchanged), so that a crash between stores never leaves one store's positions ahead
+     * of another store's data. With one store, one flush.
+     */
+    void restoreFlush(boolean[] changed, byte[] newPositions) {
+        long position = log.force();
+        byte[] next = newPositions != null ? newPositions : committedPositions;
+        if (stores.length > 1 && newPositions != null) {
+            byte[] before = new PartitionMetadata(position, manager.epoch(), committedPositions).encode();
+            for (int i = 0; i < stores.length; i++) {
+                if (changed[i]) {
+                    stores[i].flushManaged(before);
+                }
+            }
+        }
+        byte[] metadata = new PartitionMetadata(position, manager.epoch(), next).encode();
+        for (KeyValueStore s : stores) {
+            s.flushManaged(metadata);
+        }
+        committedPositions = next;
+        dirtySince = Long.MAX_VALUE;
+        flushedPosition = position;
+        flushes++;
+        lastFlushNanos = System.nanoTime();
+        manager.flushed(this, position);
+        publish();
+    }
+
+    void restoreEnded(BulkRestore r) {
+        if (restoring == r) {
+            restoring = null;
+        }
+        publish();
+    }
+
+    void checkRestoreCloser() {
+        if (!revoked) {
+            stores[0].ensureOpen();
+        }
+    }
+
+    private void checkNotRestoring(String what) {
+        if (restoring != null) {
+            throw new IllegalStateException("partition " + id + " has an open bulk restore: close it before you " + what);
+        }
+    }
+
     private void publish() {
         long e = 0;
         long m = 0;
@@ -336,8 +423,15 @@ public final class StatePartition {
         if (revoked) {
             return;
         }
-        revoked = true;
         RuntimeException failure = null;
+        if (restoring != null) {
+            try {
+                restoring.closeForRevoke(flush); // its positions become durable with its data
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+        }
+        revoked = true;
         if (current != null && !current.isDone()) {
             try {
                 current.abort();

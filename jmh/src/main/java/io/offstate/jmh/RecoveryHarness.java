@@ -61,7 +61,11 @@ import io.offstate.engine.StoreOptions;
  * {@code recovery.<side>.recordsPerSec@<records>}, notes).
  *
  * <p>Run by {@link MainJob} in a child JVM ({@link #runCase}), or by hand:
- * {@code java -cp jmh/target/benchmarks.jar io.offstate.jmh.RecoveryHarness <records>...}.
+ * {@code java -cp jmh/target/benchmarks.jar io.offstate.jmh.RecoveryHarness <records>... [--no-ks-default] [--offstate-only] [--warmup N]}
+ * ({@code --offstate-only}: offstate's row alone, for iterating; the ratio needs both sides).
+ * Before the timed restores, each side restores a changelog of {@code N} records (default 200,000
+ * or the smallest size if less; 0: none), untimed, so that neither is timed while the JIT compiles the Kafka consumer's code
+ * (otherwise the side that runs first pays for it and the other reuses it).
  * Not thread-safe; single use.
  */
 public final class RecoveryHarness {
@@ -90,9 +94,16 @@ public final class RecoveryHarness {
     public static void main(String[] args) throws Exception {
         List<Integer> sizes = new ArrayList<>();
         boolean ksDefault = true;
-        for (String a : args) {
-            if (a.equals("--no-ks-default")) {
+        boolean offstateOnly = false;
+        int warmup = -1;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--warmup")) {
+                warmup = Integer.parseInt(args[++i].replace("_", ""));
+            } else if (a.equals("--no-ks-default")) {
                 ksDefault = false;
+            } else if (a.equals("--offstate-only")) {
+                offstateOnly = true; // iterating on offstate's side: no Kafka Streams rows, no ratio
             } else {
                 sizes.add(Integer.parseInt(a.replace("_", "")));
             }
@@ -103,7 +114,23 @@ public final class RecoveryHarness {
         StringBuilder md = new StringBuilder();
         md.append("| records | side | restore s | records/s | MB/s | start-to-end s | records/s start-to-end |\n");
         md.append("|---:|---|---:|---:|---:|---:|---:|\n");
+        if (warmup < 0) {
+            warmup = Math.min(200_000, java.util.Collections.min(sizes));
+        }
         try (KafkaBroker broker = KafkaBroker.start()) {
+            if (warmup > 0) {
+                // Both sides restore a small changelog first, untimed: otherwise the side that runs
+                // first also pays for compiling the Kafka consumer's code, which the other then reuses.
+                String app = "warm" + warmup;
+                broker.createTopic(app + "-in", 1);
+                broker.createTopic(app + "-" + STORE + "-changelog", 1, Map.of("cleanup.policy", "compact"));
+                prefill(broker.bootstrap(), app + "-" + STORE + "-changelog", warmup);
+                offstate(broker.bootstrap(), app, app + "-in", app + "-" + STORE + "-changelog", warmup);
+                if (!offstateOnly) {
+                    kafkaStreams(broker.bootstrap(), app, app + "-in", warmup, true);
+                }
+                System.out.printf(Locale.ROOT, "[recovery] warm-up of %,d records done (not reported)%n", warmup);
+            }
             for (int n : sizes) {
                 String app = "rec" + n;
                 String input = app + "-in";
@@ -115,6 +142,12 @@ public final class RecoveryHarness {
                 System.out.printf(Locale.ROOT, "[recovery] prefilled %,d records in %.1f s%n", n, (System.nanoTime() - t0) / 1e9);
                 List<Row> rows = new ArrayList<>();
                 rows.add(offstate(broker.bootstrap(), app, input, topic, n));
+                if (offstateOnly) {
+                    Row r = rows.get(0);
+                    md.append(String.format(Locale.ROOT, "| %,d | %s | %.2f | %,.0f | %.1f | %.2f | %,.0f |%n", n, r.side(),
+                        r.restoreSeconds(), r.rate(), r.mbPerSecond(), r.totalSeconds(), r.totalRate()));
+                    continue;
+                }
                 rows.add(kafkaStreams(broker.bootstrap(), app, input, n, true));
                 if (ksDefault) {
                     rows.add(kafkaStreams(broker.bootstrap(), app, input, n, false));
@@ -182,7 +215,8 @@ public final class RecoveryHarness {
                 m.define(StoreOptions.builder().name(STORE).build());
                 try (Changelog c = Changelog.open(m, null, ChangelogOptions.builder("offstate-" + app, bootstrap, input)
                     .topicName(store -> topic)
-                    .restoreBatchRecords(Integer.getInteger("offstate.recovery.batch", 100_000)).build())) {
+                    .restoreBatchRecords(Integer.getInteger("offstate.recovery.batch", 100_000))
+                    .restoreFetchAhead(!"false".equals(System.getProperty("offstate.recovery.fetchAhead"))).build())) {
                     t1 = System.nanoTime();
                     c.assign(0);
                     if (!c.restoreAll(Duration.ofMinutes(30))) {

@@ -299,6 +299,33 @@ public final class HashIndex implements AutoCloseable {
     }
 
     /**
+     * Grows the index now, whole, to a table that holds {@code entries} keys without another growth
+     * step: for a bulk load whose size is known up front (a changelog restore into an empty store),
+     * instead of growing 1.5x at a time and draining each old table. Does nothing if the table is
+     * large enough already. An in-progress growth is completed first. Lookups and contents are
+     * unchanged.
+     *
+     * @throws IllegalArgumentException if {@code entries} is negative or above {@link #MAX_EXPECTED_ENTRIES}
+     * @throws StoreFullException if the larger table exceeds the budget (the index stays as it was,
+     *                            except that an in-progress growth may have been completed)
+     */
+    public void reserve(long entries) {
+        if (entries < 0 || entries > MAX_EXPECTED_ENTRIES) {
+            throw new IllegalArgumentException("entries to reserve must be 0.." + MAX_EXPECTED_ENTRIES + ", was " + entries);
+        }
+        long wanted = capacityFor(entries);
+        if (wanted <= current.capacity) {
+            return;
+        }
+        finishMigration();
+        Table bigger = Table.allocate(wanted, budget, backing);
+        old = current;
+        current = bigger;
+        migrationCursor = old.firstEmptySlot();
+        finishMigration();
+    }
+
+    /**
      * Does a bounded share of an in-progress growth: at least {@value #MIGRATE_SLOTS_PER_WRITE} old
      * slots, ending on a cluster boundary. Called once per write by the owner.
      */

@@ -269,6 +269,59 @@ class EntryMapTest {
     }
 
     @Test
+    void reserveGrowsTheIndexWholeAndKeepsEveryKey() {
+        MemoryBudget budget = new MemoryBudget("b", Long.MAX_VALUE);
+        PagedMemory memory = new PagedMemory(12, budget);
+        EntryMap map = new EntryMap(memory, SEED, false, 16, 12);
+        try {
+            for (int i = 0; i < 100; i++) {
+                put(map, i, 1);
+            }
+            long before = map.index().capacity();
+            map.index().reserve(10_000);
+            long reserved = map.index().capacity();
+            assertTrue(reserved >= 10_000 * 100 / HashIndex.MAX_LOAD_PERCENT, "capacity " + reserved);
+            assertFalse(map.index().isMigrating(), "the growth is completed at once");
+            assertEquals(map.index().bytesAllocated() + memory.bytesAllocated(), budget.used());
+            for (int i = 0; i < 100; i++) {
+                assertTrue(find(map, i) != 0, "key " + i + " kept");
+            }
+            for (int i = 100; i < 10_000; i++) {
+                put(map, i, 1);
+            }
+            assertEquals(reserved, map.index().capacity(), "no growth up to the reserved size");
+            map.index().reserve(5);
+            assertEquals(reserved, map.index().capacity(), "large enough: unchanged");
+            assertTrue(before < reserved);
+            assertThrows(IllegalArgumentException.class, () -> map.index().reserve(-1));
+            assertThrows(IllegalArgumentException.class, () -> map.index().reserve(HashIndex.MAX_EXPECTED_ENTRIES + 1));
+            for (int i = 0; i < 10_000; i++) {
+                assertTrue(find(map, i) != 0, "key " + i);
+            }
+        } finally {
+            closeBoth(map);
+        }
+    }
+
+    @Test
+    void reserveOverTheBudgetThrowsAndKeepsTheIndex() {
+        MemoryBudget budget = new MemoryBudget("b", 256 << 10);
+        PagedMemory memory = new PagedMemory(12, budget);
+        EntryMap map = new EntryMap(memory, SEED, false, 16, 12);
+        try {
+            put(map, 1, 1);
+            long capacity = map.index().capacity();
+            long used = budget.used();
+            assertThrows(StoreFullException.class, () -> map.index().reserve(1_000_000));
+            assertEquals(capacity, map.index().capacity());
+            assertEquals(used, budget.used());
+            assertTrue(find(map, 1) != 0);
+        } finally {
+            closeBoth(map);
+        }
+    }
+
+    @Test
     void closeReleasesTheIndexTables() {
         MemoryBudget budget = new MemoryBudget("b", Long.MAX_VALUE);
         PagedMemory memory = new PagedMemory(12, budget);
