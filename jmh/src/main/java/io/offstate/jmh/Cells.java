@@ -40,6 +40,23 @@ final class Cells {
         }
     }
 
+    /** Records "workload (where): 1/ratio × peer" when offstate's rate is below the peer's ({@code rateRatio} < 1). */
+    void noteBehindRate(String where, String workload, String peer, Double rateRatio) {
+        if (rateRatio != null && rateRatio > 0 && rateRatio < 1.0) {
+            behind.add(String.format(Locale.ROOT, "%s (%s): %.2f × %s", workload, where, 1.0 / rateRatio, peer));
+        }
+    }
+
+    /** A rate ratio offstate/peer (higher is better), judged against {@code target} (at least). */
+    String rateRatio(Double ratio, double target) {
+        if (ratio == null) {
+            return "n/a";
+        }
+        boolean ok = ratio >= target;
+        count(ok);
+        return String.format(Locale.ROOT, "%.2f (≥ %.2f %s)", ratio, target, ok ? "PASS" : "MISS");
+    }
+
     /** offstate/peer, judged against {@code target} (at most). */
     String ratio(Double off, Double peer, double target) {
         if (off == null || peer == null || peer == 0) {

@@ -1157,9 +1157,10 @@ final class Summary {
         sb.append(text == null ? "No result (see the notes and errors below).\n" : text.strip() + "\n");
         if (c.keys() > 0) {
             Double ratio = measured.metric(c, "recovery.ratio");
-            sb.append(String.format(Locale.ROOT, "%n- offstate / Kafka Streams (RocksDB) restore rate: %s (target ≥ 3: %s)%n",
-                ratio == null ? "n/a" : String.format(Locale.ROOT, "%.2f", ratio),
-                ratio == null ? "n/a" : ratio >= 3 ? "PASS" : "MISS"));
+            sb.append(String.format(Locale.ROOT, "%n- offstate / Kafka Streams (RocksDB) restore rate: %s%n",
+                cells.rateRatio(ratio, 3.0)));
+            cells.noteBehindRate(String.format(Locale.ROOT, "%,d records", c.keys()), "changelog recovery time",
+                "Kafka Streams into RocksDB", ratio);
         }
     }
 
