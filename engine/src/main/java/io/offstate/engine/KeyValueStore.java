@@ -17,6 +17,7 @@ import io.offstate.offheap.StoreFileException;
 import io.offstate.offheap.file.CommitObserver;
 import io.offstate.offheap.index.SortedIndex;
 import io.offstate.offheap.memory.MemoryBudget;
+import io.offstate.offheap.memory.PagedMemory;
 
 /**
  * An off-heap key-value store of byte keys and byte values.
@@ -80,6 +81,9 @@ public final class KeyValueStore implements AutoCloseable {
     /** Largest value in bytes (64 MiB). */
     public static final int MAX_VALUE_LENGTH = 64 * 1024 * 1024;
 
+    /** Keys one stage of {@link #getAll(byte[][], ValueView[])} takes at a time. */
+    static final int BATCH_GROUP = 16;
+
     /** Largest caller metadata one {@link #flush(byte[])} may carry (1 MiB). */
     public static final int MAX_FLUSH_METADATA = StoreState.MAX_FLUSH_METADATA;
 
@@ -89,6 +93,9 @@ public final class KeyValueStore implements AutoCloseable {
     private final StoreCore core;
     private final Persistence persistence;
     private final ValueView copyView = new ValueView();
+    /** {@link #getAll}'s flyweights and addresses, one group's worth, allocated by its first call. */
+    private ByteSource[] batchKeys;
+    private long[] batchAddresses;
     /** The writer thread: the only one allowed to call (see {@link #handOverTo}). */
     private volatile Thread owner;
     private boolean closed;
@@ -192,6 +199,88 @@ public final class KeyValueStore implements AutoCloseable {
     /** As {@link #get(byte[], ValueView)}, with the key being {@code length} bytes of {@code key} at {@code offset}. */
     public boolean get(DirectBuffer key, int offset, int length, ValueView view) {
         return lookup(checkedKey(key, offset, length), view);
+    }
+
+    /**
+     * Batched {@link #get(byte[], ValueView) get}: looks up every key of {@code keys} and fills the
+     * view at the same index — pointed at the key's value if present, cleared if absent (then
+     * {@link ValueView#isValid()} is false and its accessors throw "empty") — exactly as
+     * {@code get(keys[i], views[i])} would, for each {@code i} in order. Duplicate keys are fine;
+     * the same view twice ends up as the later key's.
+     *
+     * <p>Faster than a loop of gets on a store larger than the CPU caches: keys are looked up in
+     * groups of up to 16, in stages over the group (hash every key, load every
+     * index slot, load every entry, then compare), so the memory accesses of independent keys
+     * overlap instead of waiting one behind the other. Allocates nothing (after the first call on
+     * this store, which allocates the batch's scratch).
+     *
+     * <p>Every input is checked before any view changes; bad input throws and leaves every view as
+     * it was. The views are valid, as after {@code get}, until the next write to this store (put,
+     * delete, flush, restore, clear, close). One thread at a time, like every method of the store:
+     * the owner's.
+     *
+     * @param keys  the keys; none null, each at most {@value #MAX_KEY_LENGTH} bytes
+     * @param views as many views as keys, caller-owned and reusable, none null
+     * @return the number of keys present
+     * @throws NullPointerException     if {@code keys}, {@code views} or one of their elements is null (naming its index)
+     * @throws IllegalArgumentException if the arrays' lengths differ, or a key is too long (naming its index)
+     * @throws StoreClosedException     if the store is closed
+     * @throws WrongThreadException     if called by a thread other than the owner
+     */
+    public int getAll(byte[][] keys, ValueView[] views) {
+        ensureOpen();
+        checkSameLength(keys, keys == null ? 0 : keys.length, views);
+        return getAll(keys, views, keys.length);
+    }
+
+    /**
+     * As {@link #getAll(byte[][], ValueView[])}, for the first {@code count} keys and views of
+     * arrays at least that long (reusable batch arrays); views beyond {@code count} are untouched.
+     *
+     * @throws IllegalArgumentException if {@code count} is negative or longer than either array, or a key is too long
+     */
+    public int getAll(byte[][] keys, ValueView[] views, int count) {
+        ensureOpen();
+        caller.checkBatch(keys, views, keys == null ? 0 : keys.length, "keys", count);
+        caller.checkKeys(keys, count);
+        return lookupAll(keys, null, null, null, null, views, count);
+    }
+
+    /**
+     * As {@link #getAll(byte[][], ValueView[])}, with each key being all of a segment.
+     *
+     * @throws IllegalArgumentException as there, and if a key's segment is closed or confined to another thread
+     */
+    public int getAll(MemorySegment[] keys, ValueView[] views) {
+        ensureOpen();
+        checkSameLength(keys, keys == null ? 0 : keys.length, views);
+        return getAll(keys, views, keys.length);
+    }
+
+    /** As {@link #getAll(MemorySegment[], ValueView[])}, for the first {@code count} keys and views. */
+    public int getAll(MemorySegment[] keys, ValueView[] views, int count) {
+        ensureOpen();
+        caller.checkBatch(keys, views, keys == null ? 0 : keys.length, "keys", count);
+        caller.checkKeys(keys, count);
+        return lookupAll(null, keys, null, null, null, views, count);
+    }
+
+    /**
+     * As {@link #getAll(byte[][], ValueView[], int)}, with key {@code i} being the
+     * {@code lengths[i]} bytes of {@code keys} at {@code offsets[i]}: a batch of keys laid out in
+     * one buffer (a poll's records), checked for liveness once.
+     *
+     * @throws NullPointerException     if {@code keys}, {@code offsets}, {@code lengths}, {@code views} or a view is null
+     * @throws IllegalArgumentException if {@code count} is negative or longer than an array, the segment is closed or
+     *                                  confined to another thread, or a range is outside it or too long (naming its index)
+     */
+    public int getAll(MemorySegment keys, long[] offsets, int[] lengths, ValueView[] views, int count) {
+        ensureOpen();
+        Objects.requireNonNull(offsets, "offsets");
+        Objects.requireNonNull(lengths, "lengths");
+        caller.checkBatch(keys, views, Math.min(offsets.length, lengths.length), "offsets/lengths", count);
+        caller.checkKeyRanges(keys, offsets, lengths, count);
+        return lookupAll(null, null, keys, offsets, lengths, views, count);
     }
 
     /** A copy of the value of {@code key}, or {@code null} if absent. Allocates; prefer {@link #get(byte[], ValueView)} on hot paths. */
@@ -995,6 +1084,63 @@ public final class KeyValueStore implements AutoCloseable {
             throw core.failure(e);
         }
         return true;
+    }
+
+    private void checkSameLength(Object keys, int keysLength, ValueView[] views) {
+        Objects.requireNonNull(keys, "keys");
+        Objects.requireNonNull(views, "views");
+        if (keysLength != views.length) {
+            throw new IllegalArgumentException("getAll needs one view per key: " + keysLength + " keys, " + views.length
+                + " views (store '" + name + "')");
+        }
+    }
+
+    /**
+     * The batched lookup behind every {@code getAll}: inputs already checked; keys come from exactly
+     * one of {@code arrays}, {@code segments} or {@code ranged} (with its offsets and lengths).
+     */
+    private int lookupAll(byte[][] arrays, MemorySegment[] segments, MemorySegment ranged, long[] offsets, int[] lengths,
+                          ValueView[] views, int count) {
+        if (batchKeys == null) {
+            batchKeys = new ByteSource[BATCH_GROUP];
+            for (int j = 0; j < BATCH_GROUP; j++) {
+                batchKeys[j] = new ByteSource();
+            }
+            batchAddresses = new long[BATCH_GROUP];
+        }
+        final ByteSource[] sources = batchKeys;
+        final long[] addresses = batchAddresses;
+        final long version = core.version();
+        final PagedMemory memory = core.state().memory;
+        int hits = 0;
+        for (int start = 0; start < count; start += BATCH_GROUP) {
+            final int n = Math.min(BATCH_GROUP, count - start);
+            for (int j = 0; j < n; j++) {
+                final int i = start + j;
+                if (arrays != null) {
+                    sources[j].wrap(arrays[i]);
+                } else if (segments != null) {
+                    sources[j].wrap(segments[i], 0, (int) segments[i].byteSize());
+                } else {
+                    sources[j].wrap(ranged, offsets[i], lengths[i]);
+                }
+            }
+            core.locateAll(sources, n, addresses);
+            try {
+                for (int j = 0; j < n; j++) {
+                    final long address = addresses[j];
+                    if (address == 0) {
+                        views[start + j].clear();
+                    } else {
+                        EntryReader.value(this, version, memory, address, views[start + j]);
+                        hits++;
+                    }
+                }
+            } catch (RuntimeException e) {
+                throw core.failure(e);
+            }
+        }
+        return hits;
     }
 
     private byte[] copyOf(ByteSource k) {

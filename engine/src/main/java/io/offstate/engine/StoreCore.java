@@ -82,6 +82,28 @@ final class StoreCore {
     }
 
     /**
+     * Batched {@link #locate}: {@code out[j]} becomes the address of the entry for {@code keys[j]}
+     * ({@code j < count <=} {@link io.offstate.offheap.index.EntryMap#MAX_BATCH}), or 0; dictionary
+     * keys are encoded in place, and a key whose component is unknown is absent without a probe.
+     */
+    void locateAll(ByteSource[] keys, int count, long[] out) {
+        try {
+            final StoreState s = state;
+            long skip = 0;
+            if (s.dictionary != null) {
+                for (int j = 0; j < count; j++) {
+                    if (!encodeExisting(s, keys[j])) {
+                        skip |= 1L << j;
+                    }
+                }
+            }
+            s.map.findAll(keys, count, skip, out);
+        } catch (RuntimeException e) {
+            throw failure(e);
+        }
+    }
+
+    /**
      * What to throw for {@code e}, raised while reading or changing the store: {@code e} itself
      * unless it reveals damage; for damage, the store is marked untrusted (further changes are
      * refused) and the exception names the store (see {@link Persistence#corruption}).

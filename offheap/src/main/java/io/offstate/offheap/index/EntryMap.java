@@ -1,6 +1,7 @@
 package io.offstate.offheap.index;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 import io.offstate.offheap.ByteSource;
@@ -37,6 +38,10 @@ public final class EntryMap implements EntryKeys, AutoCloseable {
     private final ByteSource scratch = new ByteSource();
     private final ByteSource verifyKey = new ByteSource();
     private HashIndex index;
+    /** {@link #findAll}'s scratch, allocated by its first call. */
+    private long[] batchHashes;
+    private long[] batchHomes;
+    private long[] batchTouched;
 
     /**
      * @param memory          where entries live (shared with other maps is fine)
@@ -86,6 +91,52 @@ public final class EntryMap implements EntryKeys, AutoCloseable {
     /** Address of the entry for {@code key} ({@code hash} from {@link #hash}), or 0 if absent. */
     public long find(ByteSource key, long hash) {
         return index.find(key, hash);
+    }
+
+    /** Most keys one {@link #findAll} call takes. */
+    public static final int MAX_BATCH = 64;
+
+    /**
+     * Batched {@link #find}: for each {@code j < count} whose bit is clear in {@code skip},
+     * {@code out[j]} becomes the address of the entry for {@code keys[j]}, or 0 if absent; skipped
+     * {@code j} get 0. Equal to {@code find(keys[j], hash(keys[j]))} for each key, but in stages over
+     * the whole group — hash every key, load every home slot ({@link HashIndex#candidates}), load
+     * the first bytes of every candidate entry, then compare the keys — so the cache misses of
+     * independent keys overlap. Reads only; allocates only its scratch, once per map.
+     *
+     * @throws IllegalArgumentException if {@code count} exceeds {@value #MAX_BATCH}
+     * @throws CorruptStateException if a slot or entry does not decode
+     */
+    public void findAll(ByteSource[] keys, int count, long skip, long[] out) {
+        if (count > MAX_BATCH) {
+            throw new IllegalArgumentException("a batch holds at most " + MAX_BATCH + " keys, was " + count);
+        }
+        if (batchHashes == null) {
+            batchHashes = new long[MAX_BATCH];
+            batchHomes = new long[MAX_BATCH];
+            batchTouched = new long[MAX_BATCH];
+        }
+        final long[] hashes = batchHashes;
+        for (int j = 0; j < count; j++) {
+            if ((skip >>> j & 1) == 0) {
+                hashes[j] = keys[j].hash(seed);
+            }
+        }
+        index.candidates(hashes, count, skip, batchHomes, out);
+        // load the first bytes of every candidate before comparing any: the entries' misses overlap too
+        final long[] touched = batchTouched;
+        for (int j = 0; j < count; j++) {
+            final long address = out[j];
+            if (address != 0) {
+                touched[j] = memory.page(address).get(ValueLayout.JAVA_BYTE, memory.offset(address));
+            }
+        }
+        for (int j = 0; j < count; j++) {
+            final long address = out[j];
+            if (address != 0 && !keyEquals(address, keys[j])) {
+                out[j] = index.find(keys[j], hashes[j]); // a fingerprint collision: the whole probe
+            }
+        }
     }
 
     @Override

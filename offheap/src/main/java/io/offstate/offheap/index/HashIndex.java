@@ -173,6 +173,73 @@ public final class HashIndex implements AutoCloseable {
         }
     }
 
+    /**
+     * The slot stage of a batched lookup: for each {@code j < count} whose bit is clear in
+     * {@code skip}, {@code out[j]} becomes the address of the first slot in the probe chain of
+     * {@code hashes[j]} whose fingerprint matches (in the current table, else in the table being
+     * drained), or 0 if the chains prove the key absent; skipped {@code j} get 0.
+     *
+     * <p>A non-zero address is only a candidate: the caller compares its key and, on a fingerprint
+     * collision (about 1 in 4096 slots with 12 fingerprint bits), falls back to {@link #find}.
+     * Every home slot is loaded before any chain is followed, so the cache misses of independent
+     * keys overlap instead of queueing one behind the other.
+     *
+     * <p>Reads only; does not change what {@link #replaceFound}/{@link #removeFound} act on.
+     * {@code homes} is scratch of at least {@code count} longs; {@code count <= 64}.
+     *
+     * @throws CorruptStoreFileException if a slot's chunk of a reopened table does not match its checksum
+     */
+    public void candidates(long[] hashes, int count, long skip, long[] homes, long[] out) {
+        final Table t = current;
+        final MemorySegment slots = t.slots;
+        final long capacity = t.capacity;
+        final boolean unchecked = t.pending != null;
+        // first pass: only the home slots, no dependent work in between, so the loads are in flight together
+        for (int j = 0; j < count; j++) {
+            final long home = Math.unsignedMultiplyHigh(hashes[j], capacity);
+            homes[j] = home;
+            if (unchecked) {
+                t.check(home);
+            }
+            out[j] = slots.get(ValueLayout.JAVA_LONG, home << 3);
+        }
+        final Table drained = old;
+        for (int j = 0; j < count; j++) {
+            if ((skip >>> j & 1) != 0) {
+                out[j] = 0;
+                continue;
+            }
+            final int fp = fingerprint(hashes[j]);
+            long address = firstMatch(t, slots, capacity, unchecked, homes[j], out[j], fp);
+            if (address == 0 && drained != null) {
+                final long home = Math.unsignedMultiplyHigh(hashes[j], drained.capacity);
+                drained.check(home);
+                address = firstMatch(drained, drained.slots, drained.capacity, drained.pending != null, home,
+                    drained.slots.get(ValueLayout.JAVA_LONG, home << 3), fp);
+            }
+            out[j] = address;
+        }
+    }
+
+    /** The address of the first slot from {@code i} (whose word is {@code slot}) on with fingerprint {@code fp}, or 0. */
+    private static long firstMatch(Table t, MemorySegment slots, long capacity, boolean unchecked, long i, long slot, int fp) {
+        for (int distance = 1; ; distance++) {
+            if (SlotDescriptor.distance(slot) < distance) {
+                return 0; // empty, or Robin Hood order proves the key is not further on
+            }
+            if (SlotDescriptor.fingerprint(slot) == fp) {
+                return SlotDescriptor.address(slot);
+            }
+            if (++i == capacity) {
+                i = 0;
+            }
+            if (unchecked) {
+                t.check(i);
+            }
+            slot = slots.get(ValueLayout.JAVA_LONG, i << 3);
+        }
+    }
+
     /** Points the slot of the last successful {@link #find} at {@code newAddress}. */
     public void replaceFound(long newAddress) {
         final MemorySegment slots = foundTable.slots;
