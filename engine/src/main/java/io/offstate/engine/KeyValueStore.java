@@ -11,10 +11,12 @@ import org.agrona.DirectBuffer;
 import io.offstate.offheap.ByteSource;
 import io.offstate.offheap.CorruptStateException;
 import io.offstate.offheap.CorruptStoreFileException;
+import io.offstate.offheap.KeyBatch;
 import io.offstate.offheap.KeyComponent;
 import io.offstate.offheap.StoreClosedException;
 import io.offstate.offheap.StoreFileException;
 import io.offstate.offheap.file.CommitObserver;
+import io.offstate.offheap.index.EntryDescriptor;
 import io.offstate.offheap.index.SortedIndex;
 import io.offstate.offheap.memory.MemoryBudget;
 import io.offstate.offheap.memory.PagedMemory;
@@ -93,9 +95,10 @@ public final class KeyValueStore implements AutoCloseable {
     private final StoreCore core;
     private final Persistence persistence;
     private final ValueView copyView = new ValueView();
-    /** {@link #getAll}'s flyweights and addresses, one group's worth, allocated by its first call. */
-    private ByteSource[] batchKeys;
+    /** {@link #getAll}'s keys, and one group's addresses and value spans (allocated by its first call). */
+    private final KeyBatch batch = new KeyBatch();
     private long[] batchAddresses;
+    private long[] batchSpans;
     /** The writer thread: the only one allowed to call (see {@link #handOverTo}). */
     private volatile Thread owner;
     private boolean closed;
@@ -243,7 +246,7 @@ public final class KeyValueStore implements AutoCloseable {
         ensureOpen();
         caller.checkBatch(keys, views, keys == null ? 0 : keys.length, "keys", count);
         caller.checkKeys(keys, count);
-        return lookupAll(keys, null, null, null, null, views, count);
+        return lookupAll(batch.wrap(keys), views, count);
     }
 
     /**
@@ -262,7 +265,7 @@ public final class KeyValueStore implements AutoCloseable {
         ensureOpen();
         caller.checkBatch(keys, views, keys == null ? 0 : keys.length, "keys", count);
         caller.checkKeys(keys, count);
-        return lookupAll(null, keys, null, null, null, views, count);
+        return lookupAll(batch.wrap(keys), views, count);
     }
 
     /**
@@ -280,7 +283,7 @@ public final class KeyValueStore implements AutoCloseable {
         Objects.requireNonNull(lengths, "lengths");
         caller.checkBatch(keys, views, Math.min(offsets.length, lengths.length), "offsets/lengths", count);
         caller.checkKeyRanges(keys, offsets, lengths, count);
-        return lookupAll(null, null, keys, offsets, lengths, views, count);
+        return lookupAll(batch.wrap(keys, offsets, lengths), views, count);
     }
 
     /** A copy of the value of {@code key}, or {@code null} if absent. Allocates; prefer {@link #get(byte[], ValueView)} on hot paths. */
@@ -1096,49 +1099,41 @@ public final class KeyValueStore implements AutoCloseable {
     }
 
     /**
-     * The batched lookup behind every {@code getAll}: inputs already checked; keys come from exactly
-     * one of {@code arrays}, {@code segments} or {@code ranged} (with its offsets and lengths).
+     * The batched lookup behind every {@code getAll}, its inputs already checked: groups of
+     * {@link #BATCH_GROUP} keys through {@link StoreCore#locateAll}, each view filled (or cleared)
+     * from the group's addresses and value spans.
      */
-    private int lookupAll(byte[][] arrays, MemorySegment[] segments, MemorySegment ranged, long[] offsets, int[] lengths,
-                          ValueView[] views, int count) {
-        if (batchKeys == null) {
-            batchKeys = new ByteSource[BATCH_GROUP];
-            for (int j = 0; j < BATCH_GROUP; j++) {
-                batchKeys[j] = new ByteSource();
-            }
+    private int lookupAll(KeyBatch keys, ValueView[] views, int count) {
+        if (batchAddresses == null) {
             batchAddresses = new long[BATCH_GROUP];
+            batchSpans = new long[BATCH_GROUP];
         }
-        final ByteSource[] sources = batchKeys;
         final long[] addresses = batchAddresses;
+        final long[] spans = batchSpans;
         final long version = core.version();
         final PagedMemory memory = core.state().memory;
         int hits = 0;
-        for (int start = 0; start < count; start += BATCH_GROUP) {
-            final int n = Math.min(BATCH_GROUP, count - start);
-            for (int j = 0; j < n; j++) {
-                final int i = start + j;
-                if (arrays != null) {
-                    sources[j].wrap(arrays[i]);
-                } else if (segments != null) {
-                    sources[j].wrap(segments[i], 0, (int) segments[i].byteSize());
-                } else {
-                    sources[j].wrap(ranged, offsets[i], lengths[i]);
-                }
-            }
-            core.locateAll(sources, n, addresses);
-            try {
+        try {
+            for (int start = 0; start < count; start += BATCH_GROUP) {
+                final int n = Math.min(BATCH_GROUP, count - start);
+                core.locateAll(keys, start, n, addresses, spans);
                 for (int j = 0; j < n; j++) {
                     final long address = addresses[j];
+                    final ValueView view = views[start + j];
                     if (address == 0) {
-                        views[start + j].clear();
+                        view.clear();
                     } else {
-                        EntryReader.value(this, version, memory, address, views[start + j]);
+                        final long span = spans[j];
+                        view.set(this, version, memory.readOnlyPage(address),
+                            memory.offset(address) + EntryDescriptor.spanOffset(span), EntryDescriptor.spanLength(span));
                         hits++;
                     }
                 }
-            } catch (RuntimeException e) {
-                throw core.failure(e);
             }
+        } catch (RuntimeException e) {
+            throw core.failure(e);
+        } finally {
+            keys.clear();
         }
         return hits;
     }

@@ -6,6 +6,7 @@ import java.util.Arrays;
 
 import io.offstate.offheap.ByteSource;
 import io.offstate.offheap.CorruptStateException;
+import io.offstate.offheap.KeyBatch;
 import io.offstate.offheap.StoreFullException;
 import io.offstate.offheap.Varint;
 import io.offstate.offheap.memory.MetaIn;
@@ -97,19 +98,24 @@ public final class EntryMap implements EntryKeys, AutoCloseable {
     public static final int MAX_BATCH = 64;
 
     /**
-     * Batched {@link #find}: for each {@code j < count} whose bit is clear in {@code skip},
-     * {@code out[j]} becomes the address of the entry for {@code keys[j]}, or 0 if absent; skipped
-     * {@code j} get 0. Equal to {@code find(keys[j], hash(keys[j]))} for each key, but in stages over
-     * the whole group — hash every key, load every home slot ({@link HashIndex#candidates}), load
-     * the first bytes of every candidate entry, then compare the keys — so the cache misses of
+     * Batched {@link #find} of keys {@code start .. start + count)} of {@code keys}, for a map of
+     * keys without dictionary codes: {@code out[j]} becomes the address of the entry for key
+     * {@code start + j}, or 0 if absent, and {@code spans[j]} its {@link EntryDescriptor#valueSpan}
+     * (undefined where {@code out[j]} is 0). Equal to {@code find} of each key, but done in stages
+     * over the whole group — hash every key, load every home slot ({@link HashIndex#candidates}),
+     * load the first bytes of every candidate entry, then compare the keys — so the cache misses of
      * independent keys overlap. Reads only; allocates only its scratch, once per map.
      *
      * @throws IllegalArgumentException if {@code count} exceeds {@value #MAX_BATCH}
+     * @throws IllegalStateException if the map's keys carry dictionary codes (look those up one by one)
      * @throws CorruptStateException if a slot or entry does not decode
      */
-    public void findAll(ByteSource[] keys, int count, long skip, long[] out) {
+    public void findAll(KeyBatch keys, int start, int count, long[] out, long[] spans) {
         if (count > MAX_BATCH) {
             throw new IllegalArgumentException("a batch holds at most " + MAX_BATCH + " keys, was " + count);
+        }
+        if (codedKeys) {
+            throw new IllegalStateException("findAll takes keys without dictionary codes; this map's keys carry them");
         }
         if (batchHashes == null) {
             batchHashes = new long[MAX_BATCH];
@@ -118,23 +124,45 @@ public final class EntryMap implements EntryKeys, AutoCloseable {
         }
         final long[] hashes = batchHashes;
         for (int j = 0; j < count; j++) {
-            if ((skip >>> j & 1) == 0) {
-                hashes[j] = keys[j].hash(seed);
-            }
+            hashes[j] = keys.hash(start + j, seed);
         }
-        index.candidates(hashes, count, skip, batchHomes, out);
+        index.candidates(hashes, count, 0, batchHomes, out);
         // load the first bytes of every candidate before comparing any: the entries' misses overlap too
+        final PagedMemory m = memory;
         final long[] touched = batchTouched;
         for (int j = 0; j < count; j++) {
             final long address = out[j];
             if (address != 0) {
-                touched[j] = memory.page(address).get(ValueLayout.JAVA_BYTE, memory.offset(address));
+                touched[j] = m.page(address).get(ValueLayout.JAVA_BYTE, m.offset(address));
             }
         }
         for (int j = 0; j < count; j++) {
             final long address = out[j];
-            if (address != 0 && !keyEquals(address, keys[j])) {
-                out[j] = index.find(keys[j], hashes[j]); // a fingerprint collision: the whole probe
+            if (address == 0) {
+                continue;
+            }
+            final MemorySegment page = m.page(address);
+            final long offset = m.offset(address);
+            long span = EntryDescriptor.shortValueSpan(page, offset);
+            if (span >= 0) {
+                if (EntryDescriptor.spanOffset(span) - 2 == keys.length(start + j) && keys.bytesEqual(start + j, page, offset + 2)) {
+                    spans[j] = span;
+                    continue;
+                }
+            } else {
+                final long keySpan = EntryDescriptor.keySpan(page, offset);
+                if (EntryDescriptor.spanLength(keySpan) == keys.length(start + j)
+                    && keys.bytesEqual(start + j, page, offset + EntryDescriptor.spanOffset(keySpan))) {
+                    spans[j] = EntryDescriptor.valueSpan(page, offset);
+                    continue;
+                }
+            }
+            // a fingerprint collision (or a longer chain): the whole probe, as a single lookup does it
+            final ByteSource key = keys.wrapKey(start + j, scratch);
+            final long found = index.find(key, hashes[j]);
+            out[j] = found;
+            if (found != 0) {
+                spans[j] = EntryDescriptor.valueSpan(m.page(found), m.offset(found));
             }
         }
     }
