@@ -17,6 +17,7 @@ import io.offstate.offheap.StoreClosedException;
 import io.offstate.offheap.StoreFileException;
 import io.offstate.offheap.file.CommitObserver;
 import io.offstate.offheap.index.EntryDescriptor;
+import io.offstate.offheap.index.EntryMap;
 import io.offstate.offheap.index.SortedIndex;
 import io.offstate.offheap.memory.MemoryBudget;
 import io.offstate.offheap.memory.PagedMemory;
@@ -84,7 +85,7 @@ public final class KeyValueStore implements AutoCloseable {
     public static final int MAX_VALUE_LENGTH = 64 * 1024 * 1024;
 
     /** Keys one stage of {@link #getAll(byte[][], ValueView[])} takes at a time. */
-    static final int BATCH_GROUP = 16;
+    static final int BATCH_GROUP = EntryMap.MAX_BATCH;
 
     /** Largest caller metadata one {@link #flush(byte[])} may carry (1 MiB). */
     public static final int MAX_FLUSH_METADATA = StoreState.MAX_FLUSH_METADATA;

@@ -96,15 +96,22 @@ public final class EntryMap implements EntryKeys, AutoCloseable {
 
     /** Most keys one {@link #findAll} call takes. */
     public static final int MAX_BATCH = 64;
+    /** Keys per stage of {@link #findAll}'s pipeline. */
+    static final int STAGE = Integer.getInteger("offstate.findAllStage", 8);
 
     /**
      * Batched {@link #find} of keys {@code start .. start + count)} of {@code keys}, for a map of
      * keys without dictionary codes: {@code out[j]} becomes the address of the entry for key
      * {@code start + j}, or 0 if absent, and {@code spans[j]} its {@link EntryDescriptor#valueSpan}
-     * (undefined where {@code out[j]} is 0). Equal to {@code find} of each key, but done in stages
-     * over the whole group — hash every key, load every home slot ({@link HashIndex#candidates}),
-     * load the first bytes of every candidate entry, then compare the keys — so the cache misses of
-     * independent keys overlap. Reads only; allocates only its scratch, once per map.
+     * (undefined where {@code out[j]} is 0). Equal to {@code find} of each key.
+     *
+     * <p>A lookup is two dependent cache misses, its slot and its entry. Here keys go through a
+     * software pipeline of {@value #STAGE}-key stages — (1) hash and load the home slots
+     * ({@link HashIndex#loadHomes}), (2) follow the chains to a candidate ({@link HashIndex#candidates})
+     * and load its entry's first lines, (3) compare the keys and decode the values — with stage 1 of
+     * one group, stage 2 of the group before and stage 3 of the one before that done in turn: the
+     * misses of independent keys overlap, and the loads of later groups are in flight while earlier
+     * groups are compared. Reads only; allocates only its scratch, once per map.
      *
      * @throws IllegalArgumentException if {@code count} exceeds {@value #MAX_BATCH}
      * @throws IllegalStateException if the map's keys carry dictionary codes (look those up one by one)
@@ -122,44 +129,76 @@ public final class EntryMap implements EntryKeys, AutoCloseable {
             batchHomes = new long[MAX_BATCH];
             batchTouched = new long[MAX_BATCH];
         }
-        final long[] hashes = batchHashes;
-        for (int j = 0; j < count; j++) {
-            hashes[j] = keys.hash(start + j, seed);
-        }
-        index.candidates(hashes, count, 0, batchHomes, out);
-        // load the first bytes of every candidate before comparing any: the entries' misses overlap too
-        final PagedMemory m = memory;
-        final long[] touched = batchTouched;
-        for (int j = 0; j < count; j++) {
-            final long address = out[j];
-            if (address != 0) {
-                touched[j] = m.page(address).get(ValueLayout.JAVA_BYTE, m.offset(address));
+        final int groups = (count + STAGE - 1) / STAGE;
+        for (int step = 0; step < groups + 2; step++) {
+            if (step < groups) {
+                final int from = step * STAGE;
+                loadSlots(keys, start, from, Math.min(from + STAGE, count), out);
+            }
+            if (step >= 1 && step <= groups) {
+                final int from = (step - 1) * STAGE;
+                loadEntries(from, Math.min(from + STAGE, count), out);
+            }
+            if (step >= 2) {
+                final int from = (step - 2) * STAGE;
+                compare(keys, start, from, Math.min(from + STAGE, count), out, spans);
             }
         }
-        for (int j = 0; j < count; j++) {
+    }
+
+    /** Stage 1: hash keys {@code [from, to)} and load their home slots. */
+    private void loadSlots(KeyBatch keys, int start, int from, int to, long[] words) {
+        final long[] hashes = batchHashes;
+        for (int j = from; j < to; j++) {
+            hashes[j] = keys.hash(start + j, seed);
+        }
+        index.loadHomes(hashes, from, to, batchHomes, words);
+    }
+
+    /** Stage 2: candidate addresses of keys {@code [from, to)}, and their entries' first two lines loaded. */
+    private void loadEntries(int from, int to, long[] out) {
+        index.candidates(batchHashes, from, to, batchHomes, out);
+        // a 16-byte key's entry often crosses into the second line before its value's first word
+        final PagedMemory m = memory;
+        final long[] touched = batchTouched;
+        for (int j = from; j < to; j++) {
+            final long address = out[j];
+            if (address != 0) {
+                final MemorySegment page = m.page(address);
+                final long offset = m.offset(address);
+                touched[j] = page.get(ValueLayout.JAVA_BYTE, offset)
+                    ^ page.get(ValueLayout.JAVA_BYTE, Math.min(offset + 64, page.byteSize() - 1));
+            }
+        }
+    }
+
+    /** Stage 3: compare keys {@code [from, to)} with their candidates, decode the value spans, settle collisions. */
+    private void compare(KeyBatch keys, int start, int from, int to, long[] out, long[] spans) {
+        final PagedMemory m = memory;
+        for (int j = from; j < to; j++) {
             final long address = out[j];
             if (address == 0) {
                 continue;
             }
+            final int i = start + j;
             final MemorySegment page = m.page(address);
             final long offset = m.offset(address);
-            long span = EntryDescriptor.shortValueSpan(page, offset);
+            final long span = EntryDescriptor.shortValueSpan(page, offset);
             if (span >= 0) {
-                if (EntryDescriptor.spanOffset(span) - 2 == keys.length(start + j) && keys.bytesEqual(start + j, page, offset + 2)) {
+                if (EntryDescriptor.spanOffset(span) - 2 == keys.length(i) && keys.bytesEqual(i, page, offset + 2)) {
                     spans[j] = span;
                     continue;
                 }
             } else {
                 final long keySpan = EntryDescriptor.keySpan(page, offset);
-                if (EntryDescriptor.spanLength(keySpan) == keys.length(start + j)
-                    && keys.bytesEqual(start + j, page, offset + EntryDescriptor.spanOffset(keySpan))) {
+                if (EntryDescriptor.spanLength(keySpan) == keys.length(i)
+                    && keys.bytesEqual(i, page, offset + EntryDescriptor.spanOffset(keySpan))) {
                     spans[j] = EntryDescriptor.valueSpan(page, offset);
                     continue;
                 }
             }
-            // a fingerprint collision (or a longer chain): the whole probe, as a single lookup does it
-            final ByteSource key = keys.wrapKey(start + j, scratch);
-            final long found = index.find(key, hashes[j]);
+            // a fingerprint collision: the whole probe, as a single lookup does it
+            final long found = index.find(keys.wrapKey(i, scratch), batchHashes[j]);
             out[j] = found;
             if (found != 0) {
                 spans[j] = EntryDescriptor.valueSpan(m.page(found), m.offset(found));

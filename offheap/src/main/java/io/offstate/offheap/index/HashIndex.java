@@ -53,6 +53,8 @@ public final class HashIndex implements AutoCloseable {
     /** Old-table slots migrated per write while a growth is in progress (at least). */
     public static final int MIGRATE_SLOTS_PER_WRITE = 8;
     private static final long MIN_CAPACITY = 16;
+    /** Slots in a 64-byte cache line (tables are 64-byte aligned). */
+    private static final long SLOTS_PER_LINE = 8;
     private static final long MAX_CAPACITY = (Long.MAX_VALUE >>> 4);
 
     private final EntryKeys keys;
@@ -67,6 +69,8 @@ public final class HashIndex implements AutoCloseable {
 
     private Table foundTable;
     private long foundSlot;
+    /** Where {@link #loadHomes} leaves the words it loaded only to bring their cache lines in. */
+    private long batchSink;
 
     /**
      * @param keys            compares and rehashes the keys the slots point at
@@ -174,50 +178,63 @@ public final class HashIndex implements AutoCloseable {
     }
 
     /**
-     * The slot stage of a batched lookup: for each {@code j < count} whose bit is clear in
-     * {@code skip}, {@code out[j]} becomes the address of the first slot in the probe chain of
-     * {@code hashes[j]} whose fingerprint matches (in the current table, else in the table being
-     * drained), or 0 if the chains prove the key absent; skipped {@code j} get 0.
-     *
-     * <p>A non-zero address is only a candidate: the caller compares its key and, on a fingerprint
-     * collision (about 1 in 4096 slots with 12 fingerprint bits), falls back to {@link #find}.
-     * Every home slot is loaded before any chain is followed, so the cache misses of independent
-     * keys overlap instead of queueing one behind the other.
-     *
-     * <p>Reads only; does not change what {@link #replaceFound}/{@link #removeFound} act on.
-     * {@code homes} is scratch of at least {@code count} longs; {@code count <= 64}.
+     * First slot stage of a batched lookup ({@link EntryMap#findAll}): for each {@code j} in
+     * {@code [from, to)}, {@code homes[j]} becomes the home slot of {@code hashes[j]} in the
+     * current table and {@code words[j]} that slot's word; the cache line after the home's is loaded
+     * too (a chain at 90% load runs ~5 slots past its home). Nothing but these loads happens in
+     * the loop, so they are in flight together instead of one after the other; {@link #candidates}
+     * then follows the chains.
      *
      * @throws CorruptStoreFileException if a slot's chunk of a reopened table does not match its checksum
      */
-    public void candidates(long[] hashes, int count, long skip, long[] homes, long[] out) {
+    public void loadHomes(long[] hashes, int from, int to, long[] homes, long[] words) {
         final Table t = current;
         final MemorySegment slots = t.slots;
         final long capacity = t.capacity;
         final boolean unchecked = t.pending != null;
-        // first pass: only the home slots, no dependent work in between, so the loads are in flight together
-        for (int j = 0; j < count; j++) {
+        long sink = 0;
+        for (int j = from; j < to; j++) {
             final long home = Math.unsignedMultiplyHigh(hashes[j], capacity);
             homes[j] = home;
+            final long nextLine = Math.min((home | (SLOTS_PER_LINE - 1)) + 1, capacity - 1);
             if (unchecked) {
                 t.check(home);
+                t.check(nextLine);
             }
-            out[j] = slots.get(ValueLayout.JAVA_LONG, home << 3);
+            words[j] = slots.get(ValueLayout.JAVA_LONG, home << 3);
+            sink ^= slots.get(ValueLayout.JAVA_LONG, nextLine << 3);
         }
+        batchSink = sink; // a use of the next-line loads, so that they are not dropped
+    }
+
+    /**
+     * Second slot stage of a batched lookup, after {@link #loadHomes} of the same range: for each
+     * {@code j} in {@code [from, to)}, {@code words[j]} (the home slot's word) is replaced by the
+     * address of the first slot in the probe chain of {@code hashes[j]} whose fingerprint matches
+     * — in the current table, else in the table being drained — or 0 if the chains prove the key
+     * absent. A non-zero address is only a candidate: the caller compares its key and, on a
+     * fingerprint collision (about 1 in 4096 slots with 12 fingerprint bits), falls back to
+     * {@link #find}. Reads only; does not change what {@link #replaceFound}/{@link #removeFound}
+     * act on.
+     *
+     * @throws CorruptStoreFileException if a slot's chunk of a reopened table does not match its checksum
+     */
+    public void candidates(long[] hashes, int from, int to, long[] homes, long[] words) {
+        final Table t = current;
+        final MemorySegment slots = t.slots;
+        final long capacity = t.capacity;
+        final boolean unchecked = t.pending != null;
         final Table drained = old;
-        for (int j = 0; j < count; j++) {
-            if ((skip >>> j & 1) != 0) {
-                out[j] = 0;
-                continue;
-            }
+        for (int j = from; j < to; j++) {
             final int fp = fingerprint(hashes[j]);
-            long address = firstMatch(t, slots, capacity, unchecked, homes[j], out[j], fp);
+            long address = firstMatch(t, slots, capacity, unchecked, homes[j], words[j], fp);
             if (address == 0 && drained != null) {
                 final long home = Math.unsignedMultiplyHigh(hashes[j], drained.capacity);
                 drained.check(home);
                 address = firstMatch(drained, drained.slots, drained.capacity, drained.pending != null, home,
                     drained.slots.get(ValueLayout.JAVA_LONG, home << 3), fp);
             }
-            out[j] = address;
+            words[j] = address;
         }
     }
 
