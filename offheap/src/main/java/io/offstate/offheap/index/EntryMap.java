@@ -97,7 +97,7 @@ public final class EntryMap implements EntryKeys, AutoCloseable {
     /** Most keys one {@link #findAll} call takes. */
     public static final int MAX_BATCH = 64;
     /** Keys per stage of {@link #findAll}'s pipeline. */
-    static final int STAGE = Integer.getInteger("offstate.findAllStage", 8);
+    static final int STAGE = Integer.getInteger("offstate.findAllStage", 32);
 
     /**
      * Batched {@link #find} of keys {@code start .. start + count)} of {@code keys}, for a map of
