@@ -35,6 +35,11 @@ import io.offstate.offheap.memory.RegionBacking;
  * The home slot is {@code unsignedMultiplyHigh(hash, capacity)}, so capacities need not be powers
  * of two and the table can grow by 1.5x, which keeps the index at 9..13 bytes per entry.
  *
+ * <h2>Batched lookups</h2>
+ * {@link #loadHomes} and {@link #candidates} split a lookup into its slot loads and its chain
+ * walk, so that {@link EntryMap#findAll} can issue the slot loads of many keys before it follows
+ * any chain: the cache misses of independent keys overlap.
+ *
  * <h2>Growth without a stall</h2>
  * When the table reaches {@value #MAX_LOAD_PERCENT}% load, a 1.5x larger table is allocated and
  * the old one is drained incrementally: every write migrates at least {@value #MIGRATE_SLOTS_PER_WRITE}
