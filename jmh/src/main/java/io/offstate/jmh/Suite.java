@@ -20,7 +20,9 @@ import java.util.stream.Stream;
  *       which the file cases took 1m23s): 1M keys; 16 B keys and 64 B values with every point
  *       workload (SampleTime percentiles for get-hit and put-update), snapshot/restore and dictionary
  *       encoding; 64 B keys and 1 KiB values with get-hit, get-miss and put-update (average time
- *       only); file-backed vs in-memory get/put with Chronicle Map persisted (16/64 B); flush with
+ *       only); batched lookups ({@link BatchedGetBenchmark}, issue 19: getAll of 16 and 64 keys,
+ *       per key, with offstate's and Chronicle Map's get-hit and the floors in the same JMH run, 8
+ *       forks); file-backed vs in-memory get/put with Chronicle Map persisted (16/64 B); flush with
  *       0-4096 dirty chunks and open of 1M- and 10M-entry stores (5 untimed + 20 timed single
  *       calls); insert growth; ordered scans; value reads through buffer() at 1k and 100k keys (16 forks,
  *       1m19s measured on its own under load, not in the 9m17s); get/put inside a transaction vs on the
