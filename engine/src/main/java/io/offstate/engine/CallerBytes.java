@@ -58,6 +58,70 @@ final class CallerBytes {
         return range(value, v, offset, length, "value", KeyValueStore.MAX_VALUE_LENGTH);
     }
 
+    // ------------------------------------------------------------ batches: checked whole, before any view changes
+
+    /**
+     * Checks a batch's arrays: keys and views non-null, {@code count} non-negative and within
+     * {@code keysLength} (the keys array's length, or the shorter of the offsets and lengths arrays,
+     * named by {@code keysName}) and the views, every view of the batch non-null.
+     */
+    void checkBatch(Object keys, ValueView[] views, int keysLength, String keysName, int count) {
+        Objects.requireNonNull(keys, "keys");
+        Objects.requireNonNull(views, "views");
+        if (count < 0 || count > keysLength || count > views.length) {
+            throw new IllegalArgumentException("a batch of " + count + " keys does not fit its arrays: " + keysLength
+                + " " + keysName + ", " + views.length + " views (store '" + storeName + "')");
+        }
+        for (int i = 0; i < count; i++) {
+            if (views[i] == null) {
+                throw new NullPointerException("views[" + i + "]");
+            }
+        }
+    }
+
+    /** Checks {@code keys[0 .. count)}: non-null, each at most the maximum key length. */
+    void checkKeys(byte[][] keys, int count) {
+        for (int i = 0; i < count; i++) {
+            byte[] k = keys[i];
+            if (k == null) {
+                throw new NullPointerException("keys[" + i + "]");
+            }
+            if (k.length > KeyValueStore.MAX_KEY_LENGTH) {
+                throw tooLong("keys[" + i + "]", k.length, KeyValueStore.MAX_KEY_LENGTH);
+            }
+        }
+    }
+
+    /** Checks {@code keys[0 .. count)}: non-null, alive, accessible, each at most the maximum key length. */
+    void checkKeys(MemorySegment[] keys, int count) {
+        final Thread thread = Thread.currentThread();
+        for (int i = 0; i < count; i++) {
+            MemorySegment k = keys[i];
+            if (k == null) {
+                throw new NullPointerException("keys[" + i + "]");
+            }
+            if (!k.scope().isAlive() || !k.isAccessibleBy(thread)) {
+                checkAlive(k, "keys[" + i + "]"); // throws, naming the key
+            }
+            if (k.byteSize() > KeyValueStore.MAX_KEY_LENGTH) {
+                throw tooLong("keys[" + i + "]", k.byteSize(), KeyValueStore.MAX_KEY_LENGTH);
+            }
+        }
+    }
+
+    /** Checks the ranges {@code [offsets[i], offsets[i] + lengths[i])} of {@code keys}, {@code i < count} (arrays checked by {@link #checkBatch}). */
+    void checkKeyRanges(MemorySegment keys, long[] offsets, int[] lengths, int count) {
+        checkAlive(keys, "keys");
+        final long size = keys.byteSize();
+        for (int i = 0; i < count; i++) {
+            final long offset = offsets[i];
+            final int length = lengths[i];
+            if (length < 0 || length > KeyValueStore.MAX_KEY_LENGTH || offset < 0 || offset > size - length) {
+                checkBounds(keys, offset, length, "keys[" + i + "]", KeyValueStore.MAX_KEY_LENGTH); // throws, naming the key
+            }
+        }
+    }
+
     private ByteSource whole(ByteSource target, byte[] bytes, String what, int max) {
         Objects.requireNonNull(bytes, what);
         if (bytes.length > max) {
@@ -94,6 +158,10 @@ final class CallerBytes {
 
     private void checkRange(MemorySegment segment, long offset, int length, String what, int max) {
         checkAlive(segment, what);
+        checkBounds(segment, offset, length, what, max);
+    }
+
+    private void checkBounds(MemorySegment segment, long offset, int length, String what, int max) {
         if (length < 0 || offset < 0 || offset > segment.byteSize() - length) {
             throw new IllegalArgumentException(what + " range [offset " + offset + ", length " + length
                 + ") is outside its segment of " + segment.byteSize() + " bytes (store '" + storeName + "')");

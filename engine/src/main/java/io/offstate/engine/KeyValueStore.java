@@ -11,12 +11,16 @@ import org.agrona.DirectBuffer;
 import io.offstate.offheap.ByteSource;
 import io.offstate.offheap.CorruptStateException;
 import io.offstate.offheap.CorruptStoreFileException;
+import io.offstate.offheap.KeyBatch;
 import io.offstate.offheap.KeyComponent;
 import io.offstate.offheap.StoreClosedException;
 import io.offstate.offheap.StoreFileException;
 import io.offstate.offheap.file.CommitObserver;
+import io.offstate.offheap.index.EntryDescriptor;
+import io.offstate.offheap.index.EntryMap;
 import io.offstate.offheap.index.SortedIndex;
 import io.offstate.offheap.memory.MemoryBudget;
+import io.offstate.offheap.memory.PagedMemory;
 
 /**
  * An off-heap key-value store of byte keys and byte values.
@@ -34,7 +38,9 @@ import io.offstate.offheap.memory.MemoryBudget;
  *   <li>{@link #get(byte[], ValueView) get(key, view)} is zero-copy: it points a caller-owned,
  *       reusable {@link ValueView} at the value's bytes in the store's memory and allocates nothing.
  *       The view is valid until the next write to this store (put, delete, restore, close).
- *       {@link #getCopy(byte[])} copies instead.</li>
+ *       {@link #getCopy(byte[])} copies instead. {@link #getAll(byte[][], ValueView[]) getAll(keys, views)}
+ *       looks up a whole batch of keys at once, overlapping their memory accesses, with the same
+ *       answers and view lifetime.</li>
  *   <li>Bad input — a {@code null}, an oversize or negative length, a range outside its buffer —
  *       throws {@link NullPointerException} or {@link IllegalArgumentException} with a message that
  *       names the limit, and leaves the store unchanged.</li>
@@ -80,6 +86,9 @@ public final class KeyValueStore implements AutoCloseable {
     /** Largest value in bytes (64 MiB). */
     public static final int MAX_VALUE_LENGTH = 64 * 1024 * 1024;
 
+    /** Keys one call into the core takes at a time in {@link #getAll(byte[][], ValueView[])}. */
+    static final int BATCH_GROUP = EntryMap.MAX_BATCH;
+
     /** Largest caller metadata one {@link #flush(byte[])} may carry (1 MiB). */
     public static final int MAX_FLUSH_METADATA = StoreState.MAX_FLUSH_METADATA;
 
@@ -89,6 +98,10 @@ public final class KeyValueStore implements AutoCloseable {
     private final StoreCore core;
     private final Persistence persistence;
     private final ValueView copyView = new ValueView();
+    /** {@link #getAll}'s keys, and one group's addresses and value spans (allocated by its first call). */
+    private final KeyBatch batch = new KeyBatch();
+    private long[] batchAddresses;
+    private long[] batchSpans;
     /** The writer thread: the only one allowed to call (see {@link #handOverTo}). */
     private volatile Thread owner;
     private boolean closed;
@@ -192,6 +205,92 @@ public final class KeyValueStore implements AutoCloseable {
     /** As {@link #get(byte[], ValueView)}, with the key being {@code length} bytes of {@code key} at {@code offset}. */
     public boolean get(DirectBuffer key, int offset, int length, ValueView view) {
         return lookup(checkedKey(key, offset, length), view);
+    }
+
+    /**
+     * Batched {@link #get(byte[], ValueView) get}: looks up every key of {@code keys} and fills the
+     * view at the same index — pointed at the key's value if present, cleared if absent (then
+     * {@link ValueView#isValid()} is false and its accessors throw "empty") — exactly as
+     * {@code get(keys[i], views[i])} would, for each {@code i} in order. Duplicate keys are fine;
+     * the same view twice ends up as the later key's.
+     *
+     * <p>Faster than a loop of gets on a store larger than the CPU caches (at 1M entries about a
+     * quarter of a get per key): a lookup is two dependent cache misses (its index slot, then its
+     * entry), and getAll takes the keys through a software pipeline — hash a group of keys and load
+     * their index slots, follow the slots to their entries and load those, compare the keys — so
+     * the misses of independent keys overlap instead of waiting one behind the other (see
+     * {@link io.offstate.offheap.index.EntryMap#findAll}). Batches of 32 to 64 keys overlap best; a
+     * longer batch is taken 64 keys at a time. A dictionary-encoded store looks its keys up one by
+     * one. Allocates nothing (after the first call on this store, which allocates the batch's
+     * scratch).
+     *
+     * <p>Every input is checked before any view changes; bad input throws and leaves every view as
+     * it was. The views are valid, as after {@code get}, until the next write to this store (put,
+     * delete, flush, restore, clear, close). One thread at a time, like every method of the store:
+     * the owner's.
+     *
+     * @param keys  the keys; none null, each at most {@value #MAX_KEY_LENGTH} bytes
+     * @param views as many views as keys, caller-owned and reusable, none null
+     * @return the number of keys present
+     * @throws NullPointerException     if {@code keys}, {@code views} or one of their elements is null (naming its index)
+     * @throws IllegalArgumentException if the arrays' lengths differ, or a key is too long (naming its index)
+     * @throws StoreClosedException     if the store is closed
+     * @throws WrongThreadException     if called by a thread other than the owner
+     */
+    public int getAll(byte[][] keys, ValueView[] views) {
+        ensureOpen();
+        checkSameLength(keys, keys == null ? 0 : keys.length, views);
+        return getAll(keys, views, keys.length);
+    }
+
+    /**
+     * As {@link #getAll(byte[][], ValueView[])}, for the first {@code count} keys and views of
+     * arrays at least that long (reusable batch arrays); views beyond {@code count} are untouched.
+     *
+     * @throws IllegalArgumentException if {@code count} is negative or longer than either array, or a key is too long
+     */
+    public int getAll(byte[][] keys, ValueView[] views, int count) {
+        ensureOpen();
+        caller.checkBatch(keys, views, keys == null ? 0 : keys.length, "keys", count);
+        caller.checkKeys(keys, count);
+        return lookupAll(batch.wrap(keys), views, count);
+    }
+
+    /**
+     * As {@link #getAll(byte[][], ValueView[])}, with each key being all of a segment.
+     *
+     * @throws IllegalArgumentException as there, and if a key's segment is closed or confined to another thread
+     */
+    public int getAll(MemorySegment[] keys, ValueView[] views) {
+        ensureOpen();
+        checkSameLength(keys, keys == null ? 0 : keys.length, views);
+        return getAll(keys, views, keys.length);
+    }
+
+    /** As {@link #getAll(MemorySegment[], ValueView[])}, for the first {@code count} keys and views. */
+    public int getAll(MemorySegment[] keys, ValueView[] views, int count) {
+        ensureOpen();
+        caller.checkBatch(keys, views, keys == null ? 0 : keys.length, "keys", count);
+        caller.checkKeys(keys, count);
+        return lookupAll(batch.wrap(keys), views, count);
+    }
+
+    /**
+     * As {@link #getAll(byte[][], ValueView[], int)}, with key {@code i} being the
+     * {@code lengths[i]} bytes of {@code keys} at {@code offsets[i]}: a batch of keys laid out in
+     * one buffer (a poll's records), checked for liveness once.
+     *
+     * @throws NullPointerException     if {@code keys}, {@code offsets}, {@code lengths}, {@code views} or a view is null
+     * @throws IllegalArgumentException if {@code count} is negative or longer than an array, the segment is closed or
+     *                                  confined to another thread, or a range is outside it or too long (naming its index)
+     */
+    public int getAll(MemorySegment keys, long[] offsets, int[] lengths, ValueView[] views, int count) {
+        ensureOpen();
+        Objects.requireNonNull(offsets, "offsets");
+        Objects.requireNonNull(lengths, "lengths");
+        caller.checkBatch(keys, views, Math.min(offsets.length, lengths.length), "offsets/lengths", count);
+        caller.checkKeyRanges(keys, offsets, lengths, count);
+        return lookupAll(batch.wrap(keys, offsets, lengths), views, count);
     }
 
     /** A copy of the value of {@code key}, or {@code null} if absent. Allocates; prefer {@link #get(byte[], ValueView)} on hot paths. */
@@ -1065,6 +1164,55 @@ public final class KeyValueStore implements AutoCloseable {
             throw core.failure(e);
         }
         return true;
+    }
+
+    private void checkSameLength(Object keys, int keysLength, ValueView[] views) {
+        Objects.requireNonNull(keys, "keys");
+        Objects.requireNonNull(views, "views");
+        if (keysLength != views.length) {
+            throw new IllegalArgumentException("getAll needs one view per key: " + keysLength + " keys, " + views.length
+                + " views (store '" + name + "')");
+        }
+    }
+
+    /**
+     * The batched lookup behind every {@code getAll}, its inputs already checked: groups of
+     * {@link #BATCH_GROUP} keys through {@link StoreCore#locateAll}, each view filled (or cleared)
+     * from the group's addresses and value spans.
+     */
+    private int lookupAll(KeyBatch keys, ValueView[] views, int count) {
+        if (batchAddresses == null) {
+            batchAddresses = new long[BATCH_GROUP];
+            batchSpans = new long[BATCH_GROUP];
+        }
+        final long[] addresses = batchAddresses;
+        final long[] spans = batchSpans;
+        final long version = core.version();
+        final PagedMemory memory = core.state().memory;
+        int hits = 0;
+        try {
+            for (int start = 0; start < count; start += BATCH_GROUP) {
+                final int n = Math.min(BATCH_GROUP, count - start);
+                core.locateAll(keys, start, n, addresses, spans);
+                for (int j = 0; j < n; j++) {
+                    final long address = addresses[j];
+                    final ValueView view = views[start + j];
+                    if (address == 0) {
+                        view.clear();
+                    } else {
+                        final long span = spans[j];
+                        view.set(this, version, memory.readOnlyPage(address),
+                            memory.offset(address) + EntryDescriptor.spanOffset(span), EntryDescriptor.spanLength(span));
+                        hits++;
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            throw core.failure(e);
+        } finally {
+            keys.clear();
+        }
+        return hits;
     }
 
     private byte[] copyOf(ByteSource k) {

@@ -1,10 +1,12 @@
 package io.offstate.engine;
 
 import io.offstate.offheap.ByteSource;
+import io.offstate.offheap.KeyBatch;
 import io.offstate.offheap.CorruptStateException;
 import io.offstate.offheap.StoreFileException;
 import io.offstate.offheap.Varint;
 import io.offstate.offheap.index.EntryDescriptor;
+import io.offstate.offheap.index.EntryMap;
 import io.offstate.offheap.index.SortedIndex;
 
 /**
@@ -37,6 +39,8 @@ final class StoreCore {
     private final Persistence persistence;
     private final ByteSource component = new ByteSource();
     private final ByteSource original = new ByteSource();
+    /** The key of a dictionary-encoded store's batched lookup, coded in place. */
+    private final ByteSource batchKey = new ByteSource();
     private StoreState state;
     private long version;
     private WriteObserver observer;
@@ -76,6 +80,33 @@ final class StoreCore {
                 return 0;
             }
             return s.map.find(k, s.map.hash(k));
+        } catch (RuntimeException e) {
+            throw failure(e);
+        }
+    }
+
+    /**
+     * Batched {@link #locate} of keys {@code start .. start + count)} of {@code keys}
+     * ({@code count <=} {@link EntryMap#MAX_BATCH}): {@code out[j]} becomes the address of the
+     * entry for key {@code start + j}, or 0, and {@code spans[j]} its value span
+     * ({@link EntryDescriptor#valueSpan}). A dictionary-encoded store looks its keys up one by one
+     * (each key's component is coded first); the others in {@link EntryMap#findAll}'s stages.
+     */
+    void locateAll(KeyBatch keys, int start, int count, long[] out, long[] spans) {
+        try {
+            final StoreState s = state;
+            if (s.dictionary == null) {
+                s.map.findAll(keys, start, count, out, spans);
+                return;
+            }
+            for (int j = 0; j < count; j++) {
+                final ByteSource k = keys.wrapKey(start + j, batchKey);
+                final long address = encodeExisting(s, k) ? s.map.find(k, s.map.hash(k)) : 0;
+                out[j] = address;
+                if (address != 0) {
+                    spans[j] = EntryDescriptor.valueSpan(s.memory.page(address), s.memory.offset(address));
+                }
+            }
         } catch (RuntimeException e) {
             throw failure(e);
         }

@@ -99,6 +99,12 @@ class StoreLifecycleTest {
             long.class, 0L,
             Thread.class, Thread.currentThread(),
             Consumer.class, (Consumer<Object>) x -> { });
+        arguments = new java.util.HashMap<>(arguments);
+        arguments.put(byte[][].class, new byte[][] {KEY}); // getAll's batches
+        arguments.put(MemorySegment[].class, new MemorySegment[] {MemorySegment.ofArray(KEY)});
+        arguments.put(ValueView[].class, new ValueView[] {new ValueView()});
+        arguments.put(long[].class, new long[] {0});
+        arguments.put(int[].class, new int[] {KEY.length});
         List<String> notThrowing = new ArrayList<>();
         for (Method m : KeyValueStore.class.getMethods()) {
             if (Modifier.isStatic(m.getModifiers()) || m.getDeclaringClass() != KeyValueStore.class

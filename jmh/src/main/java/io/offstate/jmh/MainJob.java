@@ -30,7 +30,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * buffer(), transactions, commits through the write-ahead log), then prints ONE summary (offstate
  * vs Chronicle Map, RocksDB, HashMap and the memory floor; file-backed vs in-memory and vs
  * Chronicle Map persisted, flush and open costs; SegmentBuffer vs UnsafeBuffer; get/put inside a
- * transaction vs on the store; commit latency and group commit vs RocksDB's WriteBatch; window,
+ * transaction vs on the store; commit latency and group commit vs RocksDB's WriteBatch; batched
+ * lookups (getAll) per key vs Chronicle Map's get-hit of the same run; window,
  * session and versioned stores and windowed-count throughput vs RocksDB with Kafka Streams' layouts;
  * with the issues' targets) and writes it to
  * {@code summary.md}, and all raw JMH results to {@code results.json}, next to
@@ -310,7 +311,7 @@ public final class MainJob {
         System.err.println(String.format(Locale.ROOT, """
             usage: java -cp jmh/target/benchmarks.jar io.offstate.jmh.MainJob [--smoke | --full] [--keys N] [--out DIR] [--list] [--case ID]... [--fail-peer NAME]
               (default) quick suite: 1M keys (16 B keys/64 B values in full, 64 B/1 KiB get/put, file-backed get/put,
-                        flush, open at 1M and 10M, growth, scans, buffer() reads,
+                        flush, open at 1M and 10M, growth, scans, buffer() reads, batched getAll,
                         transactions, commits and group commit vs RocksDB, window/session/versioned stores and
                         windowed counts vs RocksDB with Kafka Streams' layouts), ~20 minutes on 2 cores
               --smoke   every benchmark once, 10k keys, 100 ms (CI: keeps the job from rotting), 1-2 minutes

@@ -20,7 +20,9 @@ import java.util.stream.Stream;
  *       which the file cases took 1m23s): 1M keys; 16 B keys and 64 B values with every point
  *       workload (SampleTime percentiles for get-hit and put-update), snapshot/restore and dictionary
  *       encoding; 64 B keys and 1 KiB values with get-hit, get-miss and put-update (average time
- *       only); file-backed vs in-memory get/put with Chronicle Map persisted (16/64 B); flush with
+ *       only); batched lookups ({@link BatchedGetBenchmark}, issue 19: getAll of 16 and 64 keys,
+ *       per key, with offstate's and Chronicle Map's get-hit and the floors in the same JMH run, 8
+ *       forks); file-backed vs in-memory get/put with Chronicle Map persisted (16/64 B); flush with
  *       0-4096 dirty chunks and open of 1M- and 10M-entry stores (5 untimed + 20 timed single
  *       calls); insert growth; ordered scans; value reads through buffer() at 1k and 100k keys (16 forks,
  *       1m19s measured on its own under load, not in the 9m17s); get/put inside a transaction vs on the
@@ -72,6 +74,9 @@ final class Suite {
     static final String COUNT = "WindowedCountBenchmark";
     static final String RDB_COUNT = "RocksDbWindowedCountBenchmark";
     static final String STREAMS = "StreamsTopologyBenchmark";
+    static final String BATCHED = "BatchedGetBenchmark";
+    /** BATCHED: {@link BatchedGetBenchmark}'s methods in table order (scores per key). */
+    static final List<String> BATCHED_OPS = List.of("getAll16", "getAll64", "getAll16Mixed", "getLoop16");
     /** STREAMS: the store choices of {@link StreamsTopologyBenchmark#store}, one fork each. */
     static final List<String> STREAMS_STORES = List.of("rocksdb", "offstate");
     static final String CHECKPOINT = "CheckpointBenchmark";
@@ -161,6 +166,8 @@ final class Suite {
      * latency while checkpoints are taken.
      */
     enum Kind { POINT, GROWTH, SCANS, FILE, FLUSH_OPEN, BUFFER, TX, COMMIT, WINDOW, TIME, STREAMS, CHECKPOINT,
+        /** Issue 19: batched lookups (getAll) per key vs Chronicle Map's and offstate's single get-hit, same run. */
+        BATCHED,
         /** Issue 17: changelog recovery vs Kafka Streams and EOS vs ALOS commit latency (timed harnesses, not JMH). */
         RECOVERY }
 
@@ -190,6 +197,8 @@ final class Suite {
                     + " %,d keys x %d windows, %d B keys, %d B values", keys, WindowDataset.WINDOWS, keyLength, valueLength);
                 case TIME -> String.format(Locale.ROOT, "Session and versioned stores, windowed count vs RocksDB with Kafka"
                     + " Streams' layouts, %,d keys, %d B keys, %d B values", keys, keyLength, valueLength);
+                case BATCHED -> String.format(Locale.ROOT, "Batched lookups (getAll) vs single gets, %,d keys, %d B keys,"
+                    + " %d B values", keys, keyLength, valueLength);
                 case STREAMS -> String.format(Locale.ROOT, "Kafka Streams topology (count + windowed count) on"
                     + " TopologyTestDriver, RocksDB stores vs offstate stores, %,d keys", keys);
                 case CHECKPOINT -> String.format(Locale.ROOT, "Checkpoints of an in-memory store to a local"
@@ -273,6 +282,7 @@ final class Suite {
             case SMOKE -> {
                 int k = keysOverride != null ? keysOverride : 10_000;
                 cases.add(point(k, 16, 64, primary(true), false, hashMap));
+                cases.add(batched(k));
                 // the other shape's code paths, one fork per peer
                 cases.add(point(k, 64, 1024, List.of(OFF + ".getHit", CM + ".getHit", RDB + ".getHit", HM + ".getHit",
                     FLOOR + ".dependentRead", SNAP + ".snapshot"), true, hashMap));
@@ -295,6 +305,7 @@ final class Suite {
             case QUICK -> {
                 int k = keysOverride != null ? keysOverride : 1_000_000;
                 cases.add(point(k, 16, 64, primary(false), false, hashMap));
+                cases.add(batched(k));
                 cases.add(point(k, 64, 1024, core(false, false), true, hashMap));
                 cases.add(file(k));
                 cases.add(flushOpen(k));
@@ -319,6 +330,7 @@ final class Suite {
                 int small = keysOverride != null ? keysOverride : 1_000_000;
                 List<String> maps = List.of("HashMap", "ConcurrentHashMap");
                 cases.add(point(small, 16, 64, primary(true), false, maps));
+                cases.add(batched(small));
                 cases.add(point(small, 64, 64, core(false, true), true, hashMap));
                 cases.add(point(small, 16, 1024, core(false, true), true, hashMap));
                 cases.add(point(small, 64, 1024, core(false, true), true, hashMap));
@@ -418,6 +430,23 @@ final class Suite {
             : null;
         String id = "point-" + keys + "-" + keyLength + "x" + valueLength;
         return new Case(id, Kind.POINT, keys, keyLength, valueLength, benchmarks, averageTimeOnly, maps, skipped);
+    }
+
+    /**
+     * Issue 19: {@link BatchedGetBenchmark} (getAll of 16 and 64 keys, 16 keys half absent, 16
+     * single gets on the same harness; all per key) with offstate's and Chronicle Map's single
+     * get-hit and the memory floors (dependent and independent reads), in one JMH run on the
+     * {@code keys} data set (16 B keys, 64 B values), average time: the summary's ratios to
+     * Chronicle Map's get-hit come from this run, not from the point case's.
+     */
+    static Case batched(int keys) {
+        List<String> b = new ArrayList<>();
+        BATCHED_OPS.forEach(op -> b.add(BATCHED + "." + op));
+        b.add(OFF + ".getHit");
+        b.add(CM + ".getHit");
+        b.add(FLOOR + ".dependentRead");
+        b.add(FLOOR + ".independentRead");
+        return new Case("batched-" + keys, Kind.BATCHED, keys, Keys.KEY_LENGTH, Keys.VALUE_LENGTH, b, true, List.of(), null);
     }
 
     static Case growth() {

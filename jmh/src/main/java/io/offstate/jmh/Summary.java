@@ -107,6 +107,7 @@ final class Summary {
                 case WINDOW -> renderWindow(sb, c);
                 case TIME -> renderTime(sb, c);
                 case STREAMS -> renderStreams(sb, c);
+                case BATCHED -> renderBatched(sb, c);
                 case CHECKPOINT -> renderCheckpoint(sb, c);
                 case RECOVERY -> renderRecovery(sb, c);
             }
@@ -1085,6 +1086,61 @@ final class Summary {
                 + " (1 min), 1-min segments dropped whole behind it; no record cache, no downstream forwarding.%n",
             WindowDataset.countKeys(Keys.accessLength(c.keys())), WindowDataset.COUNT_PER_KEY_WINDOW,
             WindowDataset.PUTS_PER_COMMIT, WindowDataset.COUNT_CLOSES_PER_CALL));
+    }
+
+    // ------------------------------------------------------------ batched lookups (issue 19)
+
+    /**
+     * getAll per key against Chronicle Map's single get-hit from the same JMH run (target: at most
+     * 0.15), against offstate's own get-hit and the memory floors, with B/op judged against 0.
+     */
+    private void renderBatched(StringBuilder sb, Suite.Case c) {
+        sb.append("\n## ").append(c.title()).append(" (ns per key)\n\n");
+        if (c.skipped() != null) {
+            sb.append("Skipped: ").append(c.skipped()).append(".\n");
+            return;
+        }
+        RunResult cm = measured.find(c, Suite.CM + ".getHit", Mode.AverageTime, null);
+        RunResult single = measured.find(c, Suite.OFF + ".getHit", Mode.AverageTime, null);
+        RunResult independent = measured.find(c, Suite.FLOOR + ".independentRead", Mode.AverageTime, null);
+        Double cmScore = Measured.primary(cm);
+        Double singleScore = Measured.primary(single);
+        Double floor = Measured.primary(independent);
+        sb.append("| workload | offstate ns/key | ÷ Chronicle Map get-hit | ÷ offstate get-hit | ÷ independent-read floor"
+            + " | B/op (per key) |\n|---|---|---|---|---|---|\n");
+        String[][] rows = {
+            // label, method, Chronicle target ("" = none)
+            {"getAll, 16 present keys", "getAll16", "0.15"},
+            {"getAll, 64 present keys", "getAll64", "0.15"},
+            {"getAll, 16 keys, every other absent", "getAll16Mixed", ""},
+            {"16 single gets (same harness)", "getLoop16", ""},
+        };
+        for (String[] row : rows) {
+            RunResult r = measured.find(c, Suite.BATCHED + "." + row[1], Mode.AverageTime, null);
+            if (r == null) {
+                offstateMissing = true;
+            }
+            Double score = Measured.primary(r);
+            sb.append("| ").append(row[0]).append(" | ").append(r == null ? measured.missing(c, "offstate") : Cells.time(r))
+                .append(" | ").append(row[2].isEmpty() ? Cells.plainRatio(score, cmScore)
+                    : cells.ratio(score, cmScore, Double.parseDouble(row[2])))
+                .append(" | ").append(Cells.plainRatio(score, singleScore))
+                .append(" | ").append(Cells.plainRatio(score, floor))
+                .append(" | ").append(cells.bytes(Measured.bytesPerOp(r), true)).append(" |\n");
+        }
+        sb.append("| offstate get-hit (one get) | ").append(single == null ? measured.missing(c, "offstate") : Cells.time(single))
+            .append(" | ").append(Cells.plainRatio(singleScore, cmScore)).append(" | 1.00 | ")
+            .append(Cells.plainRatio(singleScore, floor)).append(" | ").append(cells.bytes(Measured.bytesPerOp(single), false))
+            .append(" |\n");
+        sb.append("| Chronicle Map get-hit | ").append(cm == null ? measured.missing(c, "chronicle") : Cells.time(cm))
+            .append(" | 1.00 | | | ").append(cells.bytes(Measured.bytesPerOp(cm), false)).append(" |\n");
+        sb.append("\n- Memory floor in this run: dependent random read ")
+            .append(Cells.timeOrNa(measured.find(c, Suite.FLOOR + ".dependentRead", Mode.AverageTime, null)))
+            .append(" ns, independent random reads ").append(Cells.timeOrNa(independent)).append(" ns.\n");
+        sb.append("- getAll(byte[][] keys, ValueView[] views) of the next 16 or 64 keys of the shuffled access order"
+            + " (precomputed batches of key copies), then each view's value read as get-hit reads it (getLong(0),"
+            + " length()); scores are per key (@OperationsPerInvocation). A lookup costs two dependent cache misses"
+            + " (index slot, entry); getAll pipelines groups of keys so that independent keys' misses overlap.\n");
     }
 
     // ------------------------------------------------------------ Kafka Streams topology

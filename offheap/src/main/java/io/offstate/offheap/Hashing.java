@@ -13,10 +13,10 @@ package io.offstate.offheap;
  * <p>Stateless and thread-safe.
  */
 public final class Hashing {
-    private static final long P0 = 0xa0761d6478bd642fL;
-    private static final long P1 = 0xe7037ed1a0b428dbL;
-    private static final long P2 = 0x8ebc6af09c88c6e3L;
-    private static final long P3 = 0x589965cc75374cc3L;
+    static final long P0 = 0xa0761d6478bd642fL;
+    static final long P1 = 0xe7037ed1a0b428dbL;
+    static final long P2 = 0x8ebc6af09c88c6e3L;
+    static final long P3 = 0x589965cc75374cc3L;
 
     private Hashing() {
     }

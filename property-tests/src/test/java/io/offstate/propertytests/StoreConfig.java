@@ -51,6 +51,13 @@ enum StoreConfig {
             return TestOptions.fingerprintBits(b, 0).expectedEntries(1).dictionaryKeyComponent(KeyComponent.fixedPrefix(3));
         }
     },
+    /** No fingerprint bits and a 1-entry initial index: dense chains where every slot is a candidate. */
+    COLLIDING_TINY_INDEX(false) {
+        @Override
+        StoreOptions.Builder configure(StoreOptions.Builder b) {
+            return TestOptions.fingerprintBits(b, 0).expectedEntries(1);
+        }
+    },
     /** A 1-entry initial index: the index grows (incrementally) throughout. */
     TINY_INDEX(false) {
         @Override

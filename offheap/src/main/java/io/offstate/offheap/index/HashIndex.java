@@ -35,6 +35,11 @@ import io.offstate.offheap.memory.RegionBacking;
  * The home slot is {@code unsignedMultiplyHigh(hash, capacity)}, so capacities need not be powers
  * of two and the table can grow by 1.5x, which keeps the index at 9..13 bytes per entry.
  *
+ * <h2>Batched lookups</h2>
+ * {@link #loadHomes} and {@link #candidates} split a lookup into its slot loads and its chain
+ * walk, so that {@link EntryMap#findAll} can issue the slot loads of many keys before it follows
+ * any chain: the cache misses of independent keys overlap.
+ *
  * <h2>Growth without a stall</h2>
  * When the table reaches {@value #MAX_LOAD_PERCENT}% load, a 1.5x larger table is allocated and
  * the old one is drained incrementally: every write migrates at least {@value #MIGRATE_SLOTS_PER_WRITE}
@@ -53,6 +58,8 @@ public final class HashIndex implements AutoCloseable {
     /** Old-table slots migrated per write while a growth is in progress (at least). */
     public static final int MIGRATE_SLOTS_PER_WRITE = 8;
     private static final long MIN_CAPACITY = 16;
+    /** Slots in a 64-byte cache line (tables are 64-byte aligned). */
+    private static final long SLOTS_PER_LINE = 8;
     private static final long MAX_CAPACITY = (Long.MAX_VALUE >>> 4);
 
     private final EntryKeys keys;
@@ -67,6 +74,8 @@ public final class HashIndex implements AutoCloseable {
 
     private Table foundTable;
     private long foundSlot;
+    /** Where {@link #loadHomes} leaves the words it loaded only to bring their cache lines in. */
+    private long batchSink;
 
     /**
      * @param keys            compares and rehashes the keys the slots point at
@@ -170,6 +179,86 @@ public final class HashIndex implements AutoCloseable {
             if (++i == capacity) {
                 i = 0;
             }
+        }
+    }
+
+    /**
+     * First slot stage of a batched lookup ({@link EntryMap#findAll}): for each {@code j} in
+     * {@code [from, to)}, {@code homes[j]} becomes the home slot of {@code hashes[j]} in the
+     * current table and {@code words[j]} that slot's word; the cache line after the home's is loaded
+     * too (a chain at 90% load runs ~5 slots past its home). Nothing but these loads happens in
+     * the loop, so they are in flight together instead of one after the other; {@link #candidates}
+     * then follows the chains.
+     *
+     * @throws CorruptStoreFileException if a slot's chunk of a reopened table does not match its checksum
+     */
+    public void loadHomes(long[] hashes, int from, int to, long[] homes, long[] words) {
+        final Table t = current;
+        final MemorySegment slots = t.slots;
+        final long capacity = t.capacity;
+        final boolean unchecked = t.pending != null;
+        long sink = 0;
+        for (int j = from; j < to; j++) {
+            final long home = Math.unsignedMultiplyHigh(hashes[j], capacity);
+            homes[j] = home;
+            final long nextLine = Math.min((home | (SLOTS_PER_LINE - 1)) + 1, capacity - 1);
+            if (unchecked) {
+                t.check(home);
+                t.check(nextLine);
+            }
+            words[j] = slots.get(ValueLayout.JAVA_LONG, home << 3);
+            sink ^= slots.get(ValueLayout.JAVA_LONG, nextLine << 3);
+        }
+        batchSink = sink; // a use of the next-line loads, so that they are not dropped
+    }
+
+    /**
+     * Second slot stage of a batched lookup, after {@link #loadHomes} of the same range: for each
+     * {@code j} in {@code [from, to)}, {@code words[j]} (the home slot's word) is replaced by the
+     * address of the first slot in the probe chain of {@code hashes[j]} whose fingerprint matches
+     * — in the current table, else in the table being drained — or 0 if the chains prove the key
+     * absent. A non-zero address is only a candidate: the caller compares its key and, on a
+     * fingerprint collision (about 1 in 4096 slots with 12 fingerprint bits), falls back to
+     * {@link #find}. Reads only; does not change what {@link #replaceFound}/{@link #removeFound}
+     * act on.
+     *
+     * @throws CorruptStoreFileException if a slot's chunk of a reopened table does not match its checksum
+     */
+    public void candidates(long[] hashes, int from, int to, long[] homes, long[] words) {
+        final Table t = current;
+        final MemorySegment slots = t.slots;
+        final long capacity = t.capacity;
+        final boolean unchecked = t.pending != null;
+        final Table drained = old;
+        for (int j = from; j < to; j++) {
+            final int fp = fingerprint(hashes[j]);
+            long address = firstMatch(t, slots, capacity, unchecked, homes[j], words[j], fp);
+            if (address == 0 && drained != null) {
+                final long home = Math.unsignedMultiplyHigh(hashes[j], drained.capacity);
+                drained.check(home);
+                address = firstMatch(drained, drained.slots, drained.capacity, drained.pending != null, home,
+                    drained.slots.get(ValueLayout.JAVA_LONG, home << 3), fp);
+            }
+            words[j] = address;
+        }
+    }
+
+    /** The address of the first slot from {@code i} (whose word is {@code slot}) on with fingerprint {@code fp}, or 0. */
+    private static long firstMatch(Table t, MemorySegment slots, long capacity, boolean unchecked, long i, long slot, int fp) {
+        for (int distance = 1; ; distance++) {
+            if (SlotDescriptor.distance(slot) < distance) {
+                return 0; // empty, or Robin Hood order proves the key is not further on
+            }
+            if (SlotDescriptor.fingerprint(slot) == fp) {
+                return SlotDescriptor.address(slot);
+            }
+            if (++i == capacity) {
+                i = 0;
+            }
+            if (unchecked) {
+                t.check(i);
+            }
+            slot = slots.get(ValueLayout.JAVA_LONG, i << 3);
         }
     }
 
