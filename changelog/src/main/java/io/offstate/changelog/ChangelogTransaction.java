@@ -41,7 +41,7 @@ import io.offstate.engine.Transaction;
  *       transaction aborted (under exactly-once its Kafka transaction too, with the output
  *       records). Unless {@link ChangelogCommitException#inDoubt() in doubt}, the changelog's
  *       consumer is rewound to the last committed offset of each input partition of the commit
- *       (one that never committed, and whose group has no offset, is left where it is): poll and
+ *       (one that never committed goes back to its beginning, whatever the reset policy): poll and
  *       process again.</li>
  *   <li>Engine refusals before anything is produced ({@link io.offstate.offheap.StoreFullException},
  *       a log that refused the append): thrown as they are; nothing reached Kafka, the transaction
@@ -193,7 +193,8 @@ public final class ChangelogTransaction implements AutoCloseable {
      * After a failed commit that applied nothing: moves the consumer back to the last committed
      * offset of each input partition of the commit, so that its next poll returns the batch again.
      * A partition the consumer no longer holds is skipped (its next owner starts from the committed
-     * offsets); one that never committed and whose group has no offset is left where it is.
+     * offsets); one that never committed (no position, no group offset) goes back to its beginning:
+     * leaving it where it is would skip the refused batch.
      */
     private void rewind(ChangelogPositions base, Map<TopicPartition, OffsetAndMetadata> offsets, ChangelogCommitException failed) {
         if (consumer == null || offsets.isEmpty()) {
@@ -205,6 +206,9 @@ public final class ChangelogTransaction implements AutoCloseable {
                 if (at == null) {
                     OffsetAndMetadata committed = consumer.committed(java.util.Set.of(tp)).get(tp);
                     if (committed == null) {
+                        // nothing of this partition was ever committed, so nothing of it is counted:
+                        // its beginning is the one place that loses no record (whatever the reset policy)
+                        consumer.seekToBeginning(java.util.Set.of(tp));
                         continue;
                     }
                     at = committed.offset();

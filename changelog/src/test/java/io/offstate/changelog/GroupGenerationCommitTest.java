@@ -215,4 +215,45 @@ class GroupGenerationCommitTest {
             assertEquals(ChangelogPartition.Phase.ACTIVE, c.partition(0).phase());
         }
     }
+
+    @Test
+    void aRefusedFirstCommitOfAPartitionRewindsToItsBeginningSoNoRecordIsSkipped() throws Exception {
+        String app = unique("generation-first");
+        String input = app + "-in";
+        broker.createTopic(input, 1);
+        TopicPartition tp = new TopicPartition(input, 0);
+        List<ProducerRecord<byte[], byte[]>> five = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            five.add(new ProducerRecord<>(input, 0, utf8("k" + i), utf8("x")));
+        }
+        broker.produce(five);
+        ChangelogOptions options = ChangelogOptions.builder(app, broker.bootstrap(), input).guarantee(Guarantee.EXACTLY_ONCE)
+            .commitTimeout(Duration.ofSeconds(20)).build();
+        try (StateManager m = manager(tempDir("generation-"), "counts");
+             KafkaConsumer<byte[], byte[]> consumer = groupConsumer(app);
+             Changelog c = Changelog.open(m, consumer, options)) {
+            consumer.subscribe(List.of(input), c.rebalanceListener());
+            List<ConsumerRecord<byte[], byte[]>> first = pollBatch(c, consumer, tp);
+            ChangelogTransaction stale = count(c.partition(0), first);
+            Thread.sleep(3000); // the member leaves the group: its first commit is refused
+            assertThrows(ChangelogCommitException.class,
+                () -> stale.commit(Map.of(tp, new OffsetAndMetadata(first.getLast().offset() + 1))));
+            assertEquals(null, groupOffset(app, tp), "nothing was ever committed for the partition");
+            assertEquals(0L, consumer.position(tp), "no committed offset: rewound to the beginning, not left past the batch");
+            int processed = 0;
+            while (processed < 5) {
+                List<ConsumerRecord<byte[], byte[]>> batch = pollBatch(c, consumer, tp);
+                try (ChangelogTransaction tx = count(c.partition(0), batch)) {
+                    tx.commit(Map.of(tp, new OffsetAndMetadata(batch.getLast().offset() + 1)));
+                }
+                processed += batch.size();
+            }
+            Map<String, String> once = new TreeMap<>();
+            for (int i = 0; i < 5; i++) {
+                once.put("k" + i, "1");
+            }
+            assertEquals(once, contents(c.partition(0).store("counts")), "every record counted once");
+            assertEquals(5L, awaitGroupOffset(app, tp, 5));
+        }
+    }
 }
