@@ -15,7 +15,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -147,39 +146,55 @@ class GroupGenerationCommitTest {
         return tx;
     }
 
+    /** Produces keys k0..k4 to partition 0 of {@code input}. */
+    private static void produceFiveKeys(String input) {
+        List<ProducerRecord<byte[], byte[]>> five = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            five.add(new ProducerRecord<>(input, 0, utf8("k" + i), utf8("x")));
+        }
+        broker.produce(five);
+    }
+
+    /** k0..k4, each with count {@code count}, as the store's contents would read. */
+    private static Map<String, String> fiveKeysCounted(String count) {
+        Map<String, String> m = new TreeMap<>();
+        for (int i = 0; i < 5; i++) {
+            m.put("k" + i, count);
+        }
+        return m;
+    }
+
+    /** Polls, counts and commits batches of {@code tp} until {@code records} records were committed. */
+    private static void countAndCommit(Changelog c, KafkaConsumer<byte[], byte[]> consumer, TopicPartition tp, int records) {
+        int processed = 0;
+        while (processed < records) {
+            List<ConsumerRecord<byte[], byte[]>> batch = pollBatch(c, consumer, tp);
+            try (ChangelogTransaction tx = count(c.partition(0), batch)) {
+                tx.commit(Map.of(tp, new OffsetAndMetadata(batch.getLast().offset() + 1)));
+            }
+            processed += batch.size();
+        }
+    }
+
     @Test
     void aCommitAfterTheGroupMovedOnIsAbortedRewoundAndItsBatchCountsOnceWhenProcessedAgain() throws Exception {
         String app = unique("generation");
         String input = app + "-in";
         broker.createTopic(input, 1);
         TopicPartition tp = new TopicPartition(input, 0);
-        List<ProducerRecord<byte[], byte[]>> five = new ArrayList<>();
-        for (int i = 0; i < 5; i++) {
-            five.add(new ProducerRecord<>(input, 0, utf8("k" + i), utf8("x")));
-        }
-        broker.produce(five);
+        produceFiveKeys(input);
         ChangelogOptions options = ChangelogOptions.builder(app, broker.bootstrap(), input).guarantee(Guarantee.EXACTLY_ONCE)
             .commitTimeout(Duration.ofSeconds(20)).build();
         try (StateManager m = manager(tempDir("generation-"), "counts");
              KafkaConsumer<byte[], byte[]> consumer = groupConsumer(app);
              Changelog c = Changelog.open(m, consumer, options)) {
             consumer.subscribe(List.of(input), c.rebalanceListener());
-            int processed = 0;
-            while (processed < 5) {
-                List<ConsumerRecord<byte[], byte[]>> batch = pollBatch(c, consumer, tp);
-                try (ChangelogTransaction tx = count(c.partition(0), batch)) {
-                    tx.commit(Map.of(tp, new OffsetAndMetadata(batch.getLast().offset() + 1)));
-                }
-                processed += batch.size();
-            }
-            Map<String, String> once = new TreeMap<>();
-            for (int i = 0; i < 5; i++) {
-                once.put("k" + i, "1");
-            }
+            countAndCommit(c, consumer, tp, 5);
+            Map<String, String> once = fiveKeysCounted("1");
             assertEquals(once, contents(c.partition(0).store("counts")));
             assertEquals(5L, awaitGroupOffset(app, tp, 5));
 
-            broker.produce(five); // the same keys again: a batch applied twice would count 3
+            produceFiveKeys(input); // the same keys again: a batch applied twice would count 3
             List<ConsumerRecord<byte[], byte[]>> second = pollBatch(c, consumer, tp);
             assertEquals(5L, second.getFirst().offset());
             ChangelogTransaction stale = count(c.partition(0), second);
@@ -197,20 +212,10 @@ class GroupGenerationCommitTest {
 
             // the next poll rejoins the group (the partition lost and assigned again: a quick restore)
             // and brings the batch again; this time it commits
-            processed = 0;
-            while (processed < 5) {
-                List<ConsumerRecord<byte[], byte[]>> batch = pollBatch(c, consumer, tp);
-                try (ChangelogTransaction tx = count(c.partition(0), batch)) {
-                    tx.commit(Map.of(tp, new OffsetAndMetadata(batch.getLast().offset() + 1)));
-                }
-                processed += batch.size();
-            }
-            Map<String, String> twice = new LinkedHashMap<>();
-            for (int i = 0; i < 5; i++) {
-                twice.put("k" + i, "2");
-            }
-            assertEquals(new TreeMap<>(twice), contents(c.partition(0).store("counts")));
-            assertEquals(new TreeMap<>(twice), awaitChangelog(app + "-counts-changelog", new TreeMap<>(twice)));
+            countAndCommit(c, consumer, tp, 5);
+            Map<String, String> twice = fiveKeysCounted("2");
+            assertEquals(twice, contents(c.partition(0).store("counts")));
+            assertEquals(twice, awaitChangelog(app + "-counts-changelog", twice));
             assertEquals(10L, awaitGroupOffset(app, tp, 10));
             assertEquals(ChangelogPartition.Phase.ACTIVE, c.partition(0).phase());
         }
@@ -222,11 +227,7 @@ class GroupGenerationCommitTest {
         String input = app + "-in";
         broker.createTopic(input, 1);
         TopicPartition tp = new TopicPartition(input, 0);
-        List<ProducerRecord<byte[], byte[]>> five = new ArrayList<>();
-        for (int i = 0; i < 5; i++) {
-            five.add(new ProducerRecord<>(input, 0, utf8("k" + i), utf8("x")));
-        }
-        broker.produce(five);
+        produceFiveKeys(input);
         ChangelogOptions options = ChangelogOptions.builder(app, broker.bootstrap(), input).guarantee(Guarantee.EXACTLY_ONCE)
             .commitTimeout(Duration.ofSeconds(20)).build();
         try (StateManager m = manager(tempDir("generation-"), "counts");
@@ -240,18 +241,8 @@ class GroupGenerationCommitTest {
                 () -> stale.commit(Map.of(tp, new OffsetAndMetadata(first.getLast().offset() + 1))));
             assertEquals(null, groupOffset(app, tp), "nothing was ever committed for the partition");
             assertEquals(0L, consumer.position(tp), "no committed offset: rewound to the beginning, not left past the batch");
-            int processed = 0;
-            while (processed < 5) {
-                List<ConsumerRecord<byte[], byte[]>> batch = pollBatch(c, consumer, tp);
-                try (ChangelogTransaction tx = count(c.partition(0), batch)) {
-                    tx.commit(Map.of(tp, new OffsetAndMetadata(batch.getLast().offset() + 1)));
-                }
-                processed += batch.size();
-            }
-            Map<String, String> once = new TreeMap<>();
-            for (int i = 0; i < 5; i++) {
-                once.put("k" + i, "1");
-            }
+            countAndCommit(c, consumer, tp, 5);
+            Map<String, String> once = fiveKeysCounted("1");
             assertEquals(once, contents(c.partition(0).store("counts")), "every record counted once");
             assertEquals(5L, awaitGroupOffset(app, tp, 5));
         }
