@@ -11,7 +11,7 @@ import java.nio.file.Path;
  * deterministic change log ({@link #record}) from there through a {@link BulkRestore}: "polls"
  * of {@link #POLL} records, after each the positions set to the records applied and
  * {@link BulkRestore#flushIfDue()} (first after {@link #FLUSH_EVERY}, doubling), printing
- * {@code flushed <n>} when it flushed. At the end it closes the restore, prints {@code done} and
+ * {@code flushed <n>} when it flushed, then pausing {@link #POLL_PAUSE_MS}. At the end it closes the restore, prints {@code done} and
  * waits to be killed.
  */
 final class BulkRestoreCrashChild {
@@ -21,6 +21,11 @@ final class BulkRestoreCrashChild {
     static final int KEYS = 3_000;
     static final int POLL = 777;
     static final int FLUSH_EVERY = 5_000;
+    /**
+     * Pause after each poll, as a restore consumer waits for its next fetch: it makes a restore from
+     * scratch last over {@code TOTAL / POLL} ms on any machine, so the parent can kill inside it.
+     */
+    static final int POLL_PAUSE_MS = 1;
 
     private BulkRestoreCrashChild() {
     }
@@ -105,6 +110,7 @@ final class BulkRestoreCrashChild {
                 out.println("flushed " + i);
                 out.flush();
             }
+            Thread.sleep(POLL_PAUSE_MS);
         }
         restore.close();
         out.println("done");

@@ -32,6 +32,12 @@ import org.junit.jupiter.api.io.TempDir;
 final class BulkRestoreCrashTest {
     static final int DEFAULT_RESTORES = 3;
     static final int SIGKILL_STATUS = 128 + 9;
+    /**
+     * A kill at most this long after the child's start line comes before a restore from scratch
+     * ends: the child pauses {@link BulkRestoreCrashChild#POLL_PAUSE_MS} after each of its
+     * {@code TOTAL / POLL} (515) polls, so such a restore lasts over 515 ms however fast the machine.
+     */
+    static final int MID_RESTORE_MS = 400;
     private static final List<String> CHILD_JVM = List.of("-Xmx256m", "-XX:+UseSerialGC");
 
     @TempDir
@@ -80,7 +86,19 @@ final class BulkRestoreCrashTest {
             assertTrue(run < 200, "restores did not complete in 200 runs (seed " + seed + ")");
             Path stdout = temp.resolve("child-" + run + ".out");
             Process child = ChildJvm.start(CHILD_JVM, BulkRestoreCrashChild.class, stdout, dir.toString());
-            long delay = random.nextInt(5) == 0 ? random.nextInt(2500) : 300 + random.nextInt(1200);
+            // Most kills are timed from the child's "start" line, not from its launch: how long a JVM
+            // takes to start differs between machines far more than the restore does, and the child
+            // paces its polls (BulkRestoreCrashChild.POLL_PAUSE_MS) so that a restore from scratch
+            // lasts longer than MID_RESTORE_MS on any machine. The first run is always such a kill.
+            // One run in five is timed from the launch instead, so kills also land in open/recovery.
+            boolean fromLaunch = run > 0 && random.nextInt(5) == 0;
+            long delay;
+            if (fromLaunch) {
+                delay = random.nextInt(2500);
+            } else {
+                awaitStartLine(child, stdout, seed);
+                delay = run == 0 || random.nextInt(3) > 0 ? random.nextInt(MID_RESTORE_MS) : MID_RESTORE_MS + random.nextInt(2000);
+            }
             if (child.waitFor(delay, TimeUnit.MILLISECONDS)) {
                 throw new AssertionError("child ended by itself with status " + child.exitValue() + " (seed " + seed + ")");
             }
@@ -110,7 +128,7 @@ final class BulkRestoreCrashTest {
                 m.assign(0);
                 StatePartition p = m.partition(0);
                 long recovered = BulkRestoreCrashChild.recordsOf(p.committedPositions());
-                String where = "run " + run + " (delay " + delay + " ms, seed " + seed + "): recovered positions " + recovered;
+                String where = "run " + run + " (delay " + delay + " ms from " + (fromLaunch ? "launch" : "start") + ", seed " + seed + "): recovered positions " + recovered;
                 assertTrue(recovered >= flushedAtLeast, where + " below the last reported flush " + flushedAtLeast);
                 if (done) {
                     assertEquals(BulkRestoreCrashChild.TOTAL, recovered, where + ": the restore closed");
@@ -220,6 +238,21 @@ final class BulkRestoreCrashTest {
         store.forEach((k, v) -> c.put(new String(k.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8),
             new String(v.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8)));
         return c;
+    }
+
+    /** Waits until the child has printed its {@code start} line (the positions are read, the restore begins). */
+    private static void awaitStartLine(Process child, Path stdout, long seed) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (completeLines(stdout).isEmpty()) {
+            if (!child.isAlive()) {
+                throw new AssertionError("child ended before its start line with status " + child.exitValue() + " (seed " + seed + ")");
+            }
+            if (System.nanoTime() > deadline) {
+                child.destroyForcibly();
+                throw new AssertionError("child printed no start line in 120 s (seed " + seed + ")");
+            }
+            Thread.sleep(2);
+        }
     }
 
     private static List<String> completeLines(Path stdout) throws IOException {
